@@ -1,0 +1,113 @@
+package io.biostream.operators.crypto;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.aead.AeadConfig;
+import io.biostream.schemas.AssociatedData;
+import io.biostream.schemas.EncryptedTemplate;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+
+/**
+ * Seals and opens biometric templates (face descriptors) with Tink AEAD (AES-256-GCM). The
+ * associated data binds each ciphertext to its camera, frame sequence and face index, so a
+ * template copied onto another frame's record does not decrypt.
+ */
+public final class TemplateCipher {
+    public static final String ALGORITHM = "AES256_GCM";
+    private static final byte[] AD_DOMAIN = "biostream-template-v1".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        try {
+            AeadConfig.register();
+        } catch (GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Aead aead;
+    private final String keyId;
+
+    public TemplateCipher(KeysetHandle keyset) throws GeneralSecurityException {
+        this.aead = keyset.getPrimitive(RegistryConfiguration.get(), Aead.class);
+        this.keyId = Integer.toUnsignedString(keyset.getPrimary().getId());
+    }
+
+    public String keyId() {
+        return keyId;
+    }
+
+    public EncryptedTemplate seal(String faceId, float[] descriptor, AssociatedData ad, String model) {
+        try {
+            byte[] ciphertext = aead.encrypt(descriptorBytes(descriptor), associatedDataBytes(ad));
+            return EncryptedTemplate.newBuilder()
+                    .setFaceId(faceId)
+                    .setKeyId(keyId)
+                    .setAlgorithm(ALGORITHM)
+                    .setCiphertext(ByteBuffer.wrap(ciphertext))
+                    .setAssociatedData(ad)
+                    .setModel(model)
+                    .setDimensions(descriptor.length)
+                    .setCreatedTime(Instant.now())
+                    .build();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("template encryption failed", e);
+        }
+    }
+
+    /** Opens a template under its own associated data. */
+    public float[] open(EncryptedTemplate template) throws GeneralSecurityException {
+        return open(template, template.getAssociatedData());
+    }
+
+    /** Opens a template under the given associated data; fails unless it is the data it was sealed with. */
+    public float[] open(EncryptedTemplate template, AssociatedData ad) throws GeneralSecurityException {
+        ByteBuffer buf = template.getCiphertext().duplicate();
+        byte[] ciphertext = new byte[buf.remaining()];
+        buf.get(ciphertext);
+        byte[] plain = aead.decrypt(ciphertext, associatedDataBytes(ad));
+        return descriptorFrom(plain);
+    }
+
+    static byte[] descriptorBytes(float[] descriptor) {
+        ByteBuffer out = ByteBuffer.allocate(descriptor.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : descriptor) {
+            out.putFloat(v);
+        }
+        return out.array();
+    }
+
+    static float[] descriptorFrom(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        float[] descriptor = new float[bytes.length / Float.BYTES];
+        for (int i = 0; i < descriptor.length; i++) {
+            descriptor[i] = in.getFloat();
+        }
+        return descriptor;
+    }
+
+    /** Unambiguous encoding (length-prefixed) so distinct id tuples never collide. */
+    static byte[] associatedDataBytes(AssociatedData ad) {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(AD_DOMAIN);
+            byte[] camera = ad.getCameraId().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(camera.length);
+            out.write(camera);
+            out.writeLong(ad.getSequence());
+            out.writeInt(ad.getFaceIndex());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
