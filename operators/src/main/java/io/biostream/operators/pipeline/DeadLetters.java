@@ -1,0 +1,42 @@
+package io.biostream.operators.pipeline;
+
+import io.biostream.schemas.DeadLetter;
+import io.biostream.schemas.DeadLetterReason;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+
+/** Builds dead letters: reason, message, the original value cut to a cap, and where it came from. */
+public final class DeadLetters {
+    private final String topic;
+    private final int maxOriginalBytes;
+
+    public DeadLetters(String topic, int maxOriginalBytes) {
+        this.topic = topic;
+        this.maxOriginalBytes = maxOriginalBytes;
+    }
+
+    public Outbound of(RawRecord source, String cameraId, Long sequence, DeadLetterReason reason, String message) {
+        byte[] value = source.value == null ? new byte[0] : source.value;
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setReason(reason)
+                .setMessage(message == null ? reason.name() : message)
+                .setOriginalBytes(ByteBuffer.wrap(Arrays.copyOf(value, Math.min(value.length, maxOriginalBytes))))
+                .setOriginalSize(value.length)
+                .setCameraId(cameraId)
+                .setSequence(sequence)
+                .setTopic(source.topic)
+                .setPartition(source.partition)
+                .setOffset(source.offset)
+                .setFailedTime(Instant.now())
+                .build();
+        byte[] key = cameraId != null ? cameraId.getBytes(StandardCharsets.UTF_8) : source.key;
+        return new Outbound(topic, key, AvroBytes.encode(letter), System.currentTimeMillis());
+    }
+
+    public Outbound of(FrameRecord source, DeadLetterReason reason, String message) {
+        RawRecord raw = new RawRecord(source.topic, source.partition, source.offset, 0L, null, AvroBytes.encode(source.frame));
+        return of(raw, source.frame.getCameraId(), source.frame.getSequence(), reason, message);
+    }
+}

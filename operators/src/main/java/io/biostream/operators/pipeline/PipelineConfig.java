@@ -1,0 +1,67 @@
+package io.biostream.operators.pipeline;
+
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.decode.DecodeLimits;
+import java.io.Serializable;
+import java.util.Locale;
+
+/** The pipeline job's configuration, with defaults, validated when built. */
+public record PipelineConfig(
+        String bootstrapServers,
+        String groupId,
+        Topics topics,
+        String transactionalIdPrefix,
+        long transactionTimeoutMs,
+        DecodeLimits decodeLimits,
+        int deadLetterMaxOriginalBytes,
+        String templateKeysetPath,
+        String detector,
+        int minFaceSize,
+        int maxDetectSide) implements Serializable {
+
+    /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
+    public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
+
+    public record Topics(String frames, String results, String templates, String deadLetters) implements Serializable {
+        public static final Topics DEFAULTS = new Topics("biostream.frames", "biostream.results", "biostream.templates", "biostream.dlq");
+
+        static Topics from(Settings s) {
+            return new Topics(
+                    s.get("biostream.topics.frames", DEFAULTS.frames),
+                    s.get("biostream.topics.results", DEFAULTS.results),
+                    s.get("biostream.topics.templates", DEFAULTS.templates),
+                    s.get("biostream.topics.dlq", DEFAULTS.deadLetters));
+        }
+    }
+
+    public PipelineConfig {
+        if (!detector.equals("haar")) {
+            throw new Settings.ConfigException("biostream.vision.detector", "must be one of [haar], got '" + detector + "'");
+        }
+    }
+
+    public static PipelineConfig from(Settings s) {
+        DecodeLimits defaults = DecodeLimits.DEFAULTS;
+        return new PipelineConfig(
+                s.require("biostream.kafka.bootstrap-servers"),
+                s.get("biostream.kafka.group-id", "biostream-pipeline"),
+                Topics.from(s),
+                s.get("biostream.kafka.transactional-id-prefix", "biostream-pipeline"),
+                s.getLong("biostream.kafka.transaction-timeout-ms", 600_000L, 10_000L, BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS),
+                new DecodeLimits(
+                        s.getLong("biostream.decode.max-frame-bytes", defaults.maxFrameBytes(), 1, 512L * 1024 * 1024),
+                        s.getInt("biostream.decode.max-width", defaults.maxWidth(), 1, 65_535),
+                        s.getInt("biostream.decode.max-height", defaults.maxHeight(), 1, 65_535),
+                        s.getLong("biostream.decode.max-pixels", defaults.maxPixels(), 1, 1L << 32)),
+                s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
+                s.require("biostream.crypto.template-keyset"),
+                s.get("biostream.vision.detector", "haar").toLowerCase(Locale.ROOT),
+                s.getInt("biostream.vision.min-face-size", 40, 1, 10_000),
+                s.getInt("biostream.vision.max-detect-side", 960, 64, 16_384));
+    }
+
+    /** Largest Kafka record value worth parsing: the image limit plus room for the Avro envelope. */
+    public long maxRecordBytes() {
+        return decodeLimits.maxFrameBytes() + 64 * 1024;
+    }
+}

@@ -1,0 +1,15 @@
+package io.biostream.operators.vision;
+
+import java.util.List;
+
+/** Finds faces in an image; implementations are not thread-safe (one per Flink subtask). */
+public interface FaceDetector extends AutoCloseable {
+    /** Faces in a deterministic order (top to bottom, then left to right). */
+    List<DetectedFace> detect(RgbImage image);
+
+    /** Name carried in results, e.g. "haar". */
+    String name();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,36 @@
+package io.biostream.operators.decode;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+
+import java.nio.ByteBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/** Encoded test images made with OpenCV, so tests need no image files. */
+public final class TestImages {
+    private TestImages() {}
+
+    /** A smooth BGR gradient of the given size encoded as ".jpg" or ".png". */
+    public static byte[] gradient(int width, int height, String extension) {
+        byte[] pixels = new byte[width * height * 3];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = (y * width + x) * 3;
+                pixels[i] = (byte) (x * 255 / Math.max(1, width - 1));
+                pixels[i + 1] = (byte) (y * 255 / Math.max(1, height - 1));
+                pixels[i + 2] = (byte) 128;
+            }
+        }
+        try (Mat mat = new Mat(height, width, CV_8UC3); BytePointer out = new BytePointer()) {
+            ByteBuffer buffer = mat.createBuffer();
+            buffer.put(pixels);
+            if (!imencode(extension, mat, out)) {
+                throw new IllegalStateException("imencode failed for " + extension);
+            }
+            byte[] encoded = new byte[(int) out.limit()];
+            out.get(encoded);
+            return encoded;
+        }
+    }
+}
