@@ -4,9 +4,7 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.FrameRejectedException;
-import io.biostream.operators.vision.FaceDescriptorNet;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.HaarFaceDetector;
 import io.biostream.operators.vision.RgbImage;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.Box;
@@ -63,8 +61,7 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
     @Override
     public void open(OpenContext openContext) throws Exception {
         decoder = new FrameDecoder(config.decodeLimits());
-        faces = new FacePipeline(new HaarFaceDetector(config.minFaceSize(), config.maxDetectSide()),
-                FaceDescriptorNet.load(), config.minFaceSize());
+        faces = config.vision().openPipeline();
         cipher = new TemplateCipher(TemplateKeys.read(Path.of(config.templateKeysetPath())));
         deadLetters = new DeadLetters(config.topics().deadLetters(), config.deadLetterMaxOriginalBytes());
         latest = getRuntimeContext().getState(latestStateDescriptor());

@@ -3,7 +3,7 @@ package io.biostream.operators.pipeline;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.decode.DecodeLimits;
 import java.io.Serializable;
-import java.util.Locale;
+import io.biostream.operators.vision.VisionConfig;
 
 /** The pipeline job's configuration, with defaults, validated when built. */
 public record PipelineConfig(
@@ -15,9 +15,7 @@ public record PipelineConfig(
         DecodeLimits decodeLimits,
         int deadLetterMaxOriginalBytes,
         String templateKeysetPath,
-        String detector,
-        int minFaceSize,
-        int maxDetectSide) implements Serializable {
+        VisionConfig vision) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -31,12 +29,6 @@ public record PipelineConfig(
                     s.get("biostream.topics.results", DEFAULTS.results),
                     s.get("biostream.topics.templates", DEFAULTS.templates),
                     s.get("biostream.topics.dlq", DEFAULTS.deadLetters));
-        }
-    }
-
-    public PipelineConfig {
-        if (!detector.equals("haar")) {
-            throw new Settings.ConfigException("biostream.vision.detector", "must be one of [haar], got '" + detector + "'");
         }
     }
 
@@ -55,9 +47,7 @@ public record PipelineConfig(
                         s.getLong("biostream.decode.max-pixels", defaults.maxPixels(), 1, 1L << 32)),
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
                 s.require("biostream.crypto.template-keyset"),
-                s.get("biostream.vision.detector", "haar").toLowerCase(Locale.ROOT),
-                s.getInt("biostream.vision.min-face-size", 40, 1, 10_000),
-                s.getInt("biostream.vision.max-detect-side", 960, 64, 16_384));
+                VisionConfig.from(s));
     }
 
     /** Largest Kafka record value worth parsing: the image limit plus room for the Avro envelope. */
