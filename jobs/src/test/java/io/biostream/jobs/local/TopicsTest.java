@@ -1,0 +1,79 @@
+package io.biostream.jobs.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+
+    @Test
+    void defaultsAreTheDesignedNames() {
+        assertThat(Topics.defaults().names()).containsExactly(
+                "biostream.frames", "biostream.results", "biostream.templates",
+                "biostream.control", "biostream.audit", "biostream.dlq");
+    }
+
+    @Test
+    void settingsReplaceSomeNamesAndKeepTheOtherDefaults() {
+        Topics topics = Topics.from(Map.of("biostream.topics.frames", " site-a.frames ", "unrelated.key", "x"));
+
+        assertThat(topics.frames()).isEqualTo("site-a.frames");
+        assertThat(topics.results()).isEqualTo("biostream.results");
+        assertThat(topics.dlq()).isEqualTo("biostream.dlq");
+    }
+
+    @Test
+    void refusesIllegalOrDuplicateNames() {
+        assertThatThrownBy(() -> Topics.from(Map.of("biostream.topics.audit", "audit log")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("audit");
+        assertThatThrownBy(() -> Topics.from(Map.of("biostream.topics.results", "biostream.frames")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("differ");
+    }
+
+    @Test
+    void layoutPartitionsTheCameraStreamsAndCompactsTemplates() {
+        Topics names = Topics.defaults();
+        Map<String, NewTopic> topics = byName(names.newTopics());
+
+        assertThat(topics).containsOnlyKeys(names.names());
+        assertThat(topics.get(names.frames()).numPartitions()).isEqualTo(Topics.DEFAULT_STREAM_PARTITIONS);
+        assertThat(topics.get(names.results()).numPartitions()).isEqualTo(Topics.DEFAULT_STREAM_PARTITIONS);
+        assertThat(topics.get(names.control()).numPartitions()).isEqualTo(1);
+        assertThat(topics.get(names.audit()).numPartitions()).isEqualTo(1);
+        assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.replicationFactor()).isEqualTo((short) 1));
+        assertThat(topics.get(names.templates()).configs()).containsEntry("cleanup.policy", "compact");
+        assertThat(topics.get(names.audit()).configs()).containsEntry("retention.ms", "-1");
+    }
+
+    @Test
+    void framesAndDeadLettersAcceptTheLargestFrame() {
+        Topics names = Topics.defaults();
+        int maxFrameBytes = 3 * 1024 * 1024;
+        Map<String, NewTopic> topics = byName(names.newTopics(4, maxFrameBytes));
+
+        assertThat(topics.get(names.frames()).numPartitions()).isEqualTo(4);
+        for (String topic : List.of(names.frames(), names.dlq())) {
+            assertThat(Integer.parseInt(topics.get(topic).configs().get("max.message.bytes")))
+                    .as(topic).isGreaterThan(maxFrameBytes);
+        }
+    }
+
+    @Test
+    void refusesNonsenseSizes() {
+        assertThatThrownBy(() -> Topics.defaults().newTopics(0, Topics.DEFAULT_MAX_FRAME_BYTES))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Topics.defaults().newTopics(2, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Map<String, NewTopic> byName(List<NewTopic> topics) {
+        return topics.stream().collect(Collectors.toMap(NewTopic::name, Function.identity()));
+    }
+}
