@@ -1,0 +1,148 @@
+package io.biostream.operators.vision;
+
+/**
+ * The image steps face-api applies before its nets (NetInput.toBatchTensor and friends),
+ * reproduced value for value: the ports are compared with the JavaScript outputs to 1e-4, and a
+ * one-pixel or one-level difference here moves a descriptor far more than that.
+ */
+public final class ImageOps {
+    private ImageOps() {
+    }
+
+    /**
+     * Pads with zeros (black) to a square. Centered: {@code round(diff/2)} (JS round, half up)
+     * rows/columns after the image (bottom/right) and the rest before it; not centered: all of
+     * them after it. Returns the image itself when it is already square.
+     */
+    public static RgbImage padToSquare(RgbImage image, boolean centered) {
+        int width = image.width();
+        int height = image.height();
+        if (width == height) {
+            return image;
+        }
+        int diff = Math.abs(width - height);
+        int after = centered ? jsRound(diff * 0.5) : diff;
+        int before = diff - after;
+        int size = Math.max(width, height);
+        int offsetX = height > width ? before : 0;
+        int offsetY = width > height ? before : 0;
+        float[] out = new float[size * size * 3];
+        float[] in = image.data();
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(in, y * width * 3, out, ((y + offsetY) * size + offsetX) * 3, width * 3);
+        }
+        return new RgbImage(size, size, out);
+    }
+
+    /**
+     * TF's resizeBilinear with alignCorners=false and halfPixelCenters=false (the legacy mapping,
+     * no half-pixel offset): source = dst*in/out. Interpolated in double and stored as float32,
+     * like the tfjs cpu backend.
+     */
+    public static RgbImage resizeBilinear(RgbImage image, int size) {
+        return resizeBilinear(image, size, size);
+    }
+
+    public static RgbImage resizeBilinear(RgbImage image, int outWidth, int outHeight) {
+        int inWidth = image.width();
+        int inHeight = image.height();
+        if (inWidth <= 0 || inHeight <= 0 || outWidth <= 0 || outHeight <= 0) {
+            throw new IllegalArgumentException("cannot resize " + inWidth + "x" + inHeight
+                    + " to " + outWidth + "x" + outHeight);
+        }
+        double rowRatio = (double) inHeight / outHeight;
+        double colRatio = (double) inWidth / outWidth;
+        int[] col0 = new int[outWidth];
+        int[] col1 = new int[outWidth];
+        double[] colFrac = new double[outWidth];
+        for (int c = 0; c < outWidth; c++) {
+            double source = colRatio * c;
+            col0[c] = Math.max(0, (int) Math.floor(source));
+            col1[c] = Math.min(inWidth - 1, (int) Math.ceil(source));
+            colFrac[c] = source - col0[c];
+        }
+        float[] in = image.data();
+        float[] out = new float[outWidth * outHeight * 3];
+        int o = 0;
+        for (int r = 0; r < outHeight; r++) {
+            double source = rowRatio * r;
+            int row0 = Math.max(0, (int) Math.floor(source));
+            int row1 = Math.min(inHeight - 1, (int) Math.ceil(source));
+            double rowFrac = source - row0;
+            for (int c = 0; c < outWidth; c++) {
+                int topLeft = (row0 * inWidth + col0[c]) * 3;
+                int topRight = (row0 * inWidth + col1[c]) * 3;
+                int bottomLeft = (row1 * inWidth + col0[c]) * 3;
+                int bottomRight = (row1 * inWidth + col1[c]) * 3;
+                for (int ch = 0; ch < 3; ch++) {
+                    double tl = in[topLeft + ch];
+                    double bl = in[bottomLeft + ch];
+                    double top = tl + (in[topRight + ch] - tl) * colFrac[c];
+                    double bottom = bl + (in[bottomRight + ch] - bl) * colFrac[c];
+                    out[o++] = (float) (top + (bottom - top) * rowFrac);
+                }
+            }
+        }
+        return new RgbImage(outWidth, outHeight, out);
+    }
+
+    /** NetInput's step for one image: pad to a square, then resize only if the size differs. */
+    public static RgbImage toSquareInput(RgbImage image, int size, boolean centered) {
+        RgbImage square = padToSquare(image, centered);
+        return square.width() == size ? square : resizeBilinear(square, size);
+    }
+
+    /** The region {@code [x, x+width) x [y, y+height)}, which must lie inside the image (tf.slice3d). */
+    public static RgbImage crop(RgbImage image, int x, int y, int width, int height) {
+        if (x < 0 || y < 0 || width < 0 || height < 0
+                || x + width > image.width() || y + height > image.height()) {
+            throw new IllegalArgumentException("crop " + width + "x" + height + "+" + x + "+" + y
+                    + " outside the " + image.width() + "x" + image.height() + " image");
+        }
+        float[] in = image.data();
+        float[] out = new float[width * height * 3];
+        for (int row = 0; row < height; row++) {
+            System.arraycopy(in, ((y + row) * image.width() + x) * 3, out, row * width * 3, width * 3);
+        }
+        return new RgbImage(width, height, out);
+    }
+
+    public static RgbImage crop(RgbImage image, PixelRect rect) {
+        return crop(image, rect.x(), rect.y(), rect.width(), rect.height());
+    }
+
+    /**
+     * face-api's {@code Box.clipAtImageBorders(w, h)}, which ends with {@code floor()}: the corner
+     * is clamped at 0 and the far edges at the image size, in double, then x, y, width and height
+     * are floored each on its own (not the floor of the clipped edges). The result may be empty.
+     */
+    public static PixelRect clipAtImageBorders(double x, double y, double width, double height,
+                                               int imageWidth, int imageHeight) {
+        double clippedX = Math.max(x, 0);
+        double clippedY = Math.max(y, 0);
+        double clippedWidth = Math.min(x + width - clippedX, imageWidth - clippedX);
+        double clippedHeight = Math.min(y + height - clippedY, imageHeight - clippedY);
+        return new PixelRect(floor(clippedX), floor(clippedY), floor(clippedWidth), floor(clippedHeight));
+    }
+
+    /**
+     * face-api's {@code normalize(x, meanRgb).div(divisor)} in float32, written HWC into
+     * {@code target} from {@code offset}: {@code (pixel - (float) mean[c]) / divisor}.
+     */
+    public static void normalizeInto(RgbImage image, double[] meanRgb, float divisor, float[] target, int offset) {
+        float[] mean = {(float) meanRgb[0], (float) meanRgb[1], (float) meanRgb[2]};
+        float[] in = image.data();
+        for (int i = 0; i < in.length; i++) {
+            target[offset + i] = (in[i] - mean[i % 3]) / divisor;
+        }
+    }
+
+    /** JS Math.round: half rounds up. */
+    static int jsRound(double value) {
+        return (int) Math.floor(value + 0.5);
+    }
+
+    private static int floor(double value) {
+        return (int) Math.floor(value);
+    }
+}

@@ -1,0 +1,58 @@
+package io.biostream.operators.vision;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/** The face-api goldens in the shared folder (never copied into the repository). */
+final class Goldens {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Goldens() {
+    }
+
+    /** {@code <biostream.shared.dir>/goldens}; skips the calling test when it is absent. */
+    static Path dir() {
+        String shared = System.getProperty("biostream.shared.dir");
+        assumeTrue(shared != null, "system property biostream.shared.dir is not set: golden test skipped");
+        Path goldens = Path.of(shared, "goldens");
+        assumeTrue(Files.isDirectory(goldens), "no face-api goldens at " + goldens + ": golden test skipped");
+        return goldens;
+    }
+
+    static JsonNode json(Path file) throws IOException {
+        return JSON.readTree(file.toFile());
+    }
+
+    /** A PNG as RGB 0..255 (alpha, if any, dropped). */
+    static RgbImage png(Path file) throws IOException {
+        BufferedImage image = ImageIO.read(file.toFile());
+        if (image == null) {
+            throw new IOException("not an image: " + file);
+        }
+        int width = image.getWidth();
+        int height = image.getHeight();
+        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+        byte[] rgb = new byte[width * height * 3];
+        for (int i = 0; i < argb.length; i++) {
+            rgb[3 * i] = (byte) (argb[i] >> 16);
+            rgb[3 * i + 1] = (byte) (argb[i] >> 8);
+            rgb[3 * i + 2] = (byte) argb[i];
+        }
+        return RgbImage.fromRgbBytes(width, height, rgb);
+    }
+
+    static float[] floats(JsonNode array) {
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) array.get(i).asDouble();
+        }
+        return values;
+    }
+}
