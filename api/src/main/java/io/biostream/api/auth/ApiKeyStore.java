@@ -47,6 +47,10 @@ public final class ApiKeyStore {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    private static final Entry UNKNOWN = new Entry(
+            new ApiKey("0000000000000000", "unknown", Set.of(Role.ANALYST), Set.of(), Instant.EPOCH),
+            new byte[SALT_BYTES], new byte[32]);
+
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
     /** An empty store: no key authenticates until one is generated. */
@@ -79,11 +83,10 @@ public final class ApiKeyStore {
             return Optional.empty();
         }
         Entry entry = entries.get(presented.substring(PREFIX.length(), PREFIX.length() + ID_CHARS));
-        if (entry == null) {
-            return Optional.empty();
-        }
-        boolean matches = MessageDigest.isEqual(entry.hash(), hash(entry.salt(), presented));
-        return matches ? Optional.of(entry.key()) : Optional.empty();
+        // Hash even for an unknown id, so a miss costs the same as a wrong secret.
+        Entry compared = entry != null ? entry : UNKNOWN;
+        boolean matches = MessageDigest.isEqual(compared.hash(), hash(compared.salt(), presented));
+        return matches && entry != null ? Optional.of(entry.key()) : Optional.empty();
     }
 
     public boolean revoke(String keyId) {

@@ -137,7 +137,8 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
                             continue;
                         }
                         throw new StateUnavailableException(Reason.NOT_READY,
-                                "the results job has not registered its state yet; retry shortly", e.getCause());
+                                "the results job is not running yet or has not registered its state; retry shortly",
+                                e.getCause());
                     case JOB_NOT_FOUND:
                         LOG.warn("state query {}: job {} not found (proxy {})", name, jobId, proxy);
                         throw new StateUnavailableException(Reason.JOB_NOT_RUNNING,
@@ -149,6 +150,7 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
                                 "the results store (queryable-state proxy) is unreachable", e.getCause());
                     default:
                         LOG.warn("state query {} failed (proxy {}): {}", name, proxy, firstLine(e.getCause()));
+                        LOG.debug("state query {} failure in full", name, e.getCause());
                         throw new StateUnavailableException(Reason.FAILED,
                                 "the results store failed to answer", e.getCause());
                 }

@@ -11,9 +11,13 @@ import java.nio.channels.ClosedChannelException;
 enum StateQueryFailure {
     /** The state exists but holds nothing for this key. */
     NO_VALUE_FOR_KEY,
-    /** The job has not registered (or is re-registering) the state: worth retrying soon. */
+    /**
+     * The proxy knows no location for the state: the job has not registered it yet (starting,
+     * restarting) or, indistinguishably for the proxy (UnknownLocationException), no such job runs.
+     * Worth retrying until a deadline.
+     */
     NOT_REGISTERED,
-    /** The job id is not a running job. */
+    /** The job manager reports the job id as unknown. */
     JOB_NOT_FOUND,
     /** No connection to the proxy. */
     PROXY_UNREACHABLE,
@@ -32,7 +36,8 @@ enum StateQueryFailure {
             if (text.contains("UnknownKeyOrNamespaceException")) {
                 return NO_VALUE_FOR_KEY;
             }
-            if (text.contains("UnknownKvStateLocation") || text.contains("No KvStateLocation found")
+            if (text.contains("UnknownLocationException") || text.contains("UnknownKvStateLocation")
+                    || text.contains("No KvStateLocation found")
                     || text.contains("UnknownKvStateIdException")
                     || text.contains("UnknownKvStateKeyGroupLocationException")) {
                 return NOT_REGISTERED;

@@ -3,7 +3,10 @@ package io.biostream.api.state;
 /** The state could not be read now; the API answers 503. The message is safe to show to clients. */
 public final class StateUnavailableException extends Exception {
     public enum Reason {
-        /** The job runs but has not registered the state yet (still starting): retry soon. */
+        /**
+         * The state has no known location: the job is starting or restarting, or is not running at
+         * all (the queryable-state proxy cannot tell these apart). Retry soon.
+         */
         NOT_READY,
         /** No job to read from: none configured, or the configured one is not running. */
         JOB_NOT_RUNNING,

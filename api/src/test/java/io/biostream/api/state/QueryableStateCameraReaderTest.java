@@ -85,6 +85,11 @@ class QueryableStateCameraReaderTest {
                         + "with name 'camera-latest'.")))
                 .isEqualTo(StateQueryFailure.NOT_REGISTERED);
         assertThat(StateQueryFailure.classify(proxyFailure(
+                "org.apache.flink.queryablestate.exceptions.UnknownLocationException: Could not retrieve location of "
+                        + "state=camera-latest of job=x. Potential reasons are: i) the state is not ready, or ii) the job "
+                        + "does not exist.")))
+                .isEqualTo(StateQueryFailure.NOT_REGISTERED);
+        assertThat(StateQueryFailure.classify(proxyFailure(
                 "org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (x)")))
                 .isEqualTo(StateQueryFailure.JOB_NOT_FOUND);
         assertThat(StateQueryFailure.classify(new RuntimeException(new ConnectException("Connection refused"))))
