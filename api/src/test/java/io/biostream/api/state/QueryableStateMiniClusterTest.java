@@ -70,7 +70,7 @@ class QueryableStateMiniClusterTest {
     @BeforeAll
     static void startJob() throws Exception {
         proxyPort = freePort();
-        Path rocksDir = Files.createTempDirectory("bs-rocks");
+        Path rocksDir = Files.createDirectories(temp.resolve("rocks"));
         Configuration conf = new Configuration();
         conf.setString("queryable-state.enable", "true");
         conf.setString("queryable-state.proxy.ports", String.valueOf(proxyPort));
