@@ -1,0 +1,104 @@
+package io.biostream.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.biostream.api.auth.Access;
+import io.biostream.api.auth.AccessControl;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.Role;
+import io.biostream.api.state.CameraStateReader;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP API (Javalin on Jetty): routes, access control and JSON errors. */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final Logger ACCESS_LOG = LoggerFactory.getLogger("io.biostream.api.access");
+
+    private final Javalin app;
+
+    private ApiServer(Javalin app) {
+        this.app = app;
+    }
+
+    /** Starts the server on {@code config.host():config.port()}; returns once it accepts requests. */
+    public static ApiServer start(ApiConfig config, ApiKeyStore keys, CameraStateReader state, TemplateCipher cipher) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(cipher, "cipher");
+        if (keys.isEmpty()) {
+            LOG.warn("the API key store is empty: every /api request will be refused with 401");
+        }
+        AccessControl access = new AccessControl(keys);
+        HealthHandler health = new HealthHandler(state);
+        CameraHandlers cameras = new CameraHandlers(state, cipher);
+        Javalin app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = config.maxRequestBodyBytes();
+            cfg.jsonMapper(new JavalinJackson(jsonMapper(), false));
+            cfg.requestLogger.http(ApiServer::logAccess);
+            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras);
+        });
+        app.start(config.host(), config.port());
+        LOG.info("API listening on http://{}:{}", config.host(), app.port());
+        return new ApiServer(app);
+    }
+
+    /**
+     * The route table: each route with the roles that may call it ({@link Access#PUBLIC}: no key).
+     * {@link AccessControl#check} enforces it before the handler runs.
+     */
+    private static void routes(RoutesConfig routes, long maxBody, AccessControl access,
+                               HealthHandler health, CameraHandlers cameras) {
+        routes.before(ctx -> refuseLargeBody(ctx, maxBody));
+        routes.beforeMatched(access::check);
+        routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
+
+        routes.get("/health", health::get, Access.PUBLIC);
+        routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
+        routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
+
+        ErrorHandlers.register(routes);
+    }
+
+    /** Refuses a declared oversized body before anything reads it (Javalin also caps reads). */
+    static void refuseLargeBody(Context ctx, long maxBody) {
+        if (ctx.contentLength() > maxBody) {
+            throw new ApiError(413, "body_too_large", "the request body exceeds " + maxBody + " bytes");
+        }
+    }
+
+    static ObjectMapper jsonMapper() {
+        return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+
+    /** Method, path, status, time and key id: never headers, bodies or query strings. */
+    private static void logAccess(Context ctx, Float millis) {
+        ACCESS_LOG.info("{} {} {} {}ms key={}", ctx.method(), ctx.path(), ctx.statusCode(),
+                Math.round(millis), AccessControl.callerId(ctx).orElse("-"));
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

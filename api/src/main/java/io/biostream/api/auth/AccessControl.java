@@ -1,0 +1,82 @@
+package io.biostream.api.auth;
+
+import io.biostream.api.ApiError;
+import io.javalin.http.Context;
+import io.javalin.security.RouteRole;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Authenticates the bearer key and checks the matched route's roles, before the route's handler
+ * runs. A route marked {@link Access#PUBLIC} needs no key; any other route needs a key holding
+ * one of its roles, and a route with no role at all is refused (fails closed).
+ */
+public final class AccessControl {
+    private static final String CALLER = "biostream.caller";
+    private static final String REALM = "Bearer realm=\"biostream\"";
+    private static final int MAX_AUTHORIZATION = 512;
+
+    private final ApiKeyStore keys;
+
+    public AccessControl(ApiKeyStore keys) {
+        this.keys = keys;
+    }
+
+    /** Javalin beforeMatched handler. */
+    public void check(Context ctx) {
+        Set<RouteRole> required = ctx.routeRoles();
+        if (required.contains(Access.PUBLIC)) {
+            return;
+        }
+        ApiKey caller = authenticate(ctx.header("Authorization"));
+        if (!allowed(required, caller)) {
+            throw new ApiError(403, "forbidden", "this API key may not use this route");
+        }
+        ctx.attribute(CALLER, caller);
+    }
+
+    /** Whether the key holds one of the route's roles; a route without roles allows no key. */
+    static boolean allowed(Set<RouteRole> required, ApiKey caller) {
+        return required.stream().anyMatch(r -> r instanceof Role role && caller.has(role));
+    }
+
+    /** The authenticated key of the current request (set by {@link #check}). */
+    public static ApiKey caller(Context ctx) {
+        ApiKey caller = ctx.attribute(CALLER);
+        if (caller == null) {
+            throw new IllegalStateException("no authenticated caller on a protected route");
+        }
+        return caller;
+    }
+
+    /** The authenticated key's id for access logs, if the request got that far. */
+    public static Optional<String> callerId(Context ctx) {
+        ApiKey caller = ctx.attribute(CALLER);
+        return Optional.ofNullable(caller).map(ApiKey::id);
+    }
+
+    ApiKey authenticate(String authorization) {
+        Optional<String> token = bearerToken(authorization);
+        if (token.isEmpty()) {
+            throw new ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>",
+                    Map.of("WWW-Authenticate", REALM));
+        }
+        return keys.authenticate(token.get()).orElseThrow(() -> new ApiError(401, "unauthorized",
+                "the API key is not valid", Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\"")));
+    }
+
+    /** The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive). */
+    static Optional<String> bearerToken(String authorization) {
+        if (authorization == null || authorization.length() > MAX_AUTHORIZATION) {
+            return Optional.empty();
+        }
+        String trimmed = authorization.trim();
+        int space = trimmed.indexOf(' ');
+        if (space < 0 || !trimmed.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return Optional.empty();
+        }
+        String token = trimmed.substring(space + 1).trim();
+        return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    }
+}

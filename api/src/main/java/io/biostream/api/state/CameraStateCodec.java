@@ -1,0 +1,56 @@
+package io.biostream.api.state;
+
+import io.biostream.schemas.CameraLatest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import org.apache.avro.AvroRuntimeException;
+
+/**
+ * The bytes inside the queryable states (see {@link QueryableStateNames}). camera-latest holds
+ * Avro single-object encoding: a 2-byte marker, the schema's 8-byte fingerprint, then the binary
+ * record, so a writer on another schema is reported as such instead of being misread.
+ */
+public final class CameraStateCodec {
+    private CameraStateCodec() {}
+
+    public static byte[] encodeLatest(CameraLatest latest) {
+        try {
+            ByteBuffer buf = latest.toByteBuffer();
+            byte[] bytes = new byte[buf.remaining()];
+            buf.get(bytes);
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode CameraLatest", e);
+        }
+    }
+
+    /** Decodes camera-latest bytes; fails with a clear message on any other schema or bytes. */
+    public static CameraLatest decodeLatest(byte[] bytes) {
+        try {
+            return CameraLatest.fromByteBuffer(ByteBuffer.wrap(bytes));
+        } catch (IOException | AvroRuntimeException e) {
+            throw new IllegalStateException("state " + QueryableStateNames.CAMERA_LATEST
+                    + " does not hold a CameraLatest of this API's schema (Avro single-object encoding): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A camera-index value. */
+    public static long[] indexEntry(long lastSeenEpochMillis, long lastSequence) {
+        long[] entry = new long[2];
+        entry[QueryableStateNames.INDEX_LAST_SEEN] = lastSeenEpochMillis;
+        entry[QueryableStateNames.INDEX_LAST_SEQUENCE] = lastSequence;
+        return entry;
+    }
+
+    public static CameraSeen cameraSeen(String cameraId, long[] entry) {
+        if (entry == null || entry.length < 2) {
+            throw new IllegalStateException("state " + QueryableStateNames.CAMERA_INDEX + " entry for a camera"
+                    + " must be {lastSeenEpochMillis, lastSequence}");
+        }
+        return new CameraSeen(cameraId, Instant.ofEpochMilli(entry[QueryableStateNames.INDEX_LAST_SEEN]),
+                entry[QueryableStateNames.INDEX_LAST_SEQUENCE]);
+    }
+}

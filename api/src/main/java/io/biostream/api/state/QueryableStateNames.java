@@ -1,0 +1,45 @@
+package io.biostream.api.state;
+
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerializer;
+
+/**
+ * The queryable-state contract between the pipeline job (writer) and the API (reader). Both sides
+ * must use these names and these serializers; the bytes inside are described in
+ * {@link CameraStateCodec}.
+ *
+ * <ul>
+ *   <li>{@value #CAMERA_LATEST}: keyed by cameraId (String, {@link StringSerializer}); a
+ *       {@code ValueState<byte[]>} ({@link BytePrimitiveArraySerializer}) holding the camera's
+ *       latest {@code CameraLatest} in Avro single-object encoding ({@code CameraLatest.toByteBuffer()}).
+ *   <li>{@value #CAMERA_INDEX}: keyed by the constant {@value #CAMERA_INDEX_KEY} (String); a
+ *       {@code MapState<String, long[]>} ({@link StringSerializer}, {@link LongPrimitiveArraySerializer})
+ *       from cameraId to {@code {lastSeenEpochMillis, lastSequence}}.
+ * </ul>
+ *
+ * Queryable state cannot carry a TTL in Flink: retention must clear these states with timers.
+ * The job registers each with {@code descriptor.setQueryable(descriptor.getName())}.
+ */
+public final class QueryableStateNames {
+    public static final String CAMERA_LATEST = "camera-latest";
+    public static final String CAMERA_INDEX = "camera-index";
+    /** The one key under which camera-index lives (all cameras in one map). */
+    public static final String CAMERA_INDEX_KEY = "all";
+    /** Position of lastSeenEpochMillis in a camera-index value. */
+    public static final int INDEX_LAST_SEEN = 0;
+    /** Position of lastSequence in a camera-index value. */
+    public static final int INDEX_LAST_SEQUENCE = 1;
+
+    private QueryableStateNames() {}
+
+    public static ValueStateDescriptor<byte[]> cameraLatestDescriptor() {
+        return new ValueStateDescriptor<>(CAMERA_LATEST, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    public static MapStateDescriptor<String, long[]> cameraIndexDescriptor() {
+        return new MapStateDescriptor<>(CAMERA_INDEX, StringSerializer.INSTANCE, LongPrimitiveArraySerializer.INSTANCE);
+    }
+}

@@ -1,0 +1,360 @@
+package io.biostream.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.IssuedKey;
+import io.biostream.api.auth.Permission;
+import io.biostream.api.auth.Role;
+import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.api.state.StateUnavailableException;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.schemas.CameraLatest;
+import io.biostream.schemas.EncryptedTemplate;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.flink.api.common.JobID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Real HTTP against the running Javalin app on 127.0.0.1. */
+class ApiServerTest {
+    /** Decimal nodes, so floats read back exactly as the server wrote them. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final float[] FACE_0 = Results.descriptor(1);
+    private static final float[] FACE_1 = Results.descriptor(2);
+
+    private static TemplateCipher cipher;
+    private static ApiKeyStore keys;
+    private static IssuedKey analyst;
+    private static IssuedKey analystWithDescriptors;
+    private static IssuedKey cameraOnly;
+    private static InMemoryCameraState state;
+    private static ApiServer server;
+    private static CameraLatest lobby;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cipher = new TemplateCipher(TemplateKeys.generate());
+        keys = new ApiKeyStore();
+        analyst = keys.generate("dashboard", Set.of(Role.ANALYST), Set.of());
+        analystWithDescriptors = keys.generate("investigator", Set.of(Role.ANALYST), Set.of(Permission.DESCRIPTORS));
+        cameraOnly = keys.generate("door camera", Set.of(Role.CAMERA), Set.of());
+        state = new InMemoryCameraState();
+        lobby = Results.latest(cipher, "lobby-1", 42, FACE_0, FACE_1);
+        state.put(lobby);
+        state.put(Results.latest(cipher, "gate-2", 7));
+        server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4096), keys, state, cipher);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @BeforeEach
+    void stateAvailable() {
+        state.failWith(null);
+    }
+
+    @Test
+    void healthNeedsNoKeyAndReportsTheState() throws Exception {
+        HttpResponse<String> ok = get("/health", null);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(json(ok).get("status").asText()).isEqualTo("ok");
+        assertThat(json(ok).get("state").asText()).isEqualTo("reachable");
+
+        state.failWith(new StateUnavailableException(StateUnavailableException.Reason.UNREACHABLE, "down"));
+        HttpResponse<String> degraded = get("/health", null);
+        assertThat(degraded.statusCode()).isEqualTo(200);
+        assertThat(json(degraded).get("state").asText()).isEqualTo("unreachable");
+    }
+
+    @Test
+    void apiRoutesRefuseRequestsWithoutAKey() throws Exception {
+        for (String path : List.of("/api/v1/cameras", "/api/v1/cameras/lobby-1/latest")) {
+            HttpResponse<String> response = get(path, null);
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                    v -> assertThat(v).startsWith("Bearer"));
+            assertThat(json(response).get("error").asText()).isEqualTo("unauthorized");
+            assertThat(response.body()).doesNotContain("lobby-1/42");
+        }
+    }
+
+    @Test
+    void apiRoutesRefuseWrongKeys() throws Exception {
+        String real = analyst.plaintext();
+        char last = real.charAt(real.length() - 1);
+        String oneCharOff = real.substring(0, real.length() - 1) + (last == 'A' ? 'B' : 'A');
+        String revokedShape = new ApiKeyStore().generate("other store", Set.of(Role.ANALYST), Set.of()).plaintext();
+        for (String wrong : List.of(oneCharOff, revokedShape, "not-a-key", real + "x")) {
+            HttpResponse<String> response = get("/api/v1/cameras", "Bearer " + wrong);
+            assertThat(response.statusCode()).as(wrong).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("invalid_token");
+            assertThat(json(response).get("error").asText()).isEqualTo("unauthorized");
+        }
+        HttpResponse<String> basic = get("/api/v1/cameras", "Basic " + Base64.getEncoder()
+                .encodeToString(("x:" + real).getBytes(StandardCharsets.UTF_8)));
+        assertThat(basic.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aKeyWithoutTheRouteRoleIsForbidden() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras", bearer(cameraOnly));
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(json(response).get("error").asText()).isEqualTo("forbidden");
+    }
+
+    @Test
+    void listsTheCamerasSeenWithLastSeenTime() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
+        JsonNode cameras = json(response).get("cameras");
+        assertThat(cameras).hasSize(2);
+        assertThat(cameras.get(0).get("cameraId").asText()).isEqualTo("gate-2");
+        JsonNode lobbyJson = cameras.get(1);
+        assertThat(lobbyJson.get("cameraId").asText()).isEqualTo("lobby-1");
+        assertThat(lobbyJson.get("lastSequence").asLong()).isEqualTo(42);
+        assertThat(Instant.parse(lobbyJson.get("lastSeen").asText()))
+                .isEqualTo(lobby.getFrameResult().getProcessedTime());
+    }
+
+    @Test
+    void latestResultCarriesFacesAndSealedTemplatesButNoDescriptorsForAPlainAnalyst() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras/lobby-1/latest", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response);
+        assertThat(body.get("cameraId").asText()).isEqualTo("lobby-1");
+        assertThat(body.get("sequence").asLong()).isEqualTo(42);
+        assertThat(Instant.parse(body.get("captureTime").asText())).isEqualTo(lobby.getFrameResult().getCaptureTime());
+        assertThat(Instant.parse(body.get("processedTime").asText())).isEqualTo(lobby.getFrameResult().getProcessedTime());
+        assertThat(body.get("width").asInt()).isEqualTo(640);
+        assertThat(body.get("height").asInt()).isEqualTo(480);
+        assertThat(body.get("detector").asText()).isEqualTo("ssd-mobilenet-v1");
+
+        JsonNode faces = body.get("faces");
+        assertThat(faces).hasSize(3);
+        JsonNode face = faces.get(1);
+        assertThat(face.get("faceIndex").asInt()).isEqualTo(1);
+        assertThat(face.get("faceId").asText()).isEqualTo("lobby-1/42/1");
+        assertThat(face.get("box").get("x").floatValue()).isEqualTo(60f);
+        assertThat(face.get("box").get("height").floatValue()).isEqualTo(48f);
+        assertThat(face.get("score").floatValue()).isEqualTo(lobby.getFrameResult().getFaces().get(1).getScore());
+        assertThat(face.get("status").asText()).isEqualTo("DESCRIBED");
+        assertThat(face.has("descriptor")).isFalse();
+
+        EncryptedTemplate sealed = lobby.getTemplates().get(1);
+        JsonNode template = face.get("template");
+        assertThat(template.get("keyId").asText()).isEqualTo(cipher.keyId());
+        assertThat(template.get("algorithm").asText()).isEqualTo(TemplateCipher.ALGORITHM);
+        assertThat(template.get("model").asText()).isEqualTo(Results.MODEL);
+        assertThat(Base64.getDecoder().decode(template.get("ciphertext").asText()))
+                .isEqualTo(bytes(sealed.getCiphertext()));
+        assertThat(template.get("associatedData").get("cameraId").asText()).isEqualTo("lobby-1");
+        assertThat(template.get("associatedData").get("sequence").asLong()).isEqualTo(42);
+        assertThat(template.get("associatedData").get("faceIndex").asInt()).isEqualTo(1);
+
+        JsonNode tooSmall = faces.get(2);
+        assertThat(tooSmall.get("status").asText()).isEqualTo("TOO_SMALL");
+        assertThat(tooSmall.get("template").isNull()).isTrue();
+        assertThat(response.body()).doesNotContain(Float.toString(FACE_1[0]));
+    }
+
+    @Test
+    void descriptorsAreDecryptedOnlyForAKeyWithThePermission() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras/lobby-1/latest", bearer(analystWithDescriptors));
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode faces = json(response).get("faces");
+        assertThat(floats(faces.get(0).get("descriptor"))).isEqualTo(FACE_0);
+        assertThat(floats(faces.get(1).get("descriptor"))).isEqualTo(FACE_1);
+        assertThat(faces.get(2).has("descriptor")).isFalse();
+    }
+
+    @Test
+    void aTemplateMovedOntoAnotherFrameDoesNotOpen() throws Exception {
+        CameraLatest other = Results.latest(cipher, "yard-3", 5, Results.descriptor(9));
+        // The yard frame lists the lobby's sealed template under its own face id.
+        EncryptedTemplate moved = EncryptedTemplate.newBuilder(lobby.getTemplates().get(0)).setFaceId("yard-3/5/0").build();
+        state.put(CameraLatest.newBuilder(other).setTemplates(List.of(moved)).build());
+        try {
+            HttpResponse<String> withPermission = get("/api/v1/cameras/yard-3/latest", bearer(analystWithDescriptors));
+            assertThat(withPermission.statusCode()).isEqualTo(500);
+            assertThat(json(withPermission).get("error").asText()).isEqualTo("template_unreadable");
+            assertThat(withPermission.body()).doesNotContain("Exception").doesNotContain("\tat ");
+
+            assertThat(get("/api/v1/cameras/yard-3/latest", bearer(analyst)).statusCode()).isEqualTo(200);
+        } finally {
+            state.remove("yard-3");
+        }
+    }
+
+    @Test
+    void unknownCameraIs404WithAJsonError() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras/nobody-here/latest", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(json(response).get("error").asText()).isEqualTo("camera_not_found");
+        assertThat(json(response).get("message").asText()).contains("nobody-here");
+    }
+
+    @Test
+    void malformedCameraIdIs400() throws Exception {
+        HttpResponse<String> response = get("/api/v1/cameras/bad%20id%3Cscript%3E/latest", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json(response).get("error").asText()).isEqualTo("invalid_camera_id");
+    }
+
+    @Test
+    void unknownRouteIs404WithAJsonError() throws Exception {
+        HttpResponse<String> response = get("/api/v1/nothing", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(json(response).get("error").asText()).isEqualTo("not_found");
+    }
+
+    @Test
+    void oversizedBodyIs413() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/api/v1/cameras"))
+                .header("Authorization", bearer(analyst))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[8192]))
+                .build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(json(response).get("error").asText()).isEqualTo("body_too_large");
+    }
+
+    @Test
+    void unavailableStateIs503WithAClearBody() throws Exception {
+        state.failWith(new StateUnavailableException(StateUnavailableException.Reason.NOT_READY,
+                "the results job has not registered its state yet; retry shortly"));
+        HttpResponse<String> response = get("/api/v1/cameras/lobby-1/latest", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(json(response).get("error").asText()).isEqualTo("state_not_ready");
+        assertThat(json(response).get("message").asText()).contains("not registered");
+    }
+
+    @Test
+    void realQueryableStateReaderAgainstAClosedPortGives503AndHealthStaysUp() throws Exception {
+        ApiConfig config = ApiConfig.defaults().withPort(0)
+                .withStateProxy("127.0.0.1", closedPort())
+                .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(1));
+        JobID job = new JobID();
+        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
+             ApiServer proxyless = ApiServer.start(config, keys, reader, cipher)) {
+            HttpResponse<String> latest = get(proxyless, "/api/v1/cameras/lobby-1/latest", bearer(analyst));
+            assertThat(latest.statusCode()).isEqualTo(503);
+            assertThat(json(latest).get("error").asText()).isEqualTo("state_unreachable");
+            assertThat(json(latest).get("message").asText()).contains("unreachable");
+
+            HttpResponse<String> list = get(proxyless, "/api/v1/cameras", bearer(analyst));
+            assertThat(list.statusCode()).isEqualTo(503);
+
+            HttpResponse<String> health = get(proxyless, "/health", null);
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(json(health).get("status").asText()).isEqualTo("ok");
+            assertThat(json(health).get("state").asText()).isEqualTo("unreachable");
+        }
+    }
+
+    @Test
+    void theLogHoldsNoKeysAndNoDescriptors() throws Exception {
+        assertThat(get("/api/v1/cameras/lobby-1/latest", bearer(analystWithDescriptors)).statusCode()).isEqualTo(200);
+        assertThat(get("/api/v1/cameras", "Bearer " + analyst.plaintext() + "x").statusCode()).isEqualTo(401);
+        Path log = Path.of(System.getProperty("biostream.api.test.log", "target/api-test.log"));
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        // The log is written: the access line and the descriptor-read audit line are there ...
+        assertThat(text).contains("GET /api/v1/cameras/lobby-1/latest 200")
+                .contains("descriptors read: key=" + analystWithDescriptors.key().id());
+        // ... but no key, no secret part of a key, and no descriptor value.
+        for (IssuedKey key : List.of(analyst, analystWithDescriptors, cameraOnly)) {
+            assertThat(text).doesNotContain(key.plaintext()).doesNotContain(secretPart(key));
+        }
+        for (float[] descriptor : List.of(FACE_0, FACE_1)) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(text).doesNotContain(Float.toString(descriptor[i]));
+            }
+        }
+    }
+
+    private static String secretPart(IssuedKey key) {
+        return key.plaintext().substring("bsk_".length() + 16 + 1);
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String bearer(IssuedKey key) {
+        return "Bearer " + key.plaintext();
+    }
+
+    private static HttpResponse<String> get(String path, String authorization) throws Exception {
+        return get(server, path, authorization);
+    }
+
+    private static HttpResponse<String> get(ApiServer target, String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/json"));
+        return JSON.readTree(response.body());
+    }
+
+    private static float[] floats(JsonNode array) {
+        List<Float> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.floatValue()));
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}
