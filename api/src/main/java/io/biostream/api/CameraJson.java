@@ -1,7 +1,7 @@
 package io.biostream.api;
 
+import io.biostream.operators.state.CameraSeen;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.biostream.api.state.CameraSeen;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.Box;
 import io.biostream.schemas.CameraLatest;

@@ -1,6 +1,6 @@
 package io.biostream.api;
 
-import io.biostream.api.state.CameraSeen;
+import io.biostream.operators.state.CameraSeen;
 import io.biostream.api.state.CameraStateReader;
 import io.biostream.api.state.StateUnavailableException;
 import io.biostream.schemas.CameraLatest;

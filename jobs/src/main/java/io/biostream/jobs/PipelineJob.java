@@ -8,7 +8,7 @@ import io.biostream.operators.pipeline.Outbound;
 import io.biostream.operators.pipeline.OutboundSerializer;
 import io.biostream.operators.pipeline.ParseFrameFunction;
 import io.biostream.operators.pipeline.PipelineConfig;
-import io.biostream.operators.pipeline.QueryableStateNames;
+import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.pipeline.RawRecord;
 import io.biostream.operators.pipeline.RawRecordDeserializer;
 import java.util.Properties;

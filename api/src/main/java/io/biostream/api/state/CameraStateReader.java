@@ -1,5 +1,6 @@
 package io.biostream.api.state;
 
+import io.biostream.operators.state.CameraSeen;
 import io.biostream.schemas.CameraLatest;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,8 @@
 package io.biostream.api.state;
 
+import io.biostream.operators.state.CameraSeen;
+import io.biostream.operators.state.CameraStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.api.ApiConfig;
 import io.biostream.api.state.StateUnavailableException.Reason;
 import io.biostream.schemas.CameraLatest;

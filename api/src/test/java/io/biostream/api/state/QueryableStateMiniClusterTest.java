@@ -1,5 +1,8 @@
 package io.biostream.api.state;
 
+import io.biostream.operators.state.CameraSeen;
+import io.biostream.operators.state.CameraStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package io.biostream.jobs.local;
 
+import io.biostream.operators.config.Topics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package io.biostream.jobs.local;
 
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.config.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -84,7 +86,7 @@ class LocalFlinkClusterTest {
                 .containsEntry("queryable-state.enable", "true")
                 .containsEntry("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
                 .containsEntry("execution.checkpointing.interval", "500ms");
-        assertThat(Topics.from(cluster.configuration().toMap())).isEqualTo(Topics.defaults());
+        assertThat(Topics.from(Settings.of(cluster.configuration().toMap()))).isEqualTo(Topics.defaults());
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.FrameRejectedException;
+import io.biostream.operators.state.CameraStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.vision.RgbImage;
 import io.biostream.schemas.AssociatedData;
@@ -23,7 +25,6 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -51,20 +52,15 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
         this.config = config;
     }
 
-    public static ValueStateDescriptor<byte[]> latestStateDescriptor() {
-        ValueStateDescriptor<byte[]> descriptor = new ValueStateDescriptor<>(
-                QueryableStateNames.CAMERA_LATEST, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-        descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
-        return descriptor;
-    }
-
     @Override
     public void open(OpenContext openContext) throws Exception {
         decoder = new FrameDecoder(config.decodeLimits());
         faces = config.vision().openPipeline();
         cipher = new TemplateCipher(TemplateKeys.read(Path.of(config.templateKeysetPath())));
-        deadLetters = new DeadLetters(config.topics().deadLetters(), config.deadLetterMaxOriginalBytes());
-        latest = getRuntimeContext().getState(latestStateDescriptor());
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
+        ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
+        descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
+        latest = getRuntimeContext().getState(descriptor);
     }
 
     @Override
@@ -119,7 +115,7 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
             out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), AvroBytes.encode(template), now));
         }
         out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), AvroBytes.encode(result), now));
-        latest.update(AvroBytes.encode(new CameraLatest(result, templates)));
+        latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
     }
 

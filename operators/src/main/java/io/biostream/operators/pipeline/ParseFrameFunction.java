@@ -26,7 +26,7 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<FrameRecord> out) {
         if (deadLetters == null) {
-            deadLetters = new DeadLetters(config.topics().deadLetters(), config.deadLetterMaxOriginalBytes());
+            deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
         }
         String keyText = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
         if (record.value == null || record.value.length == 0) {

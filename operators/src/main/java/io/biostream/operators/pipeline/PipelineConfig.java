@@ -1,6 +1,7 @@
 package io.biostream.operators.pipeline;
 
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.config.Topics;
 import io.biostream.operators.decode.DecodeLimits;
 import java.io.Serializable;
 import io.biostream.operators.vision.VisionConfig;
@@ -19,18 +20,6 @@ public record PipelineConfig(
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
-
-    public record Topics(String frames, String results, String templates, String deadLetters) implements Serializable {
-        public static final Topics DEFAULTS = new Topics("biostream.frames", "biostream.results", "biostream.templates", "biostream.dlq");
-
-        static Topics from(Settings s) {
-            return new Topics(
-                    s.get("biostream.topics.frames", DEFAULTS.frames),
-                    s.get("biostream.topics.results", DEFAULTS.results),
-                    s.get("biostream.topics.templates", DEFAULTS.templates),
-                    s.get("biostream.topics.dlq", DEFAULTS.deadLetters));
-        }
-    }
 
     public static PipelineConfig from(Settings s) {
         DecodeLimits defaults = DecodeLimits.DEFAULTS;

@@ -1,4 +1,4 @@
-package io.biostream.api.state;
+package io.biostream.operators.state;
 
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;

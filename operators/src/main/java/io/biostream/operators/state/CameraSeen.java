@@ -1,4 +1,4 @@
-package io.biostream.api.state;
+package io.biostream.operators.state;
 
 import java.time.Instant;
 import java.util.Objects;

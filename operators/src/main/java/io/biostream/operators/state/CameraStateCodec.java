@@ -1,8 +1,8 @@
-package io.biostream.api.state;
+package io.biostream.operators.state;
 
+import io.biostream.operators.pipeline.AvroBytes;
 import io.biostream.schemas.CameraLatest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.avro.AvroRuntimeException;
@@ -16,14 +16,7 @@ public final class CameraStateCodec {
     private CameraStateCodec() {}
 
     public static byte[] encodeLatest(CameraLatest latest) {
-        try {
-            ByteBuffer buf = latest.toByteBuffer();
-            byte[] bytes = new byte[buf.remaining()];
-            buf.get(bytes);
-            return bytes;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode CameraLatest", e);
-        }
+        return AvroBytes.encode(latest);
     }
 
     /** Decodes camera-latest bytes; fails with a clear message on any other schema or bytes. */

@@ -1,10 +1,9 @@
-package io.biostream.jobs.local;
+package io.biostream.operators.config;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.internals.Topic;
@@ -20,7 +19,8 @@ import org.apache.kafka.common.internals.Topic;
  * @param audit     hash-chained audit events
  * @param dlq       dead letters: bad input with a reason code
  */
-public record Topics(String frames, String results, String templates, String control, String audit, String dlq) {
+public record Topics(String frames, String results, String templates, String control, String audit, String dlq)
+        implements java.io.Serializable {
 
     /** Settings key prefix: {@code biostream.topics.frames} names the frames topic, and so on. */
     public static final String SETTINGS_PREFIX = "biostream.topics.";
@@ -53,7 +53,7 @@ public record Topics(String frames, String results, String templates, String con
      * The defaults, each replaced by the {@code biostream.topics.<role>} entry of {@code settings}
      * where one is present (for example from Flink's config.yaml).
      */
-    public static Topics from(Map<String, String> settings) {
+    public static Topics from(Settings settings) {
         Topics d = defaults();
         return new Topics(
                 setting(settings, "frames", d.frames()), setting(settings, "results", d.results()),
@@ -99,8 +99,8 @@ public record Topics(String frames, String results, String templates, String con
                 new NewTopic(dlq, 1, one).configs(Map.of("max.message.bytes", maxRecordBytes)));
     }
 
-    private static String setting(Map<String, String> settings, String role, String fallback) {
-        return Optional.ofNullable(settings.get(SETTINGS_PREFIX + role)).map(String::trim).orElse(fallback);
+    private static String setting(Settings settings, String role, String fallback) {
+        return settings.get(SETTINGS_PREFIX + role, fallback);
     }
 
     private static String requireName(String role, String name) {

@@ -1,4 +1,4 @@
-package io.biostream.jobs.local;
+package io.biostream.operators.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +22,7 @@ class TopicsTest {
 
     @Test
     void settingsReplaceSomeNamesAndKeepTheOtherDefaults() {
-        Topics topics = Topics.from(Map.of("biostream.topics.frames", " site-a.frames ", "unrelated.key", "x"));
+        Topics topics = Topics.from(Settings.of(Map.of("biostream.topics.frames", " site-a.frames ", "unrelated.key", "x")));
 
         assertThat(topics.frames()).isEqualTo("site-a.frames");
         assertThat(topics.results()).isEqualTo("biostream.results");
@@ -31,9 +31,9 @@ class TopicsTest {
 
     @Test
     void refusesIllegalOrDuplicateNames() {
-        assertThatThrownBy(() -> Topics.from(Map.of("biostream.topics.audit", "audit log")))
+        assertThatThrownBy(() -> Topics.from(Settings.of(Map.of("biostream.topics.audit", "audit log"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("audit");
-        assertThatThrownBy(() -> Topics.from(Map.of("biostream.topics.results", "biostream.frames")))
+        assertThatThrownBy(() -> Topics.from(Settings.of(Map.of("biostream.topics.results", "biostream.frames"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("differ");
     }
 

@@ -1,0 +1,207 @@
+package io.biostream.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.api.ApiConfig;
+import io.biostream.api.ApiServer;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.IssuedKey;
+import io.biostream.api.auth.Permission;
+import io.biostream.api.auth.Role;
+import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.jobs.local.DemoCamera;
+import io.biostream.jobs.local.EmbeddedKafkaBroker;
+import io.biostream.jobs.local.FramePublisher;
+import io.biostream.jobs.local.LocalFlinkCluster;
+import io.biostream.jobs.local.RetainedCheckpoints;
+import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.pipeline.PipelineConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * biostream on one machine: a KRaft Kafka broker, a Flink MiniCluster with web UI and queryable
+ * state, the pipeline job, the API, and optionally the demo camera; all on 127.0.0.1, all data
+ * under one directory (./var) so a second start resumes where the first stopped.
+ */
+public final class LocalMode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LocalOptions options;
+    private EmbeddedKafkaBroker broker;
+    private LocalFlinkCluster cluster;
+    private JobClient job;
+    private ApiServer api;
+    private QueryableStateCameraReader stateReader;
+    private FramePublisher demoPublisher;
+    private DemoCamera demoCamera;
+    private Optional<String> issuedKey = Optional.empty();
+    private Optional<Path> restoredFrom = Optional.empty();
+
+    private LocalMode(LocalOptions options) {
+        this.options = options;
+    }
+
+    public static LocalMode start(LocalOptions options) throws Exception {
+        LocalMode local = new LocalMode(options);
+        try {
+            local.startAll();
+            return local;
+        } catch (Exception | Error e) {
+            local.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Path var = Files.createDirectories(options.varDir());
+        Topics topics = Topics.from(options.settings());
+        broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
+        broker.createTopics(topics.newTopics());
+
+        Path keysetFile = var.resolve("keys").resolve("templates.json");
+        TemplateCipher cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
+
+        cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
+                .restPort(options.webUiPort())
+                .queryableStateProxyPort(options.stateProxyPort())
+                .start();
+
+        PipelineConfig pipeline = PipelineConfig.from(options.settings().with(Map.of(
+                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
+                "biostream.crypto.template-keyset", keysetFile.toString())));
+        restoredFrom = newestCheckpoint(cluster.checkpointDir());
+        StreamExecutionEnvironment env = restoredFrom
+                .map(path -> cluster.executionEnvironment(path.toString()))
+                .orElseGet(cluster::executionEnvironment);
+        PipelineJob pipelineJob = new PipelineJob(pipeline);
+        pipelineJob.build(env, pipelineJob.kafkaSource(), pipelineJob.kafkaSink());
+        job = env.executeAsync(PipelineJob.NAME);
+        JobID jobId = job.getJobID();
+
+        ApiKeyStore keys = loadOrIssueKeys(var);
+        ApiConfig apiConfig = options.api().withStateProxy("127.0.0.1", cluster.queryableStateProxyPort());
+        stateReader = new QueryableStateCameraReader(apiConfig, () -> Optional.of(jobId));
+        api = ApiServer.start(apiConfig, keys, stateReader, cipher);
+
+        if (options.demo()) {
+            demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
+            demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
+        }
+    }
+
+    /** The newest checkpoint any earlier run retained under {@code checkpoints/JOBID/chk-N}. */
+    static Optional<Path> newestCheckpoint(Path checkpointDir) throws IOException {
+        if (!Files.isDirectory(checkpointDir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> jobs = Files.list(checkpointDir)) {
+            return jobs.filter(Files::isDirectory)
+                    .map(RetainedCheckpoints::newest)
+                    .flatMap(Optional::stream)
+                    .max(Comparator.comparingLong(LocalMode::lastModified));
+        }
+    }
+
+    private static long lastModified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path.resolve("_metadata")).toMillis();
+        } catch (IOException e) {
+            return 0L;
+        }
+    }
+
+    /**
+     * The hashed key store lives in var/api-keys.json. On first start an analyst key with the
+     * descriptors permission is generated and written once to var/credentials.json (mode 600).
+     */
+    private ApiKeyStore loadOrIssueKeys(Path var) throws IOException {
+        Path store = var.resolve("api-keys.json");
+        if (Files.exists(store)) {
+            return ApiKeyStore.load(store);
+        }
+        ApiKeyStore keys = new ApiKeyStore();
+        IssuedKey key = keys.generate("local-admin", EnumSet.allOf(Role.class), EnumSet.of(Permission.DESCRIPTORS));
+        keys.save(store);
+        TemplateKeys.writeOwnerOnly(var.resolve("credentials.json"),
+                JSON.writeValueAsString(Map.of("apiKey", key.plaintext())) + "\n");
+        issuedKey = Optional.of(key.plaintext());
+        return keys;
+    }
+
+    public String kafkaBootstrap() {
+        return broker.bootstrapServers();
+    }
+
+    public String webUiUrl() {
+        return cluster.restUrl().toString();
+    }
+
+    public String apiUrl() {
+        return "http://127.0.0.1:" + api.port();
+    }
+
+    public JobID jobId() {
+        return job.getJobID();
+    }
+
+    public LocalFlinkCluster cluster() {
+        return cluster;
+    }
+
+    /** The API key generated by this start, present only on the first start of a var directory. */
+    public Optional<String> issuedKey() {
+        return issuedKey;
+    }
+
+    public Optional<Path> restoredFrom() {
+        return restoredFrom;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly("demo camera", demoCamera);
+        closeQuietly("demo publisher", demoPublisher);
+        closeQuietly("API", api);
+        closeQuietly("state reader", stateReader);
+        if (job != null && cluster != null) {
+            try {
+                // Cancelling keeps the retained checkpoints: the next start resumes from them.
+                cluster.cancel(job.getJobID());
+            } catch (RuntimeException e) {
+                LOG.warn("cancelling the job failed: {}", e.toString());
+            }
+        }
+        closeQuietly("Flink cluster", cluster);
+        closeQuietly("Kafka broker", broker);
+    }
+
+    private static void closeQuietly(String what, AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("stopping the {} failed: {}", what, e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+}

@@ -1,0 +1,32 @@
+package io.biostream.jobs;
+
+import io.biostream.api.ApiConfig;
+import io.biostream.operators.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Kafka a free
+ * port unless set) and the demo camera; every other key is passed on to the job and the API.
+ */
+public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path flinkConfDir, int kafkaPort,
+                           int webUiPort, int stateProxyPort, boolean demo, Duration demoInterval) {
+
+    public static LocalOptions from(Settings settings, Map<String, String> flagMap, boolean demo, Path home) {
+        ApiConfig api = ApiConfig.load(Map.of(), System.getenv(), new Properties(),
+                flagMap.entrySet().stream().filter(e -> e.getKey().startsWith("api."))
+                        .map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        return new LocalOptions(
+                settings,
+                api,
+                Path.of(settings.get("biostream.local.var-dir", home.resolve("var").toString())),
+                Path.of(settings.get("biostream.local.flink-conf-dir", home.resolve("flink-conf").toString())),
+                settings.getInt("biostream.local.kafka-port", 0, 0, 65_535),
+                settings.getInt("rest.port", 8081, 0, 65_535),
+                settings.getInt("queryable-state.proxy.ports", 9069, 0, 65_535),
+                demo,
+                Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
+    }
+}
