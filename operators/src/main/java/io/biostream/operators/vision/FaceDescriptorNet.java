@@ -18,7 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Thread-safety: calls on one instance are serialised (the methods are synchronized), so
  * an instance may be shared, but for throughput use one instance per thread, e.g. one per
  * Flink subtask, opened in {@code open()} and closed in {@code close()}. Batch faces: one call
- * with 8-64 crops is several times faster per face than single calls.
+ * with 8-32 crops is faster per face than single calls. Run with {@code OMP_NUM_THREADS=1}
+ * when subtasks share cores: oneDNN's OpenMP threads spin, and two per net on a busy machine
+ * were 10-15x slower than one.
  */
 public final class FaceDescriptorNet implements AutoCloseable {
     public static final String MODEL_ID = "face-api-recognition-1.7.15";
