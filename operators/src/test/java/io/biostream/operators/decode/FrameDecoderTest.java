@@ -60,7 +60,7 @@ class FrameDecoderTest {
         assertThat(reasonFor(frame("png", 65, 48, png))).isEqualTo(DeadLetterReason.DIMENSION_MISMATCH);
         assertThat(reasonFor(frame("png", 64, 48, Arrays.copyOf(png, png.length / 2)))).isEqualTo(DeadLetterReason.TRUNCATED_IMAGE);
         assertThat(reasonFor(frame("jpeg", 64, 48, Arrays.copyOf(jpeg, jpeg.length - 40)))).isEqualTo(DeadLetterReason.TRUNCATED_IMAGE);
-        assertThat(reasonFor(frame("png", 64, 48, corruptPngData(png)))).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
+        assertThat(reasonFor(frame("png", 64, 48, TestImages.corruptPngData(png)))).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
     }
 
     @Test
@@ -88,21 +88,6 @@ class FrameDecoderTest {
         assertThat(decoder.decode(TestImages.gradient(10, 20, ".png")).height()).isEqualTo(20);
         assertThatThrownBy(() -> decoder.decode("not an image".getBytes()))
                 .isInstanceOf(FrameRejectedException.class).hasMessageContaining("neither JPEG nor PNG");
-    }
-
-    /** Overwrites the compressed IDAT payload: header and IEND intact, zlib stream broken. */
-    private static byte[] corruptPngData(byte[] png) {
-        byte[] copy = png.clone();
-        int pos = 8;
-        while (pos + 8 <= copy.length) {
-            int length = ((copy[pos] & 0xff) << 24) | ((copy[pos + 1] & 0xff) << 16) | ((copy[pos + 2] & 0xff) << 8) | (copy[pos + 3] & 0xff);
-            if (copy[pos + 4] == 'I' && copy[pos + 5] == 'D' && copy[pos + 6] == 'A' && copy[pos + 7] == 'T') {
-                Arrays.fill(copy, pos + 8, pos + 8 + length, (byte) 0x5A);
-                return copy;
-            }
-            pos += 12 + length;
-        }
-        throw new IllegalStateException("no IDAT chunk");
     }
 
     private static void writeInt(byte[] b, int at, int value) {

@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -33,4 +34,20 @@ public final class TestImages {
             return encoded;
         }
     }
+
+    /** Overwrites the compressed IDAT payload: header and IEND intact, zlib stream broken. */
+    public static byte[] corruptPngData(byte[] png) {
+        byte[] copy = png.clone();
+        int pos = 8;
+        while (pos + 8 <= copy.length) {
+            int length = ((copy[pos] & 0xff) << 24) | ((copy[pos + 1] & 0xff) << 16) | ((copy[pos + 2] & 0xff) << 8) | (copy[pos + 3] & 0xff);
+            if (copy[pos + 4] == 'I' && copy[pos + 5] == 'D' && copy[pos + 6] == 'A' && copy[pos + 7] == 'T') {
+                Arrays.fill(copy, pos + 8, pos + 8 + length, (byte) 0x5A);
+                return copy;
+            }
+            pos += 12 + length;
+        }
+        throw new IllegalStateException("no IDAT chunk");
+    }
+
 }

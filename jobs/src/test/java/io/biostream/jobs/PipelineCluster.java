@@ -1,0 +1,139 @@
+package io.biostream.jobs;
+
+import io.biostream.api.ApiConfig;
+import io.biostream.api.ApiServer;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.Permission;
+import io.biostream.api.auth.Role;
+import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.jobs.local.EmbeddedKafkaBroker;
+import io.biostream.jobs.local.FramePublisher;
+import io.biostream.jobs.local.LocalFlinkCluster;
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.pipeline.PipelineConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The real parts an integration test runs on: a KRaft broker, a Flink MiniCluster with RocksDB and
+ * queryable state, the pipeline job submitted over REST, and the API over HTTP, all on 127.0.0.1.
+ */
+final class PipelineCluster implements AutoCloseable {
+    static final Path CONF_DIR = Path.of(System.getProperty("user.dir")).resolve("../flink-conf").normalize();
+    /** Smaller than the topic's limit, so the job itself must refuse oversized frames. */
+    static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
+
+    final Path dir;
+    final EmbeddedKafkaBroker broker;
+    final LocalFlinkCluster flink;
+    final Path keysetFile;
+    final TemplateCipher cipher;
+    final Topics topics = Topics.defaults();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    PipelineCluster(Path dir) throws Exception {
+        this.dir = dir;
+        this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+        closeables.add(broker);
+        broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
+        this.keysetFile = dir.resolve("keys/templates.json");
+        this.cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
+        this.flink = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
+                .set("execution.checkpointing.interval", "1s")
+                .set("taskmanager.numberOfTaskSlots", "4")
+                .set("parallelism.default", "1")
+                .start();
+        closeables.add(0, flink);
+    }
+
+    PipelineConfig pipelineConfig(Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.of(
+                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
+                "biostream.crypto.template-keyset", keysetFile.toString(),
+                "biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES)));
+        values.putAll(overrides);
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    JobClient submit(PipelineConfig config, Optional<String> restoreFrom) throws Exception {
+        StreamExecutionEnvironment env = restoreFrom.map(flink::executionEnvironment).orElseGet(flink::executionEnvironment);
+        PipelineJob job = new PipelineJob(config);
+        job.build(env, job.kafkaSource(), job.kafkaSink());
+        return env.executeAsync(PipelineJob.NAME);
+    }
+
+    ApiServer startApi(ApiKeyStore keys, JobID job) {
+        ApiConfig config = ApiConfig.defaults().withPort(0)
+                .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
+                .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
+        ApiServer api = ApiServer.start(config, keys, reader, cipher);
+        closeables.add(0, api);
+        closeables.add(1, reader);
+        return api;
+    }
+
+    static ApiKeyStore keys(Map<String, String> issued) {
+        ApiKeyStore keys = new ApiKeyStore();
+        issued.put("analyst+descriptors", keys.generate("reader", EnumSet.of(Role.ANALYST), EnumSet.of(Permission.DESCRIPTORS)).plaintext());
+        issued.put("analyst", keys.generate("analyst", EnumSet.of(Role.ANALYST), EnumSet.noneOf(Permission.class)).plaintext());
+        return keys;
+    }
+
+    FramePublisher publisher(String topic) {
+        FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), topic, 16 * 1024 * 1024);
+        closeables.add(0, publisher);
+        return publisher;
+    }
+
+    /** Reads a topic from the start with read_committed until {@code done} holds or the timeout passes. */
+    List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration timeout,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e);
+            }
+        }
+    }
+}
