@@ -351,12 +351,13 @@ public final class LocalFlinkCluster implements AutoCloseable {
             config.set(RestOptions.PORT, restPort);
             config.set(RestOptions.BIND_PORT, Integer.toString(restPort));
 
-            // The proxy port is fixed before start so clients can be told it; the per-TaskManager
-            // state server is found through the proxy.
+            // The proxy port is fixed before start so clients can be told it. The per-TaskManager
+            // state server is found through the proxy, so it takes any free port when it binds:
+            // choosing a second port in advance could return the proxy's (both probed, then released).
             int proxyPort = queryableStateProxyPort == 0 ? Loopback.freePort() : queryableStateProxyPort;
             config.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
             config.set(QueryableStateOptions.PROXY_PORT_RANGE, Integer.toString(proxyPort));
-            config.set(QueryableStateOptions.SERVER_PORT_RANGE, Integer.toString(Loopback.freePort()));
+            config.set(QueryableStateOptions.SERVER_PORT_RANGE, "0");
 
             // State backend, incremental checkpoints, interval and retention come from config.yaml;
             // only the locations are local.

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * The TCP sockets this JVM listens on, read from Linux's /proc: the kernel's table of TCP sockets
  * (/proc/net/tcp, tcp6), restricted to the socket inodes among this process's open files.
  */
-final class ListeningSockets {
+public final class ListeningSockets {
 
     private static final String LISTEN = "0A";
     private static final Pattern SOCKET_LINK = Pattern.compile("socket:\\[(\\d+)]");
@@ -26,12 +26,12 @@ final class ListeningSockets {
     private ListeningSockets() {
     }
 
-    static boolean supported() {
+    public static boolean supported() {
         return Files.isReadable(Path.of("/proc/self/net/tcp")) && Files.isDirectory(Path.of("/proc/self/fd"));
     }
 
     /** Local addresses of every listening TCP socket this process holds. */
-    static List<InetSocketAddress> ofThisProcess() throws IOException {
+    public static List<InetSocketAddress> ofThisProcess() throws IOException {
         Set<String> inodes = socketInodes();
         List<InetSocketAddress> listening = new ArrayList<>();
         for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {

@@ -1,0 +1,105 @@
+package io.biostream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.jobs.local.ListeningSockets;
+import io.biostream.operators.config.Settings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local mode as a user runs it: the demo camera's faces reach the API within 90 s, the Flink web UI
+ * lists the job as running, a request without the key gets 401, everything listens on loopback,
+ * and a second start on the same directory resumes from the last checkpoint with the same key.
+ */
+class LocalModeTest {
+    private static final Duration FIRST_RESULT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path var;
+
+    private LocalOptions options() {
+        Map<String, String> flags = Map.of(
+                "biostream.local.var-dir", var.toString(),
+                "biostream.local.flink-conf-dir", PipelineCluster.CONF_DIR.toString(),
+                "biostream.local.demo-interval-ms", "1000",
+                "rest.port", "0",
+                "api.port", "0",
+                "queryable-state.proxy.ports", "0");
+        return LocalOptions.from(new Settings(flags, Map.of(), Map.of()), flags, true, var);
+    }
+
+    @Test
+    void demoCameraReachesTheApiAndASecondStartResumes() throws Exception {
+        String key;
+        long started = System.nanoTime();
+        try (LocalMode local = LocalMode.start(options())) {
+            key = local.issuedKey().orElseThrow();
+            Path credentials = var.resolve("credentials.json");
+            assertThat(JSON.readTree(credentials.toFile()).get("apiKey").asText()).isEqualTo(key);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials))).isEqualTo("rw-------");
+            assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(key.substring(key.lastIndexOf('_') + 1));
+
+            JsonNode latest = awaitDemoFaces(local, key, FIRST_RESULT);
+            System.out.printf("local mode: demo-cam latest with %d faces %.1f s after start%n",
+                    latest.get("faces").size(), (System.nanoTime() - started) / 1e9);
+
+            JsonNode jobs = JSON.readTree(get(local.webUiUrl() + "/jobs/overview", null).body()).get("jobs");
+            assertThat(jobs).anySatisfy(job -> {
+                assertThat(job.get("name").asText()).isEqualTo(PipelineJob.NAME);
+                assertThat(job.get("state").asText()).isEqualTo("RUNNING");
+            });
+            assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", null).statusCode()).isEqualTo(401);
+            if (ListeningSockets.supported()) {
+                assertThat(ListeningSockets.ofThisProcess()).extracting(InetSocketAddress::getHostString)
+                        .allMatch(host -> host.equals("127.0.0.1"), "every listener on 127.0.0.1");
+            }
+            local.cluster().awaitCompletedCheckpoint(local.jobId(), 0, Duration.ofSeconds(60));
+        }
+
+        try (LocalMode again = LocalMode.start(options())) {
+            assertThat(again.issuedKey()).as("no new key on a second start").isEmpty();
+            assertThat(again.restoredFrom()).as("resumed from a retained checkpoint").isPresent();
+            assertThat(awaitDemoFaces(again, key, FIRST_RESULT).get("faces").size()).isPositive();
+        }
+    }
+
+    private static JsonNode awaitDemoFaces(LocalMode local, String key, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", key);
+            last = response.statusCode() + " " + response.body();
+            if (response.statusCode() == 200) {
+                JsonNode latest = JSON.readTree(response.body());
+                if (latest.get("faces").size() > 0) {
+                    return latest;
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("demo-cam had no faces within " + timeout + "; last answer " + last);
+    }
+
+    private static HttpResponse<String> get(String url, String key) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
