@@ -1,14 +1,12 @@
 package io.biostream.api;
 
+import io.biostream.operators.config.Settings;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +14,8 @@ import java.util.regex.Pattern;
  *
  * <p>Each setting has one flink-conf style key ({@code api.port}) and is read, highest precedence
  * first, from command-line flags ({@code --api.port=7070}), system properties ({@code -Dapi.port=7070}),
- * the environment ({@code BIOSTREAM_API_PORT}) and a config map (e.g. Flink's config.yaml).
+ * the environment ({@code BIOSTREAM_API_PORT}) and a config map (e.g. Flink's config.yaml), by the
+ * rules of {@link Settings} that every biostream component shares (a blank value gives the default).
  * Unknown {@code api.*} keys are refused so that a typo does not silently fall back to a default.
  *
  * @param host address the HTTP server binds (loopback unless deliberately changed)
@@ -51,11 +50,8 @@ public record ApiConfig(
             HOST, PORT, STATE_PROXY_HOST, STATE_PROXY_PORT, STATE_QUERY_TIMEOUT, STATE_RETRY_DEADLINE,
             STATE_JOB_ID, MAX_REQUEST_BODY);
     private static final String KEY_PREFIX = "api.";
-    private static final String ENV_PREFIX = "BIOSTREAM_API_";
     private static final Duration MAX_DURATION = Duration.ofMinutes(10);
     private static final long MAX_BODY = 256L << 20;
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|sec|min|m)?");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kb|m|mb)?");
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{32}");
 
     public ApiConfig {
@@ -120,162 +116,48 @@ public record ApiConfig(
         return load(conf, System.getenv(), System.getProperties(), args);
     }
 
-    /** Merges the sources (flags over system properties over environment over config map) and validates. */
+    /**
+     * Merges the sources (flags over system properties over environment over config map) and validates.
+     * Flags are {@code --api.key=value}; other arguments are left to the caller.
+     */
     public static ApiConfig load(Map<String, String> conf, Map<String, String> env, Properties sysProps, String[] args) {
-        Map<String, Setting> settings = new HashMap<>();
-        conf.forEach((k, v) -> collect(settings, k, v, "config key " + k));
-        env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX)) {
-                put(settings, keyForEnv(k), v, "environment variable " + k);
-            }
-        });
-        sysProps.stringPropertyNames().forEach(k -> collect(settings, k, sysProps.getProperty(k), "system property " + k));
-        flags(args).forEach((k, v) -> collect(settings, k, v, "flag --" + k));
-        return build(settings);
-    }
-
-    /** Environment variable name for a key: {@code api.state.proxy.port} -> {@code BIOSTREAM_API_STATE_PROXY_PORT}. */
-    public static String envName(String key) {
-        return "BIOSTREAM_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    private static String keyForEnv(String envName) {
-        for (String key : KEYS) {
-            if (envName(key).equals(envName)) {
-                return key;
+        for (String arg : args) {
+            if (arg.startsWith("--" + KEY_PREFIX) && arg.indexOf('=') < 0) {
+                throw new IllegalArgumentException("invalid API configuration: flag " + arg + " needs a value ("
+                        + arg + "=VALUE)");
             }
         }
-        throw new IllegalArgumentException("unknown API setting in environment variable " + envName
-                + "; known: " + KEYS.stream().map(ApiConfig::envName).toList());
+        return from(new Settings(Settings.parseFlags(args), env, conf).withSystemProperties(sysProps));
     }
 
-    private static void collect(Map<String, Setting> settings, String key, String value, String origin) {
-        if (key.startsWith(KEY_PREFIX)) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown API setting " + key + " (" + origin + "); known: " + KEYS);
-            }
-            put(settings, key, value, origin);
+    /** Reads the {@code api.*} keys of {@code settings}, refusing unknown ones, and validates. */
+    public static ApiConfig from(Settings settings) {
+        List<String> unknown = settings.unknownKeys(KEY_PREFIX, KEYS);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown API setting in " + String.join(", ", unknown) + "; known keys: "
+                    + KEYS + ", as environment variables " + KEYS.stream().map(Settings::envName).toList());
         }
-    }
-
-    private static void put(Map<String, Setting> settings, String key, String value, String origin) {
-        settings.put(key, new Setting(value == null ? "" : value.trim(), origin));
-    }
-
-    /** Accepts {@code --key=value} and {@code --key value}; other arguments are left to the caller. */
-    static Map<String, String> flags(String[] args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--" + KEY_PREFIX)) {
-                continue;
-            }
-            String body = arg.substring(2);
-            int eq = body.indexOf('=');
-            if (eq >= 0) {
-                flags.put(body.substring(0, eq), body.substring(eq + 1));
-            } else if (i + 1 < args.length) {
-                flags.put(body, args[++i]);
-            } else {
-                throw new IllegalArgumentException("flag --" + body + " needs a value");
-            }
-        }
-        return flags;
-    }
-
-    private static ApiConfig build(Map<String, Setting> s) {
         ApiConfig d = defaults();
+        String jobId = settings.get(STATE_JOB_ID, d.jobId());
         return new ApiConfig(
-                text(s, HOST, d.host()),
-                integer(s, PORT, d.port()),
-                text(s, STATE_PROXY_HOST, d.stateProxyHost()),
-                integer(s, STATE_PROXY_PORT, d.stateProxyPort()),
-                duration(s, STATE_QUERY_TIMEOUT, d.stateQueryTimeout()),
-                duration(s, STATE_RETRY_DEADLINE, d.stateRetryDeadline()),
-                size(s, MAX_REQUEST_BODY, d.maxRequestBodyBytes()),
-                s.containsKey(STATE_JOB_ID) ? text(s, STATE_JOB_ID, null).toLowerCase(Locale.ROOT) : d.jobId());
+                settings.get(HOST, d.host()),
+                integer(settings, PORT, d.port()),
+                settings.get(STATE_PROXY_HOST, d.stateProxyHost()),
+                integer(settings, STATE_PROXY_PORT, d.stateProxyPort()),
+                settings.getDuration(STATE_QUERY_TIMEOUT, d.stateQueryTimeout()),
+                settings.getDuration(STATE_RETRY_DEADLINE, d.stateRetryDeadline()),
+                settings.getBytes(MAX_REQUEST_BODY, d.maxRequestBodyBytes()),
+                jobId == null ? null : jobId.toLowerCase(Locale.ROOT));
     }
 
-    private static String text(Map<String, Setting> s, String key, String fallback) {
-        Setting setting = s.get(key);
-        return setting == null ? fallback : setting.value();
-    }
-
-    private static int integer(Map<String, Setting> s, String key, int fallback) {
-        Setting setting = s.get(key);
-        if (setting == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(setting.value());
-        } catch (NumberFormatException e) {
-            throw setting.invalid(key, "an integer");
-        }
-    }
-
-    private static Duration duration(Map<String, Setting> s, String key, Duration fallback) {
-        Setting setting = s.get(key);
-        return setting == null ? fallback : parseDuration(setting.value()).orElseThrow(
-                () -> setting.invalid(key, "a duration such as 500ms, 2s or 1min"));
-    }
-
-    private static long size(Map<String, Setting> s, String key, long fallback) {
-        Setting setting = s.get(key);
-        return setting == null ? fallback : parseSize(setting.value()).orElseThrow(
-                () -> setting.invalid(key, "a size such as 1048576, 512kb or 1mb"));
-    }
-
-    /** Flink-style durations: a number with ms, s or min (a bare number is milliseconds). */
-    static Optional<Duration> parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        long n;
-        try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        return Optional.of(switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s", "sec" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        });
-    }
-
-    /** Flink-style sizes: bytes, or a number with kb or mb (binary multiples). */
-    static Optional<Long> parseSize(String text) {
-        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        long n;
-        try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        String unit = m.group(2) == null ? "b" : m.group(2);
-        int shift = switch (unit) {
-            case "k", "kb" -> 10;
-            case "m", "mb" -> 20;
-            default -> 0;
-        };
-        return n > (Long.MAX_VALUE >> shift) ? Optional.empty() : Optional.of(n << shift);
+    /** Any int; the record checks the range, with the same message whether read or built in code. */
+    private static int integer(Settings settings, String key, int fallback) {
+        return settings.getInt(key, fallback, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException("invalid API configuration: " + message);
-        }
-    }
-
-    private record Setting(String value, String origin) {
-        IllegalArgumentException invalid(String key, String expected) {
-            return new IllegalArgumentException("invalid API configuration: " + key + " from " + origin
-                    + " must be " + expected + ", got '" + value + "'");
         }
     }
 }

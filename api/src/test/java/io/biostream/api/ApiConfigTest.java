@@ -3,6 +3,7 @@ package io.biostream.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biostream.operators.config.Settings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -51,14 +52,26 @@ class ApiConfigTest {
         assertThat(c.stateProxyPort()).isEqualTo(2002);
         assertThat(c.host()).isEqualTo("127.0.0.2");
         assertThat(ApiConfig.load(conf, env, sys, new String[0]).port()).isEqualTo(1003);
-        assertThat(ApiConfig.load(conf, env, new Properties(), new String[] {"--api.state.proxy.port", "2004"})
+        assertThat(ApiConfig.load(conf, env, new Properties(), new String[0]).port()).isEqualTo(1002);
+        assertThat(ApiConfig.load(conf, Map.of(), new Properties(), new String[] {"--api.state.proxy.port=2004"})
                 .stateProxyPort()).isEqualTo(2004);
     }
 
     @Test
-    void environmentNamesFollowTheKeys() {
-        assertThat(ApiConfig.envName(ApiConfig.STATE_PROXY_PORT)).isEqualTo("BIOSTREAM_API_STATE_PROXY_PORT");
-        assertThat(ApiConfig.envName(ApiConfig.MAX_REQUEST_BODY)).isEqualTo("BIOSTREAM_API_MAX_REQUEST_BODY");
+    void readsTheSameSettingsAsTheRestOfBiostream() {
+        Settings settings = new Settings(Map.of("api.port", "7171"), Map.of("BIOSTREAM_API_STATE_PROXY_HOST", "127.0.0.3"),
+                Map.of("api.max-request-body", "64kb"));
+        ApiConfig c = ApiConfig.from(settings);
+        assertThat(c.port()).isEqualTo(7171);
+        assertThat(c.stateProxyHost()).isEqualTo("127.0.0.3");
+        assertThat(c.maxRequestBodyBytes()).isEqualTo(64L << 10);
+    }
+
+    @Test
+    void environmentNamesFollowTheSharedRule() {
+        assertThat(Settings.envName(ApiConfig.PORT)).isEqualTo("BIOSTREAM_API_PORT");
+        assertThat(Settings.envName(ApiConfig.STATE_PROXY_PORT)).isEqualTo("BIOSTREAM_API_STATE_PROXY_PORT");
+        assertThat(Settings.envName(ApiConfig.MAX_REQUEST_BODY)).isEqualTo("BIOSTREAM_API_MAX_REQUEST_BODY");
     }
 
     @Test
@@ -73,31 +86,42 @@ class ApiConfigTest {
                 .hasMessageContaining("api.state.query-timeout must be more than 0");
         assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.max-request-body", "12")))
                 .hasMessageContaining("api.max-request-body must be between 1 kb and 256 mb");
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.max-request-body", "lots")))
+                .hasMessageContaining("api.max-request-body").hasMessageContaining("size");
         assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.state.job-id", "job-1")))
                 .hasMessageContaining("api.state.job-id must be 32 lowercase hex digits");
-        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.host", " ")))
+        assertThatThrownBy(() -> new ApiConfig(" ", 7070, "127.0.0.1", 9069, Duration.ofSeconds(1), Duration.ZERO, 4096, null))
                 .hasMessageContaining("api.host must not be blank");
+        assertThatThrownBy(() -> ApiConfig.defaults().withStateProxy("", 9069))
+                .hasMessageContaining("api.state.proxy.host must not be blank");
+    }
+
+    @Test
+    void aBlankValueMeansTheDefaultAsEverywhereElse() {
+        assertThat(ApiConfig.fromMap(Map.of("api.host", " ", "api.port", "")).host()).isEqualTo("127.0.0.1");
+        assertThat(ApiConfig.fromMap(Map.of("api.port", "")).port()).isEqualTo(7070);
     }
 
     @Test
     void unknownApiKeysAreRefusedSoTyposDoNotFallBackToDefaults() {
         assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.prot", "8080")))
-                .hasMessageContaining("unknown API setting api.prot").hasMessageContaining("api.port");
+                .hasMessageContaining("unknown API setting").hasMessageContaining("config key api.prot")
+                .hasMessageContaining("api.port");
         assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of("BIOSTREAM_API_PROT", "8080"), new Properties(), new String[0]))
-                .hasMessageContaining("BIOSTREAM_API_PROT");
-        assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of(), new Properties(), new String[] {"--api.port"}))
-                .hasMessageContaining("needs a value");
+                .hasMessageContaining("environment variable BIOSTREAM_API_PROT").hasMessageContaining("BIOSTREAM_API_PORT");
+        Properties sys = new Properties();
+        sys.setProperty("api.hots", "127.0.0.1");
+        assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of(), sys, new String[0]))
+                .hasMessageContaining("system property api.hots");
+        assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of(), new Properties(), new String[] {"--api.prot=1"}))
+                .hasMessageContaining("flag --api.prot");
     }
 
     @Test
-    void parsesFlinkStyleDurationsAndSizes() {
-        assertThat(ApiConfig.parseDuration("250")).hasValue(Duration.ofMillis(250));
-        assertThat(ApiConfig.parseDuration("3 s")).hasValue(Duration.ofSeconds(3));
-        assertThat(ApiConfig.parseDuration("2min")).hasValue(Duration.ofMinutes(2));
-        assertThat(ApiConfig.parseDuration("-1s")).isEmpty();
-        assertThat(ApiConfig.parseSize("4096")).hasValue(4096L);
-        assertThat(ApiConfig.parseSize("64 kb")).hasValue(64L << 10);
-        assertThat(ApiConfig.parseSize("1m")).hasValue(1L << 20);
-        assertThat(ApiConfig.parseSize("99999999999999999999")).isEmpty();
+    void anApiFlagWithoutAValueIsRefused() {
+        assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of(), new Properties(), new String[] {"--api.port"}))
+                .hasMessageContaining("--api.port needs a value");
+        assertThatThrownBy(() -> ApiConfig.load(Map.of(), Map.of(), new Properties(), new String[] {"--api.port", "8080"}))
+                .hasMessageContaining("--api.port=VALUE");
     }
 }

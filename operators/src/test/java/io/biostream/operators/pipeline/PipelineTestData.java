@@ -1,0 +1,46 @@
+package io.biostream.operators.pipeline;
+
+import io.biostream.operators.config.Settings;
+import io.biostream.schemas.DeadLetter;
+import io.biostream.schemas.Frame;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Frames, configurations and dead-letter decoding shared by the pipeline function tests. */
+final class PipelineTestData {
+    static final String FRAMES_TOPIC = "biostream.frames";
+
+    private PipelineTestData() {}
+
+    static Frame frame(String cameraId, long sequence, String encoding, int width, int height, byte[] image) {
+        return Frame.newBuilder()
+                .setCameraId(cameraId)
+                .setSequence(sequence)
+                .setCaptureTime(Instant.ofEpochMilli(1_700_000_000_000L + sequence))
+                .setSessionId("session-1")
+                .setEncoding(encoding)
+                .setWidth(width)
+                .setHeight(height)
+                .setBytes(ByteBuffer.wrap(image))
+                .build();
+    }
+
+    /** The pipeline configuration with the required keys set and {@code extra} on top. */
+    static PipelineConfig config(String keysetPath, Map<String, String> extra) {
+        Map<String, String> values = new HashMap<>(extra);
+        values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
+        values.put("biostream.crypto.template-keyset", keysetPath);
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    static DeadLetter deadLetter(Outbound outbound) throws IOException {
+        return DeadLetter.fromByteBuffer(ByteBuffer.wrap(outbound.value));
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        return AvroBytes.toArray(buffer);
+    }
+}
