@@ -1,5 +1,6 @@
 package io.biostream.api;
 
+import io.biostream.operators.config.CameraIds;
 import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKey;
 import io.biostream.api.auth.Permission;
@@ -13,7 +14,6 @@ import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.javalin.http.Context;
 import java.security.GeneralSecurityException;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 final class CameraHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(CameraHandlers.class);
     /** Camera ids are Kafka keys chosen by operators; this keeps them printable and bounded. */
-    static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final CameraStateReader state;
     private final TemplateCipher cipher;
@@ -39,7 +38,7 @@ final class CameraHandlers {
     /** GET /api/v1/cameras/{id}/latest */
     void latest(Context ctx) throws StateUnavailableException {
         String cameraId = ctx.pathParam("id");
-        if (!CAMERA_ID.matcher(cameraId).matches()) {
+        if (!CameraIds.isValid(cameraId)) {
             throw ApiError.badRequest("invalid_camera_id",
                     "a camera id is 1 to 128 letters, digits or . _ : -");
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.GlobalConfiguration;
 
 /** {@code biostream local [--demo] [--key=value...]}: starts local mode and runs until Ctrl-C. */
 public final class LocalCommand {
@@ -27,8 +28,11 @@ public final class LocalCommand {
         }
         Path home = Path.of(env.getOrDefault("BIOSTREAM_HOME", ".")).toAbsolutePath().normalize();
         Map<String, String> flags = Settings.parseFlags(args.toArray(String[]::new));
-        Settings settings = new Settings(flags, env, Map.of());
-        LocalOptions options = LocalOptions.from(settings, flags, args.contains("--demo"), home);
+        // flink-conf/config.yaml is the base layer, as for the job on a cluster.
+        Path confDir = Path.of(new Settings(flags, env, Map.of()).get("biostream.local.flink-conf-dir",
+                home.resolve("flink-conf").toString()));
+        Settings settings = new Settings(flags, env, GlobalConfiguration.loadConfiguration(confDir.toString()).toMap());
+        LocalOptions options = LocalOptions.from(settings, args.contains("--demo"), home);
 
         LocalMode local = LocalMode.start(options);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -70,10 +70,14 @@ public final class LocalMode implements AutoCloseable {
     private void startAll() throws Exception {
         Path var = Files.createDirectories(options.varDir());
         Topics topics = Topics.from(options.settings());
-        broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
-        broker.createTopics(topics.newTopics());
-
         Path keysetFile = var.resolve("keys").resolve("templates.json");
+        broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
+        PipelineConfig pipeline = PipelineConfig.from(options.settings().with(Map.of(
+                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
+                "biostream.crypto.template-keyset", keysetFile.toString())));
+        broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
+                Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
+
         TemplateCipher cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
 
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
@@ -81,9 +85,6 @@ public final class LocalMode implements AutoCloseable {
                 .queryableStateProxyPort(options.stateProxyPort())
                 .start();
 
-        PipelineConfig pipeline = PipelineConfig.from(options.settings().with(Map.of(
-                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
-                "biostream.crypto.template-keyset", keysetFile.toString())));
         restoredFrom = newestCheckpoint(cluster.checkpointDir());
         StreamExecutionEnvironment env = restoredFrom
                 .map(path -> cluster.executionEnvironment(path.toString()))

@@ -4,8 +4,6 @@ import io.biostream.api.ApiConfig;
 import io.biostream.operators.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Kafka a free
@@ -14,13 +12,10 @@ import java.util.Properties;
 public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path flinkConfDir, int kafkaPort,
                            int webUiPort, int stateProxyPort, boolean demo, Duration demoInterval) {
 
-    public static LocalOptions from(Settings settings, Map<String, String> flagMap, boolean demo, Path home) {
-        ApiConfig api = ApiConfig.load(Map.of(), System.getenv(), new Properties(),
-                flagMap.entrySet().stream().filter(e -> e.getKey().startsWith("api."))
-                        .map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+    public static LocalOptions from(Settings settings, boolean demo, Path home) {
         return new LocalOptions(
                 settings,
-                api,
+                ApiConfig.from(settings),
                 Path.of(settings.get("biostream.local.var-dir", home.resolve("var").toString())),
                 Path.of(settings.get("biostream.local.flink-conf-dir", home.resolve("flink-conf").toString())),
                 settings.getInt("biostream.local.kafka-port", 0, 0, 65_535),

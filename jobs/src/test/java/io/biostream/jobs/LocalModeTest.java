@@ -40,7 +40,7 @@ class LocalModeTest {
                 "rest.port", "0",
                 "api.port", "0",
                 "queryable-state.proxy.ports", "0");
-        return LocalOptions.from(new Settings(flags, Map.of(), Map.of()), flags, true, var);
+        return LocalOptions.from(new Settings(flags, Map.of(), Map.of()), true, var);
     }
 
     @Test

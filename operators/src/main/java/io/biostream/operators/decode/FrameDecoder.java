@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
+import io.biostream.operators.config.CameraIds;
 import io.biostream.operators.decode.ImageHeader.ImageFormat;
 import io.biostream.operators.vision.RgbImage;
 import io.biostream.schemas.DeadLetterReason;
@@ -17,8 +18,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * RGB layout the face nets use. Every refusal carries a distinct dead-letter reason.
  */
 public final class FrameDecoder {
-    static final int MAX_CAMERA_ID_LENGTH = 256;
-
     private final DecodeLimits limits;
 
     public FrameDecoder(DecodeLimits limits) {
@@ -31,9 +30,8 @@ public final class FrameDecoder {
 
     public RgbImage decode(Frame frame) throws FrameRejectedException {
         String cameraId = frame.getCameraId();
-        if (cameraId == null || cameraId.isBlank() || cameraId.length() > MAX_CAMERA_ID_LENGTH) {
-            throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
-                    "cameraId must be 1.." + MAX_CAMERA_ID_LENGTH + " characters");
+        if (!CameraIds.isValid(cameraId)) {
+            throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "cameraId must be " + CameraIds.RULE);
         }
         if (frame.getSequence() < 0) {
             throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "sequence must not be negative: " + frame.getSequence());

@@ -95,7 +95,8 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
                     .setFaceId(faceId)
                     .setBox(new Box(face.detection().x(), face.detection().y(), face.detection().width(), face.detection().height()))
                     .setScore(face.detection().score())
-                    .setStatus(face.described() ? FaceStatus.DESCRIBED : FaceStatus.TOO_SMALL)
+                    .setStatus(face.described() ? FaceStatus.DESCRIBED
+                            : face.tooSmall() ? FaceStatus.TOO_SMALL : FaceStatus.NOT_DESCRIBED)
                     .setTemplateRef(template == null ? null : faceId)
                     .build());
         }

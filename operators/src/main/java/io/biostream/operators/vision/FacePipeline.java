@@ -9,8 +9,8 @@ import java.util.List;
  */
 public final class FacePipeline implements AutoCloseable {
 
-    /** One face of a frame; descriptor is null when the face was too small to describe. */
-    public record Face(int index, DetectedFace detection, float[] descriptor) {
+    /** One face of a frame; descriptor is null when it was too small to describe or had no crop. */
+    public record Face(int index, DetectedFace detection, float[] descriptor, boolean tooSmall) {
         public boolean described() {
             return descriptor != null;
         }
@@ -51,8 +51,9 @@ public final class FacePipeline implements AutoCloseable {
         float[][] descriptors = crops.isEmpty() ? new float[0][] : net.describe(crops);
         List<Face> faces = new ArrayList<>(detections.size());
         for (int i = 0; i < detections.size(); i++) {
+            DetectedFace d = detections.get(i);
             int slot = describedIndexes.indexOf(i);
-            faces.add(new Face(i, detections.get(i), slot >= 0 ? descriptors[slot] : null));
+            faces.add(new Face(i, d, slot >= 0 ? descriptors[slot] : null, Math.min(d.width(), d.height()) < minFaceSize));
         }
         return faces;
     }
