@@ -3,6 +3,9 @@ package io.biostream.jobs.local;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -322,6 +325,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 try {
                     miniCluster.start();
                     rest = miniCluster.getRestAddress().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    awaitRestReady(URI.create("http://" + Loopback.HOST + ":" + rest.getPort()));
                 } catch (Exception e) {
                     miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                     throw e;
@@ -338,6 +342,30 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 }
                 throw new IllegalStateException("Flink MiniCluster did not start (config " + confDir + ")", e);
             }
+        }
+
+        /**
+         * The REST endpoint answers 503 ("ongoing leader election") for a moment after it binds;
+         * callers (the web UI, job submission) should only see a ready cluster.
+         */
+        private static void awaitRestReady(URI restUrl) throws InterruptedException {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+            HttpRequest overview = HttpRequest.newBuilder(restUrl.resolve("/overview")).timeout(REQUEST_TIMEOUT).GET().build();
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            String last = "no answer";
+            while (System.nanoTime() < deadline) {
+                try {
+                    HttpResponse<Void> response = http.send(overview, HttpResponse.BodyHandlers.discarding());
+                    if (response.statusCode() == 200) {
+                        return;
+                    }
+                    last = "HTTP " + response.statusCode();
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            }
+            throw new IllegalStateException("Flink REST endpoint " + restUrl + " not ready within " + START_TIMEOUT + ": " + last);
         }
 
         private void applyLocalSettings(Configuration config, Path checkpoints, Path savepoints, Path tmp, Path rocksDb) {
