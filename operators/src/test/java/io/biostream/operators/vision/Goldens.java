@@ -11,14 +11,14 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /** The face-api goldens in the shared folder (never copied into the repository). */
-final class Goldens {
+public final class Goldens {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Goldens() {
     }
 
     /** {@code <biostream.shared.dir>/goldens}; skips the calling test when it is absent. */
-    static Path dir() {
+    public static Path dir() {
         String shared = System.getProperty("biostream.shared.dir");
         assumeTrue(shared != null, "system property biostream.shared.dir is not set: golden test skipped");
         Path goldens = Path.of(shared, "goldens");
@@ -26,12 +26,12 @@ final class Goldens {
         return goldens;
     }
 
-    static JsonNode json(Path file) throws IOException {
+    public static JsonNode json(Path file) throws IOException {
         return JSON.readTree(file.toFile());
     }
 
     /** A PNG as RGB 0..255 (alpha, if any, dropped). */
-    static RgbImage png(Path file) throws IOException {
+    public static RgbImage png(Path file) throws IOException {
         BufferedImage image = ImageIO.read(file.toFile());
         if (image == null) {
             throw new IOException("not an image: " + file);
@@ -48,7 +48,7 @@ final class Goldens {
         return RgbImage.fromRgbBytes(width, height, rgb);
     }
 
-    static float[] floats(JsonNode array) {
+    public static float[] floats(JsonNode array) {
         float[] values = new float[array.size()];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) array.get(i).asDouble();
