@@ -1,5 +1,6 @@
 package io.biostream.jobs;
 
+import io.biostream.schemas.WireFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,6 @@ import io.biostream.jobs.local.FramePublisher;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
-import io.biostream.operators.pipeline.AvroBytes;
 import io.biostream.operators.pipeline.PipelineConfig;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.vision.RgbImage;
@@ -183,7 +183,7 @@ class PipelineIntegrationTest {
 
     static DeadLetter decodeDeadLetter(ConsumerRecord<byte[], byte[]> r) {
         try {
-            return DeadLetter.fromByteBuffer(ByteBuffer.wrap(r.value()));
+            return WireFormat.decode(DeadLetter.class, r.value());
         } catch (java.io.IOException e) {
             throw new AssertionError("dead letter is not Avro", e);
         }
@@ -191,7 +191,7 @@ class PipelineIntegrationTest {
 
     static FrameResult decodeResult(ConsumerRecord<byte[], byte[]> r) {
         try {
-            return FrameResult.fromByteBuffer(ByteBuffer.wrap(r.value()));
+            return WireFormat.decode(FrameResult.class, r.value());
         } catch (java.io.IOException e) {
             throw new AssertionError("result is not Avro", e);
         }

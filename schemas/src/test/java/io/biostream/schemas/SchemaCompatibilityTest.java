@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every schema stays compatible both ways with the last released version (the newest
- * src/test/resources/avro-compat/vN): consumers on the new schemas read old records (backward),
+ * src/main/avro-history/vN): consumers on the new schemas read old records (backward),
  * and consumers still on the old ones read new records (forward).
  */
 class SchemaCompatibilityTest {
@@ -48,7 +48,7 @@ class SchemaCompatibilityTest {
     void everyCurrentSchemaHasABaseline() {
         assertThat(CURRENT.byFile()).as("current schemas").isNotEmpty();
         assertThat(BASELINE.byFile().keySet())
-                .as("every schema in src/main/avro needs a copy in avro-compat/%s (add it when adding a schema)",
+                .as("every schema in src/main/avro needs a copy in avro-history/%s (add it when adding a schema)",
                         BASELINE.label())
                 .containsAll(CURRENT.byFile().keySet());
     }

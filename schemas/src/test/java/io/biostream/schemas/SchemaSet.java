@@ -40,14 +40,14 @@ final class SchemaSet {
         return load("current", classpathDir("avro"));
     }
 
-    /** The newest compatibility baseline: the highest {@code avro-compat/vN} on the test classpath. */
+    /** The newest compatibility baseline: the highest {@code avro-history/vN} on the test classpath. */
     static SchemaSet latestBaseline() {
-        Path root = classpathDir("avro-compat");
+        Path root = classpathDir("avro-history");
         try (Stream<Path> dirs = Files.list(root)) {
             Path newest = dirs.filter(Files::isDirectory)
                     .filter(dir -> VERSION_DIR.matcher(dir.getFileName().toString()).matches())
                     .max(Comparator.comparingInt(SchemaSet::versionNumber))
-                    .orElseThrow(() -> new IllegalStateException("no avro-compat/vN baseline under " + root));
+                    .orElseThrow(() -> new IllegalStateException("no avro-history/vN baseline under " + root));
             return load(newest.getFileName().toString(), newest);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,8 +1,8 @@
 package io.biostream.jobs.local;
 
+import io.biostream.schemas.WireFormat;
 import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.decode.ImageHeader;
-import io.biostream.operators.pipeline.AvroBytes;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,7 @@ public final class FramePublisher implements AutoCloseable {
     }
 
     public RecordMetadata publish(Frame frame) throws InterruptedException, ExecutionException, TimeoutException {
-        return publishRaw(frame.getCameraId(), AvroBytes.encode(frame));
+        return publishRaw(frame.getCameraId(), WireFormat.encode(frame));
     }
 
     /** Any bytes as a frames-topic value: how tests and tools send what a broken camera would. */

@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.decode.FrameDecoder;
@@ -113,9 +114,9 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
                 .build();
 
         for (EncryptedTemplate template : templates) {
-            out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), AvroBytes.encode(template), now));
+            out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
         }
-        out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), AvroBytes.encode(result), now));
+        out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
         latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
     }

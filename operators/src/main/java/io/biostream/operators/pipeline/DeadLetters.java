@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
 import java.nio.ByteBuffer;
@@ -32,11 +33,11 @@ public final class DeadLetters {
                 .setFailedTime(Instant.now())
                 .build();
         byte[] key = cameraId != null ? cameraId.getBytes(StandardCharsets.UTF_8) : source.key;
-        return new Outbound(topic, key, AvroBytes.encode(letter), System.currentTimeMillis());
+        return new Outbound(topic, key, WireFormat.encode(letter), System.currentTimeMillis());
     }
 
     public Outbound of(FrameRecord source, DeadLetterReason reason, String message) {
-        RawRecord raw = new RawRecord(source.topic, source.partition, source.offset, 0L, null, AvroBytes.encode(source.frame));
+        RawRecord raw = new RawRecord(source.topic, source.partition, source.offset, 0L, null, WireFormat.encode(source.frame));
         return of(raw, source.frame.getCameraId(), source.frame.getSequence(), reason, message);
     }
 }

@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
@@ -40,7 +41,7 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
         }
         Frame frame;
         try {
-            frame = Frame.fromByteBuffer(ByteBuffer.wrap(record.value));
+            frame = WireFormat.decode(Frame.class, record.value);
         } catch (Exception e) { // Avro reports bad input with several unchecked types
             ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.NOT_AVRO,
                     "value is not an Avro single-object Frame: " + e.getClass().getSimpleName() + ": " + e.getMessage()));

@@ -1,6 +1,6 @@
 package io.biostream.operators.state;
 
-import io.biostream.operators.pipeline.AvroBytes;
+import io.biostream.schemas.WireFormat;
 import io.biostream.schemas.CameraLatest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,13 +16,13 @@ public final class CameraStateCodec {
     private CameraStateCodec() {}
 
     public static byte[] encodeLatest(CameraLatest latest) {
-        return AvroBytes.encode(latest);
+        return WireFormat.encode(latest);
     }
 
     /** Decodes camera-latest bytes; fails with a clear message on any other schema or bytes. */
     public static CameraLatest decodeLatest(byte[] bytes) {
         try {
-            return CameraLatest.fromByteBuffer(ByteBuffer.wrap(bytes));
+            return WireFormat.decode(CameraLatest.class, bytes);
         } catch (IOException | AvroRuntimeException e) {
             throw new IllegalStateException("state " + QueryableStateNames.CAMERA_LATEST
                     + " does not hold a CameraLatest of this API's schema (Avro single-object encoding): "

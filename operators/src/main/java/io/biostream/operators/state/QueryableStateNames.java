@@ -14,7 +14,7 @@ import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerial
  * <ul>
  *   <li>{@value #CAMERA_LATEST}: keyed by cameraId (String, {@link StringSerializer}); a
  *       {@code ValueState<byte[]>} ({@link BytePrimitiveArraySerializer}) holding the camera's
- *       latest {@code CameraLatest} in Avro single-object encoding ({@code CameraLatest.toByteBuffer()}).
+ *       latest {@code CameraLatest} in Avro single-object encoding ({@code WireFormat.encode}).
  *   <li>{@value #CAMERA_INDEX}: keyed by the constant {@value #CAMERA_INDEX_KEY} (String); a
  *       {@code MapState<String, long[]>} ({@link StringSerializer}, {@link LongPrimitiveArraySerializer})
  *       from cameraId to {@code {lastSeenEpochMillis, lastSequence}}.

@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import static io.biostream.operators.pipeline.PipelineTestData.FRAMES_TOPIC;
 import static io.biostream.operators.pipeline.PipelineTestData.deadLetter;
 import static io.biostream.operators.pipeline.PipelineTestData.frame;
@@ -115,7 +116,7 @@ class AnalyzeFrameFunctionTest {
         List<Outbound> results = outboundTo(config.topics().results());
         assertThat(results).hasSize(1);
         assertThat(results.get(0).key).isEqualTo(cameraId.getBytes(StandardCharsets.UTF_8));
-        return FrameResult.fromByteBuffer(ByteBuffer.wrap(results.get(0).value));
+        return WireFormat.decode(FrameResult.class, results.get(0).value);
     }
 
     private static Path facePhoto() {
@@ -165,7 +166,7 @@ class AnalyzeFrameFunctionTest {
         List<EncryptedTemplate> templates = new ArrayList<>();
         for (int i = 0; i < described.size(); i++) {
             FacePipeline.Face face = described.get(i);
-            EncryptedTemplate template = EncryptedTemplate.fromByteBuffer(ByteBuffer.wrap(templateRecords.get(i).value));
+            EncryptedTemplate template = WireFormat.decode(EncryptedTemplate.class, templateRecords.get(i).value);
             templates.add(template);
             assertThat(templateRecords.get(i).key).isEqualTo(template.getFaceId().getBytes(StandardCharsets.UTF_8));
             assertThat(template.getFaceId()).isEqualTo("lobby-1/3/" + face.index());
@@ -238,6 +239,6 @@ class AnalyzeFrameFunctionTest {
         assertThat(letter.getTopic()).isEqualTo(FRAMES_TOPIC);
         assertThat(letter.getPartition()).isEqualTo(1);
         assertThat(letter.getOffset()).isEqualTo(offset);
-        assertThat(Frame.fromByteBuffer(letter.getOriginalBytes())).isEqualTo(frame);
+        assertThat(WireFormat.decode(Frame.class, PipelineTestData.bytes(letter.getOriginalBytes()))).isEqualTo(frame);
     }
 }

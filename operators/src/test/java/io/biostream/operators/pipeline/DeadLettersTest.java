@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import static io.biostream.operators.pipeline.PipelineTestData.bytes;
 import static io.biostream.operators.pipeline.PipelineTestData.deadLetter;
 import static io.biostream.operators.pipeline.PipelineTestData.frame;
@@ -76,7 +77,7 @@ class DeadLettersTest {
         assertThat(letter.getPartition()).isEqualTo(1);
         assertThat(letter.getOffset()).isEqualTo(77L);
         // The original bytes are the frame's Avro encoding, which decodes back to the frame.
-        assertThat(Frame.fromByteBuffer(letter.getOriginalBytes())).isEqualTo(frame);
-        assertThat(letter.getOriginalSize()).isEqualTo(AvroBytes.encode(frame).length);
+        assertThat(WireFormat.decode(Frame.class, PipelineTestData.bytes(letter.getOriginalBytes()))).isEqualTo(frame);
+        assertThat(letter.getOriginalSize()).isEqualTo(WireFormat.encode(frame).length);
     }
 }

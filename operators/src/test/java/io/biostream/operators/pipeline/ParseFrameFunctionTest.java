@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import static io.biostream.operators.pipeline.PipelineTestData.FRAMES_TOPIC;
 import static io.biostream.operators.pipeline.PipelineTestData.bytes;
 import static io.biostream.operators.pipeline.PipelineTestData.deadLetter;
@@ -78,7 +79,7 @@ class ParseFrameFunctionTest {
     void aGoodFramePassesThroughWithItsKafkaCoordinates() throws Exception {
         Frame frame = frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3});
 
-        harness.processElement(raw(41, AvroBytes.encode(frame)), 1_000L);
+        harness.processElement(raw(41, WireFormat.encode(frame)), 1_000L);
 
         List<FrameRecord> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
@@ -134,7 +135,7 @@ class ParseFrameFunctionTest {
 
     @Test
     void anAvroFrameWithACorruptedSchemaFingerprintIsNotAvro() throws Exception {
-        byte[] value = AvroBytes.encode(frame("cam-1", 1, "png", 2, 2, new byte[] {1, 2, 3}));
+        byte[] value = WireFormat.encode(frame("cam-1", 1, "png", 2, 2, new byte[] {1, 2, 3}));
         value[2] ^= (byte) 0xFF; // bytes 2..9 hold the writer schema's fingerprint
 
         DeadLetter letter = refuse(5, value, DeadLetterReason.NOT_AVRO);

@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.schemas.WireFormat;
 import io.biostream.operators.config.Settings;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.Frame;
@@ -37,10 +38,13 @@ final class PipelineTestData {
     }
 
     static DeadLetter deadLetter(Outbound outbound) throws IOException {
-        return DeadLetter.fromByteBuffer(ByteBuffer.wrap(outbound.value));
+        return WireFormat.decode(DeadLetter.class, outbound.value);
     }
 
     static byte[] bytes(ByteBuffer buffer) {
-        return AvroBytes.toArray(buffer);
+        ByteBuffer view = buffer.duplicate();
+        byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return out;
     }
 }
