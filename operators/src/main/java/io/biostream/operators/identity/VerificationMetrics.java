@@ -84,36 +84,17 @@ public final class VerificationMetrics {
 
     /**
      * Area under the ROC curve: the chance that a random different pair is farther apart than a
-     * random same pair, ties counting half (the Mann-Whitney rank statistic, exact).
+     * random same pair, ties counting half. This is the Mann-Whitney U statistic over
+     * {@code same x different}, counted exactly from the sorted distances without forming pairs.
      */
     public double auc() {
-        double[] all = new double[same.length + different.length];
-        boolean[] isDifferent = new boolean[all.length];
-        Integer[] order = new Integer[all.length];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i < same.length ? same[i] : different[i - same.length];
-            isDifferent[i] = i >= same.length;
-            order[i] = i;
+        double orderedRight = 0;
+        for (double d : different) {
+            long below = countBelow(same, d);
+            long tied = countBelow(same, Math.nextUp(d)) - below;
+            orderedRight += below + tied / 2.0;
         }
-        Arrays.sort(order, (a, b) -> Double.compare(all[a], all[b]));
-        double differentRankSum = 0;
-        int start = 0;
-        while (start < order.length) {
-            int end = start;
-            while (end + 1 < order.length && all[order[end + 1]] == all[order[start]]) {
-                end++;
-            }
-            double averageRank = (start + end) / 2.0 + 1; // ranks are 1-based
-            for (int k = start; k <= end; k++) {
-                if (isDifferent[order[k]]) {
-                    differentRankSum += averageRank;
-                }
-            }
-            start = end + 1;
-        }
-        double n = different.length;
-        double u = differentRankSum - n * (n + 1) / 2;
-        return u / ((double) same.length * different.length);
+        return orderedRight / ((double) same.length * different.length);
     }
 
     /**
@@ -154,13 +135,20 @@ public final class VerificationMetrics {
         return new TarAtFar(far, true, tar, threshold, allowed);
     }
 
-    /** Every distinct distance, ascending, then the first value above the largest. */
+    /** Every distinct distance, ascending, then the first value above the largest (merged from the sorted arrays). */
     private double[] candidateThresholds() {
-        double[] all = new double[same.length + different.length + 1];
-        System.arraycopy(same, 0, all, 0, same.length);
-        System.arraycopy(different, 0, all, same.length, different.length);
-        all[all.length - 1] = Math.nextUp(Math.max(same[same.length - 1], different[different.length - 1]));
-        return Arrays.stream(all).sorted().distinct().toArray();
+        double[] merged = new double[same.length + different.length + 1];
+        int n = 0;
+        int i = 0;
+        int j = 0;
+        while (i < same.length || j < different.length) {
+            double next = j == different.length || (i < same.length && same[i] <= different[j]) ? same[i++] : different[j++];
+            if (n == 0 || next != merged[n - 1]) {
+                merged[n++] = next;
+            }
+        }
+        merged[n] = Math.nextUp(merged[n - 1]);
+        return Arrays.copyOf(merged, n + 1);
     }
 
     /** Thresholds in (candidates[i-1], candidates[i]] decide alike; the first has no lower end. */
