@@ -18,6 +18,7 @@ public final class Main {
         int status = switch (args[0]) {
             case "local" -> LocalCommand.run(rest, System.getenv(), System.out, System.err);
             case "describe" -> DescribeCommand.run(rest, settings, System.out, System.err);
+            case "eval" -> EvalCommand.run(rest, settings, System.out, System.err);
             default -> {
                 usage();
                 yield 2;
@@ -31,6 +32,8 @@ public final class Main {
                 usage: biostream COMMAND [ARGS]
                   local [--demo] [--key=value...]   run Kafka, Flink, the pipeline job and the API on this machine
                   describe [--crop] FILE...          print faces and 128-d descriptors of image files as JSON lines
+                  eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
+                                                     verification figures over a folder of identity folders
                 """);
     }
 }

@@ -1,0 +1,79 @@
+package io.biostream.jobs.eval;
+
+import io.biostream.operators.vision.DetectedFace;
+import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.vision.RgbImage;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JavaScript peer's protocol for sets of tight face crops (shared goldens, PEER-ACCURACY.md),
+ * so figures compare: a black border of {@code round(fraction * side)} on each side before
+ * detection (detectors need context around a face), the largest detection counts, and where
+ * no face is found the crop region itself stands in as the face (a "fallback").
+ */
+public final class TightCropProtocol {
+
+    /** What happened to one image; descriptor is null only when fallback is off and no face was described. */
+    public record Outcome(float[] descriptor, boolean detected, boolean fallback) {}
+
+    private final double borderFraction;
+    private final boolean fallback;
+
+    public TightCropProtocol(double borderFraction, boolean fallback) {
+        if (!(borderFraction >= 0 && borderFraction <= 2)) {
+            throw new IllegalArgumentException("border fraction must be between 0 and 2, got " + borderFraction);
+        }
+        this.borderFraction = borderFraction;
+        this.fallback = fallback;
+    }
+
+    public double borderFraction() {
+        return borderFraction;
+    }
+
+    public boolean fallback() {
+        return fallback;
+    }
+
+    public Outcome describe(RgbImage crop, FacePipeline pipeline) {
+        List<FacePipeline.Face> faces = pipeline.analyze(withBlackBorder(crop, borderFraction));
+        Optional<FacePipeline.Face> largest = largest(faces);
+        if (largest.isPresent() && largest.get().described()) {
+            return new Outcome(largest.get().descriptor(), true, false);
+        }
+        if (!fallback) {
+            return new Outcome(null, largest.isPresent(), false);
+        }
+        // The crop region as the face box. The Haar path describes a box by squaring it, which for
+        // the whole crop is what describeCrop does (pad to a square, centred, and resize).
+        return new Outcome(pipeline.describeCrop(crop), largest.isPresent(), true);
+    }
+
+    /** The face with the largest detection box (area), as face-api's users pick "the" face. */
+    static Optional<FacePipeline.Face> largest(List<FacePipeline.Face> faces) {
+        return faces.stream().max(Comparator.comparingDouble(f -> area(f.detection())));
+    }
+
+    private static double area(DetectedFace d) {
+        return (double) d.width() * d.height();
+    }
+
+    /** The image centred in black: {@code round(fraction * width)} columns left and right, likewise rows. */
+    static RgbImage withBlackBorder(RgbImage image, double fraction) {
+        int padX = (int) Math.floor(fraction * image.width() + 0.5); // JS Math.round
+        int padY = (int) Math.floor(fraction * image.height() + 0.5);
+        if (padX == 0 && padY == 0) {
+            return image;
+        }
+        int width = image.width() + 2 * padX;
+        int height = image.height() + 2 * padY;
+        float[] out = new float[width * height * 3];
+        float[] in = image.data();
+        for (int y = 0; y < image.height(); y++) {
+            System.arraycopy(in, y * image.width() * 3, out, ((y + padY) * width + padX) * 3, image.width() * 3);
+        }
+        return new RgbImage(width, height, out);
+    }
+}
