@@ -38,7 +38,8 @@ public final class TightCropProtocol {
     }
 
     public Outcome describe(RgbImage crop, FacePipeline pipeline) {
-        List<FacePipeline.Face> faces = pipeline.analyze(withBlackBorder(crop, borderFraction));
+        RgbImage bordered = withBlackBorder(crop, borderFraction);
+        List<FacePipeline.Face> faces = pipeline.analyze(bordered);
         Optional<FacePipeline.Face> largest = largest(faces);
         if (largest.isPresent() && largest.get().described()) {
             return new Outcome(largest.get().descriptor(), true, false);
@@ -46,9 +47,12 @@ public final class TightCropProtocol {
         if (!fallback) {
             return new Outcome(null, largest.isPresent(), false);
         }
-        // The crop region as the face box. The Haar path describes a box by squaring it, which for
-        // the whole crop is what describeCrop does (pad to a square, centred, and resize).
-        return new Outcome(pipeline.describeCrop(crop), largest.isPresent(), true);
+        // The peer's fallback: the crop region (inside the border) as the detection box, through
+        // the same landmark, crop and descriptor steps.
+        DetectedFace region = new DetectedFace(padding(borderFraction, crop.width()), padding(borderFraction, crop.height()),
+                crop.width(), crop.height(), 0f);
+        FacePipeline.Face face = pipeline.describeRegion(bordered, region);
+        return new Outcome(face.descriptor(), largest.isPresent(), true);
     }
 
     /** The face with the largest detection box (area), as face-api's users pick "the" face. */
@@ -60,10 +64,15 @@ public final class TightCropProtocol {
         return (double) d.width() * d.height();
     }
 
+    /** {@code round(fraction * size)} as JS Math.round does it. */
+    static int padding(double fraction, int size) {
+        return (int) Math.floor(fraction * size + 0.5);
+    }
+
     /** The image centred in black: {@code round(fraction * width)} columns left and right, likewise rows. */
     static RgbImage withBlackBorder(RgbImage image, double fraction) {
-        int padX = (int) Math.floor(fraction * image.width() + 0.5); // JS Math.round
-        int padY = (int) Math.floor(fraction * image.height() + 0.5);
+        int padX = padding(fraction, image.width());
+        int padY = padding(fraction, image.height());
         if (padX == 0 && padY == 0) {
             return image;
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biostream.operators.vision.DetectedFace;
 import io.biostream.operators.vision.FacePipeline;
+import io.biostream.schemas.FaceStatus;
 import io.biostream.operators.vision.RgbImage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,8 +47,8 @@ class TightCropProtocolTest {
 
     @Test
     void theLargestDetectionCounts() {
-        FacePipeline.Face small = new FacePipeline.Face(0, new DetectedFace(0, 0, 50, 60, 1), new float[128], false);
-        FacePipeline.Face large = new FacePipeline.Face(1, new DetectedFace(10, 10, 70, 70, 0.5f), new float[128], false);
+        FacePipeline.Face small = new FacePipeline.Face(0, new DetectedFace(0, 0, 50, 60, 1), null, null, new float[128], FaceStatus.DESCRIBED);
+        FacePipeline.Face large = new FacePipeline.Face(1, new DetectedFace(10, 10, 70, 70, 0.5f), null, null, new float[128], FaceStatus.DESCRIBED);
         assertThat(TightCropProtocol.largest(List.of(small, large))).containsSame(large);
         assertThat(TightCropProtocol.largest(List.of())).isEmpty();
     }

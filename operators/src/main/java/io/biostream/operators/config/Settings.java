@@ -121,6 +121,23 @@ public final class Settings implements Serializable {
         return value;
     }
 
+    /** A decimal number; range checks belong to the typed config that knows the meaning. */
+    public double getDouble(String key, double defaultValue) {
+        Value raw = lookup(key);
+        if (raw == null) {
+            return defaultValue;
+        }
+        try {
+            double value = Double.parseDouble(raw.text);
+            if (Double.isFinite(value)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw raw.invalid("must be a decimal number");
+    }
+
     public boolean getBoolean(String key, boolean defaultValue) {
         Value raw = lookup(key);
         if (raw == null) {

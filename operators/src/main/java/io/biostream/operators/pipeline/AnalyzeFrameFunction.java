@@ -96,8 +96,9 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
                     .setFaceId(faceId)
                     .setBox(new Box(face.detection().x(), face.detection().y(), face.detection().width(), face.detection().height()))
                     .setScore(face.detection().score())
-                    .setStatus(face.described() ? FaceStatus.DESCRIBED
-                            : face.tooSmall() ? FaceStatus.TOO_SMALL : FaceStatus.NOT_DESCRIBED)
+                    .setStatus(face.status())
+                    .setLandmarks(FaceResults.landmarks(face.landmarks()))
+                    .setQuality(FaceResults.quality(face.quality()))
                     .setTemplateRef(template == null ? null : faceId)
                     .build());
         }

@@ -1,29 +1,40 @@
 package io.biostream.operators.vision;
 
+import io.biostream.schemas.FaceStatus;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The vision path shared by the job, the command line and the API: detect faces, cut each
- * face's descriptor crop, describe all crops of a frame in one batch. Not thread-safe.
+ * The vision path shared by the job, the command line, the evaluation and the API, as face-api runs
+ * it: detect faces, find each face's 68 landmarks, cut face-api's descriptor crop from them, assess
+ * quality, and describe the faces that pass in one batch. Not thread-safe (one per Flink subtask).
  */
 public final class FacePipeline implements AutoCloseable {
 
-    /** One face of a frame; descriptor is null when it was too small to describe or had no crop. */
-    public record Face(int index, DetectedFace detection, float[] descriptor, boolean tooSmall) {
+    /**
+     * One face of a frame. Landmarks and quality are null when the face was too small to look at;
+     * the descriptor is null unless {@code status} is DESCRIBED.
+     */
+    public record Face(int index, DetectedFace detection, FaceLandmarks landmarks, QualityReport quality,
+                       float[] descriptor, FaceStatus status) {
         public boolean described() {
-            return descriptor != null;
+            return status == FaceStatus.DESCRIBED;
         }
     }
 
     private final FaceDetector detector;
-    private final FaceDescriptorNet net;
+    private final FaceLandmarkNet landmarkNet;
+    private final FaceDescriptorNet descriptorNet;
     private final int minFaceSize;
+    private final double minQuality;
 
-    public FacePipeline(FaceDetector detector, FaceDescriptorNet net, int minFaceSize) {
+    public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
+                        int minFaceSize, double minQuality) {
         this.detector = detector;
-        this.net = net;
+        this.landmarkNet = landmarkNet;
+        this.descriptorNet = descriptorNet;
         this.minFaceSize = minFaceSize;
+        this.minQuality = minQuality;
     }
 
     public String detectorName() {
@@ -31,41 +42,83 @@ public final class FacePipeline implements AutoCloseable {
     }
 
     public String modelId() {
-        return net.modelId();
+        return descriptorNet.modelId();
     }
 
     public List<Face> analyze(RgbImage image) {
-        List<DetectedFace> detections = detector.detect(image);
-        List<RgbImage> crops = new ArrayList<>();
-        List<Integer> describedIndexes = new ArrayList<>();
-        for (int i = 0; i < detections.size(); i++) {
-            DetectedFace d = detections.get(i);
-            if (Math.min(d.width(), d.height()) >= minFaceSize) {
-                RgbImage crop = DescriptorCrop.of(image, d);
-                if (crop != null) {
-                    crops.add(crop);
-                    describedIndexes.add(i);
-                }
-            }
-        }
-        float[][] descriptors = crops.isEmpty() ? new float[0][] : net.describe(crops);
-        List<Face> faces = new ArrayList<>(detections.size());
-        for (int i = 0; i < detections.size(); i++) {
-            DetectedFace d = detections.get(i);
-            int slot = describedIndexes.indexOf(i);
-            faces.add(new Face(i, d, slot >= 0 ? descriptors[slot] : null, Math.min(d.width(), d.height()) < minFaceSize));
-        }
-        return faces;
+        return describe(image, detector.detect(image));
+    }
+
+    /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
+    public Face describeRegion(RgbImage image, DetectedFace region) {
+        return describe(image, List.of(region)).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
     public float[] describeCrop(RgbImage crop) {
-        return net.describe(crop);
+        return descriptorNet.describe(crop);
+    }
+
+    private List<Face> describe(RgbImage image, List<DetectedFace> detections) {
+        List<DetectedFace> measurable = new ArrayList<>();
+        for (DetectedFace d : detections) {
+            if (largeEnough(d) && insideImage(d, image)) {
+                measurable.add(d);
+            }
+        }
+        List<FaceLandmarks> landmarks = measurable.isEmpty() ? List.of() : landmarkNet.detect(image, measurable);
+
+        Face[] faces = new Face[detections.size()];
+        List<RgbImage> crops = new ArrayList<>();
+        List<Integer> cropOwners = new ArrayList<>();
+        for (int i = 0, m = 0; i < detections.size(); i++) {
+            DetectedFace d = detections.get(i);
+            if (!largeEnough(d)) {
+                faces[i] = new Face(i, d, null, null, null, FaceStatus.TOO_SMALL);
+                continue;
+            }
+            if (!insideImage(d, image)) {
+                faces[i] = new Face(i, d, null, null, null, FaceStatus.NOT_DESCRIBED);
+                continue;
+            }
+            FaceLandmarks lm = landmarks.get(m++);
+            QualityReport quality = FaceQuality.assess(image, d, lm.points());
+            if (quality.score() < minQuality) {
+                faces[i] = new Face(i, d, lm, quality, null, FaceStatus.LOW_QUALITY);
+                continue;
+            }
+            RgbImage crop = FaceApiDescriptorCrop.crop(image, lm);
+            if (crop.width() == 0 || crop.height() == 0) {
+                faces[i] = new Face(i, d, lm, quality, null, FaceStatus.NOT_DESCRIBED);
+                continue;
+            }
+            faces[i] = new Face(i, d, lm, quality, null, FaceStatus.DESCRIBED);
+            crops.add(crop);
+            cropOwners.add(i);
+        }
+        if (!crops.isEmpty()) {
+            float[][] descriptors = descriptorNet.describe(crops);
+            for (int c = 0; c < crops.size(); c++) {
+                Face f = faces[cropOwners.get(c)];
+                faces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptors[c], f.status());
+            }
+        }
+        return List.of(faces);
+    }
+
+    private boolean largeEnough(DetectedFace d) {
+        return Math.min(d.width(), d.height()) >= minFaceSize;
+    }
+
+    /** At least one whole pixel of the box lies inside the image (the landmark crop needs one). */
+    private static boolean insideImage(DetectedFace d, RgbImage image) {
+        return !ImageOps.clipAtImageBorders(d.x(), d.y(), d.width(), d.height(), image.width(), image.height()).isEmpty();
     }
 
     @Override
     public void close() {
         detector.close();
-        net.close();
+        landmarkNet.close();
+        descriptorNet.close();
     }
 }
