@@ -73,8 +73,8 @@ class FaceAnnotatorTest {
             for (int x = 0; x < WIDTH; x++) {
                 boolean far = x < 90 || x > 230 || y < 50 || y > 210;
                 boolean changed = (out.getRGB(x, y) & 0xffffff) != rgbAt(image, x, y);
-                if (far) {
-                    assertThat(changed).as("pixel (" + x + ", " + y + ") far from the face changed").isFalse();
+                if (far && changed) {
+                    throw new AssertionError("pixel (" + x + ", " + y + ") far from the face changed");
                 } else if (changed && x > 125 && x < 195 && y > 85 && y < 175) {
                     changedInside++;
                 }
