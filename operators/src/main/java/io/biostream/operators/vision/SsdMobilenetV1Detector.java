@@ -1,0 +1,140 @@
+package io.biostream.operators.vision;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * face-api 1.7.15's SsdMobilenetv1 face detector on ND4J SameDiff: the image is padded to a
+ * square (zeros at the bottom/right), resized to 512x512 and scaled to -1..1; MobileNetV1 with
+ * SSD box predictors scores 5118 anchors; face-api's own NMS (IoU 0.5) keeps the boxes scoring
+ * above {@code minConfidence}, at most {@code maxResults}. Boxes and scores match the
+ * JavaScript detector to about 1e-3 px and 1e-6.
+ *
+ * <p>Output order is face-api's: score descending (NMS pick order), not reading order. Boxes
+ * are in image pixels, clamped to the padded square but not to the image, with face-api's
+ * rounding quirk in the mapping back (see {@link SsdBoxDecoder#toImageBox}).
+ *
+ * <p>Thread-safety: calls are serialised (synchronized); use one instance per thread (per
+ * Flink subtask) and run with {@code OMP_NUM_THREADS=1} where subtasks share cores.
+ */
+public final class SsdMobilenetV1Detector implements FaceDetector {
+    public static final String WEIGHTS = "ssd_mobilenetv1_model";
+    public static final double DEFAULT_MIN_CONFIDENCE = 0.5;
+    public static final int DEFAULT_MAX_RESULTS = 100;
+    static final double IOU_THRESHOLD = 0.5;
+    static final int INPUT_SIZE = SsdMobilenetV1Graph.INPUT_SIZE;
+
+    private final SameDiff graph;
+    private final float[] anchors;
+    private final double minConfidence;
+    private final int maxResults;
+    private boolean closed;
+
+    /** Every anchor's decoded box and score for one image, before NMS. */
+    record Prediction(DetectorInputGeometry geometry, float[] boxes, float[] scores) {
+    }
+
+    public SsdMobilenetV1Detector(FaceApiWeights weights, double minConfidence, int maxResults) {
+        if (!(minConfidence >= 0 && minConfidence < 1)) {
+            throw new IllegalArgumentException("minConfidence must be in [0, 1): " + minConfidence);
+        }
+        if (maxResults < 1) {
+            throw new IllegalArgumentException("maxResults must be positive: " + maxResults);
+        }
+        this.anchors = weights.get("Output/extra_dim", 1, SsdMobilenetV1Graph.ANCHORS, 4).values().clone();
+        this.graph = SsdMobilenetV1Graph.build(weights);
+        this.minConfidence = minConfidence;
+        this.maxResults = maxResults;
+    }
+
+    /** The detector with face-api's weights from the classpath and its default options. */
+    public static SsdMobilenetV1Detector load() {
+        return load(DEFAULT_MIN_CONFIDENCE, DEFAULT_MAX_RESULTS);
+    }
+
+    public static SsdMobilenetV1Detector load(double minConfidence, int maxResults) {
+        return new SsdMobilenetV1Detector(FaceApiWeights.fromClasspath(WEIGHTS), minConfidence, maxResults);
+    }
+
+    @Override
+    public String name() {
+        return "ssd";
+    }
+
+    public double minConfidence() {
+        return minConfidence;
+    }
+
+    public int maxResults() {
+        return maxResults;
+    }
+
+    /** Faces in face-api's order (score descending); none for an empty image. */
+    @Override
+    public synchronized List<DetectedFace> detect(RgbImage image) {
+        ensureOpen();
+        if (image.width() <= 0 || image.height() <= 0) {
+            return List.of();
+        }
+        Prediction prediction = predict(image);
+        List<Integer> kept = NonMaxSuppression.ssd(prediction.boxes(), prediction.scores(), maxResults,
+                IOU_THRESHOLD, minConfidence);
+        List<DetectedFace> faces = new ArrayList<>(kept.size());
+        for (int index : kept) {
+            faces.add(SsdBoxDecoder.toImageBox(prediction.boxes(), index, prediction.geometry())
+                    .toDetectedFace(prediction.scores()[index]));
+        }
+        return faces;
+    }
+
+    /** Decoded boxes ({@code [ymin,xmin,ymax,xmax]}, relative to the padded square) and scores of every anchor. */
+    synchronized Prediction predict(RgbImage image) {
+        ensureOpen();
+        Map<String, INDArray> out = run(image, SsdMobilenetV1Graph.BOX_ENCODINGS, SsdMobilenetV1Graph.CLASS_LOGITS);
+        float[] boxes = SsdBoxDecoder.decode(anchors, NetGraphs.values(out.get(SsdMobilenetV1Graph.BOX_ENCODINGS)));
+        float[] scores = SsdBoxDecoder.scores(NetGraphs.values(out.get(SsdMobilenetV1Graph.CLASS_LOGITS)));
+        return new Prediction(DetectorInputGeometry.of(image.width(), image.height(), INPUT_SIZE), boxes, scores);
+    }
+
+    /**
+     * Intermediate activations (NHWC, flattened) of the named layers for one image, for comparing
+     * the port with face-api layer by layer. Names: {@link SsdMobilenetV1Graph#LAYERS} and
+     * {@link SsdMobilenetV1Graph#INPUT}.
+     */
+    synchronized Map<String, float[]> activations(RgbImage image, String... layers) {
+        ensureOpen();
+        Map<String, float[]> result = new LinkedHashMap<>();
+        run(image, layers).forEach((name, value) -> result.put(name, NetGraphs.values(value)));
+        return result;
+    }
+
+    private Map<String, INDArray> run(RgbImage image, String... outputs) {
+        float[] input = DetectorInput.squareResized(image, INPUT_SIZE);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = input[i] / 127.5f - 1f;
+        }
+        INDArray batch = Nd4j.create(input, new long[] {1, INPUT_SIZE, INPUT_SIZE, 3}, 'c');
+        return graph.output(Map.of(SsdMobilenetV1Graph.INPUT, batch), outputs);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("SsdMobilenetV1Detector is closed");
+        }
+    }
+
+    /** Releases the weights' native memory now rather than at garbage collection. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        NetGraphs.releaseConstants(graph);
+    }
+}
