@@ -46,7 +46,8 @@ final class CameraHandlers {
                 "no result for camera " + cameraId));
         ApiKey caller = AccessControl.caller(ctx);
         boolean withDescriptors = caller.has(Permission.DESCRIPTORS);
-        CameraJson.Latest body = CameraJson.latest(latest, withDescriptors ? this::openDescriptor : null);
+        boolean withMesh = Boolean.parseBoolean(ctx.queryParam("mesh"));
+        CameraJson.Latest body = CameraJson.latest(latest, withDescriptors ? this::openDescriptor : null, withMesh);
         if (withDescriptors) {
             // Every read of biometric data is accountable; the descriptors themselves are never logged.
             LOG.info("descriptors read: key={} camera={} sequence={} faces={}", caller.id(), cameraId,

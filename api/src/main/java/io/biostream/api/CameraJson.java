@@ -1,5 +1,7 @@
 package io.biostream.api;
 
+import io.biostream.operators.vision.FaceMesh;
+import io.biostream.schemas.FaceQuality;
 import io.biostream.operators.state.CameraSeen;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.biostream.schemas.AssociatedData;
@@ -32,7 +34,23 @@ final class CameraJson {
                   int width, int height, String detector, List<Face> faces) {}
 
     record Face(int faceIndex, String faceId, BoxJson box, float score, String status, Template template,
+                @JsonInclude(JsonInclude.Include.NON_NULL) List<Float> landmarks,
+                @JsonInclude(JsonInclude.Include.NON_NULL) Quality quality,
+                @JsonInclude(JsonInclude.Include.NON_NULL) List<int[]> mesh,
                 @JsonInclude(JsonInclude.Include.NON_NULL) float[] descriptor) {}
+
+    /** Angles are null when unknown (NaN on the wire, which JSON cannot carry). */
+    record Quality(float sharpness, float brightness, float contrast, float faceSize, Float yaw, Float pitch, Float roll,
+                   float score) {
+        static Quality of(FaceQuality q) {
+            return q == null ? null : new Quality(q.getSharpness(), q.getBrightness(), q.getContrast(), q.getFaceSize(),
+                    finite(q.getYaw()), finite(q.getPitch()), finite(q.getRoll()), q.getScore());
+        }
+
+        private static Float finite(float v) {
+            return Float.isFinite(v) ? v : null;
+        }
+    }
 
     record BoxJson(float x, float y, float width, float height) {}
 
@@ -52,8 +70,9 @@ final class CameraJson {
 
     /**
      * @param opener opens descriptors, or null to leave them out
+     * @param withMesh adds the landmark triangulation (indices into the 68 points) per face
      */
-    static Latest latest(CameraLatest latest, DescriptorOpener opener) {
+    static Latest latest(CameraLatest latest, DescriptorOpener opener, boolean withMesh) {
         FrameResult frame = latest.getFrameResult();
         Map<String, EncryptedTemplate> templates = latest.getTemplates().stream()
                 .collect(Collectors.toMap(EncryptedTemplate::getFaceId, Function.identity(), (a, b) -> b));
@@ -61,11 +80,22 @@ final class CameraJson {
             String ref = face.getTemplateRef() != null ? face.getTemplateRef() : face.getFaceId();
             EncryptedTemplate template = templates.get(ref);
             float[] descriptor = template != null && opener != null ? opener.open(frame, face, template) : null;
+            List<Float> landmarks = face.getLandmarks();
+            List<int[]> mesh = withMesh && landmarks != null ? FaceMesh.triangulate(doubles(landmarks)) : null;
             return new Face(face.getFaceIndex(), face.getFaceId(), box(face.getBox()), face.getScore(),
-                    face.getStatus().name(), template == null ? null : template(template), descriptor);
+                    face.getStatus().name(), template == null ? null : template(template), landmarks,
+                    Quality.of(face.getQuality()), mesh, descriptor);
         }).toList();
         return new Latest(frame.getCameraId(), frame.getSequence(), frame.getCaptureTime(), frame.getProcessedTime(),
                 frame.getWidth(), frame.getHeight(), frame.getDetector(), faces);
+    }
+
+    private static double[] doubles(List<Float> values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     private static BoxJson box(Box b) {

@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class PipelineCluster implements AutoCloseable {
     static final Path CONF_DIR = Path.of(System.getProperty("user.dir")).resolve("../flink-conf").normalize();
     /** Smaller than the topic's limit, so the job itself must refuse oversized frames. */
-    static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
+    static final int MAX_FRAME_BYTES = 3 * 1024 * 1024;
 
     final Path dir;
     final EmbeddedKafkaBroker broker;

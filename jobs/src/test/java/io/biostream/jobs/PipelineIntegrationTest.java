@@ -13,6 +13,7 @@ import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.pipeline.PipelineConfig;
 import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.vision.Goldens;
 import io.biostream.operators.vision.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AssociatedData;
@@ -128,6 +129,55 @@ class PipelineIntegrationTest {
         assertThat(get("/api/v1/cameras/cam-0/latest", null).statusCode()).isEqualTo(401);
         assertThat(get("/api/v1/cameras/cam-0/latest", "bsk_0000000000000000_wrong").statusCode()).isEqualTo(401);
         assertThat(get("/api/v1/cameras/no-such-camera/latest", KEYS.get("analyst")).statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * The golden samples (face-api's demo pictures as jpeg-js decoded them, sent as lossless PNG frames)
+     * give exactly the faces face-api's SSD found, with its landmarks and descriptors.
+     */
+    @Test
+    void goldenSamplesGiveExactlyTheFacesAndDescriptorsOfFaceApi() throws Exception {
+        Path goldens = Goldens.dir();
+        for (int n = 1; n <= 4; n++) {
+            frames.publish(FramePublisher.frame("golden-" + n, 1, java.nio.file.Files.readAllBytes(goldens.resolve("images/sample" + n + ".png"))));
+        }
+        double maxBox = 0;
+        double maxLandmark = 0;
+        double maxDescriptor = 0;
+        int faces = 0;
+        for (int n = 1; n <= 4; n++) {
+            JsonNode golden = Goldens.json(goldens.resolve("out/sample" + n + ".json"));
+            JsonNode want = golden.get("faces");
+            JsonNode got = awaitLatest("golden-" + n, KEYS.get("analyst+descriptors")).get("faces");
+            assertThat(got.size()).as("faces in sample%d", n).isEqualTo(golden.get("ssdMobilenetv1").get("detections").size())
+                    .isEqualTo(want.size());
+            for (int i = 0; i < want.size(); i++) {
+                JsonNode wantBox = want.get(i).get("detection").get("box");
+                JsonNode gotBox = got.get(i).get("box");
+                for (String k : List.of("x", "y", "width", "height")) {
+                    maxBox = Math.max(maxBox, Math.abs(gotBox.get(k).asDouble() - wantBox.get(k).asDouble()));
+                }
+                JsonNode wantPoints = want.get(i).get("landmarks");
+                JsonNode gotPoints = got.get(i).get("landmarks");
+                for (int p = 0; p < 68; p++) {
+                    maxLandmark = Math.max(maxLandmark, Math.abs(gotPoints.get(2 * p).asDouble() - wantPoints.get(p).get(0).asDouble()));
+                    maxLandmark = Math.max(maxLandmark, Math.abs(gotPoints.get(2 * p + 1).asDouble() - wantPoints.get(p).get(1).asDouble()));
+                }
+                maxDescriptor = Math.max(maxDescriptor, distance(floats(got.get(i).get("descriptor")), Goldens.floats(want.get(i).get("descriptor"))));
+                assertThat(got.get(i).get("quality").get("score").asDouble()).isBetween(0.0, 1.0);
+                faces++;
+            }
+        }
+        System.out.printf("golden samples through the job: %d faces, max box error %.2e px, max landmark error %.2e px, max descriptor distance %.2e%n",
+                faces, maxBox, maxLandmark, maxDescriptor);
+        assertThat(maxBox).isLessThan(0.5);
+        assertThat(maxLandmark).isLessThan(0.05);
+        assertThat(maxDescriptor).isLessThan(1e-3);
+
+        JsonNode withMesh = JSON.readTree(get("/api/v1/cameras/golden-1/latest?mesh=true", KEYS.get("analyst")).body());
+        JsonNode mesh = withMesh.get("faces").get(0).get("mesh");
+        assertThat(mesh.size()).as("triangles of 68 points").isGreaterThan(100);
+        mesh.forEach(t -> t.forEach(index -> assertThat(index.asInt()).isBetween(0, 67)));
     }
 
     @Test

@@ -23,7 +23,8 @@ import org.apache.avro.Schema;
 final class SchemaSet {
     /** Files other schemas refer to by name, in an order where each one's own references come first. */
     static final List<String> DEPENDENCY_ORDER = List.of(
-            "Box.avsc", "AssociatedData.avsc", "FaceResult.avsc", "EncryptedTemplate.avsc", "FrameResult.avsc");
+            "Box.avsc", "AssociatedData.avsc", "Identification.avsc", "FaceResult.avsc", "EncryptedTemplate.avsc",
+            "FrameResult.avsc", "Subject.avsc", "CaptureSession.avsc", "MatchSettings.avsc");
 
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d+)");
 

@@ -147,7 +147,7 @@ class AnalyzeFrameFunctionTest {
         assertThat(result.getSessionId()).isEqualTo("session-1");
         assertThat(result.getWidth()).isEqualTo(150);
         assertThat(result.getHeight()).isEqualTo(150);
-        assertThat(result.getDetector()).isEqualTo("haar");
+        assertThat(result.getDetector()).isEqualTo(config.vision().detector());
         assertThat(result.getFaces()).hasSize(expected.size());
         for (FacePipeline.Face face : expected) {
             FaceResult faceResult = result.getFaces().get(face.index());
@@ -156,7 +156,9 @@ class AnalyzeFrameFunctionTest {
             assertThat(faceResult.getFaceId()).isEqualTo(faceId);
             assertThat(faceResult.getBox().getX()).isEqualTo(face.detection().x());
             assertThat(faceResult.getBox().getWidth()).isEqualTo(face.detection().width());
-            assertThat(faceResult.getStatus()).isEqualTo(face.described() ? FaceStatus.DESCRIBED : FaceStatus.TOO_SMALL);
+            assertThat(faceResult.getStatus()).isEqualTo(face.status());
+            assertThat(faceResult.getLandmarks()).isEqualTo(FaceResults.landmarks(face.landmarks()));
+            assertThat(faceResult.getQuality()).isEqualTo(FaceResults.quality(face.quality()));
             assertThat(faceResult.getTemplateRef()).isEqualTo(face.described() ? faceId : null);
         }
 
