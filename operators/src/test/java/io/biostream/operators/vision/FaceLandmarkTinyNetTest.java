@@ -105,10 +105,17 @@ class FaceLandmarkTinyNetTest {
 
     @Test
     void matchesFaceApisTinyNetWhereGoldensExist() throws IOException {
-        Path file = goldens.resolve(TINY_GOLDENS);
-        assumeTrue(Files.isRegularFile(file), "no tiny landmark goldens at " + file
-                + " (generate with `npm run tiny-landmarks` in goldens/tools): skipped");
-        JsonNode tiny = Goldens.json(file);
+        Path shared = goldens.resolve(TINY_GOLDENS);
+        JsonNode tiny;
+        if (Files.isRegularFile(shared)) {
+            tiny = Goldens.json(shared);
+        } else {
+            // generated with the shared goldens' own script (see goldens-generated/README.md)
+            try (var in = getClass().getResourceAsStream("/goldens-generated/landmarks_tiny.json")) {
+                assumeTrue(in != null, "no tiny landmark goldens: skipped");
+                tiny = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+            }
+        }
         assertEquals("face_landmark_68_tiny_model", tiny.get("net").asText());
         double worstRaw = 0;
         List<RgbImage> crops = new ArrayList<>();
