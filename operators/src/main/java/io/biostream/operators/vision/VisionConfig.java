@@ -52,6 +52,10 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide);
     }
 
+    public VisionConfig withMinQuality(double quality) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide);
+    }
+
     public VisionConfig withMinFaceSize(int size) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide);
     }
