@@ -23,7 +23,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class WireFormat {
     /** Record files in an order where each one's named types come first. */
     private static final List<String> FILES = List.of("Box", "AssociatedData", "FaceResult", "EncryptedTemplate",
-            "FrameResult", "Frame", "DeadLetter", "CameraLatest");
+            "FrameResult", "Frame", "DeadLetter", "CameraLatest", "AuditEvent");
     private static final int MAX_VERSIONS = 1000;
 
     private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
