@@ -73,21 +73,31 @@ public final class AuditVerifier {
         private byte[] previousHash = new byte[AuditCanonicalForm.HASH_BYTES];
         private Long lastSigned;
         private Candidate pending;
+        private Long offset;
         private AuditVerification failure;
 
         private Run() {}
 
         /** Adds the next event; false once a bad event was found (the rest need not be read). */
         public boolean add(AuditEvent event) {
-            return offer(new Candidate(Objects.requireNonNull(event, "event"), null));
+            return offer(new Candidate(Objects.requireNonNull(event, "event"), null, null));
         }
 
         /** Adds the next stored value; one that does not decode is a bad event. */
         public boolean addEncoded(byte[] value) {
+            return offer(decoded(value, null));
+        }
+
+        /** Adds the next record read from the audit topic; a failure then names its offset. */
+        public boolean addStored(StoredAuditEvent stored) {
+            return offer(decoded(stored.value(), stored.offset()));
+        }
+
+        private Candidate decoded(byte[] value, Long offset) {
             try {
-                return offer(new Candidate(WireFormat.decode(AuditEvent.class, value), null));
+                return new Candidate(WireFormat.decode(AuditEvent.class, value), null, offset);
             } catch (IOException | RuntimeException e) {
-                return offer(new Candidate(null, String.valueOf(e.getMessage())));
+                return new Candidate(null, String.valueOf(e.getMessage()), offset);
             }
         }
 
@@ -112,6 +122,7 @@ public final class AuditVerifier {
         }
 
         private void check(Candidate candidate, Candidate next) {
+            offset = candidate.offset;
             if (candidate.event == null) {
                 fail(null, AuditProblem.UNDECODABLE, "the stored value is not an AuditEvent: " + candidate.decodeError);
                 return;
@@ -178,9 +189,10 @@ public final class AuditVerifier {
         }
 
         private void fail(Long sequence, AuditProblem problem, String detail) {
-            failure = AuditVerification.failed(position, sequence, lastSigned, problem, detail);
+            failure = AuditVerification.failed(position, offset, sequence, lastSigned, problem, detail);
         }
     }
 
-    private record Candidate(AuditEvent event, String decodeError) {}
+    /** An event (or the reason it does not decode) and, when read from the topic, its offset. */
+    private record Candidate(AuditEvent event, String decodeError, Long offset) {}
 }
