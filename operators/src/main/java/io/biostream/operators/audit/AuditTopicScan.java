@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class AuditTopicScan {
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration METADATA_RETRY = Duration.ofMillis(100);
 
     private final String bootstrapServers;
     private final String topic;
@@ -93,7 +94,19 @@ public final class AuditTopicScan {
     }
 
     private TopicPartition partition(KafkaConsumer<byte[], byte[]> consumer) {
+        // A topic created a moment ago may not be in the broker's metadata answer yet: ask again,
+        // within the timeout, before calling it missing.
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
+        while ((partitions == null || partitions.isEmpty()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(METADATA_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AuditUnavailableException("interrupted while looking up audit topic " + topic, e);
+            }
+            partitions = consumer.partitionsFor(topic, timeout);
+        }
         if (partitions == null || partitions.isEmpty()) {
             throw new AuditUnavailableException("audit topic " + topic + " does not exist");
         }
