@@ -1,6 +1,7 @@
 package io.biostream.operators.audit;
 
 import io.biostream.schemas.AuditOutcome;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -34,7 +35,7 @@ public record AuditEntry(String actor, String action, String subject, AuditOutco
             require(wellFormed(k) && wellFormed(v), "detail '" + k + "' is not well-formed text");
         });
         require(wellFormed(actor) && (subject == null || wellFormed(subject)), "actor or subject is not well-formed text");
-        details = java.util.Collections.unmodifiableMap(new TreeMap<>(details));
+        details = Collections.unmodifiableMap(new TreeMap<>(details));
     }
 
     public static AuditEntry of(String actor, String action, String subject, AuditOutcome outcome, Map<String, String> details) {
