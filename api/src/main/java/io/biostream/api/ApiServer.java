@@ -3,6 +3,8 @@ package io.biostream.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.biostream.api.audit.AuditTrail;
+import io.biostream.api.audit.DeniedRequestAudit;
 import io.biostream.api.auth.Access;
 import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKeyStore;
@@ -28,25 +30,32 @@ public final class ApiServer implements AutoCloseable {
         this.app = app;
     }
 
-    /** Starts the server on {@code config.host():config.port()}; returns once it accepts requests. */
-    public static ApiServer start(ApiConfig config, ApiKeyStore keys, CameraStateReader state, TemplateCipher cipher) {
+    /**
+     * Starts the server on {@code config.host():config.port()}; returns once it accepts requests.
+     * The audit trail receives every descriptor read and every refused request, and serves the
+     * auditor routes.
+     */
+    public static ApiServer start(ApiConfig config, ApiKeyStore keys, CameraStateReader state, TemplateCipher cipher,
+                                  AuditTrail audit) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(cipher, "cipher");
+        Objects.requireNonNull(audit, "audit");
         if (keys.isEmpty()) {
             LOG.warn("the API key store is empty: every /api request will be refused with 401");
         }
-        AccessControl access = new AccessControl(keys);
+        AccessControl access = new AccessControl(keys, new DeniedRequestAudit(audit.sink()));
         HealthHandler health = new HealthHandler(state);
-        CameraHandlers cameras = new CameraHandlers(state, cipher);
+        CameraHandlers cameras = new CameraHandlers(state, cipher, audit.sink());
+        AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxRequestBodyBytes();
             cfg.jsonMapper(new JavalinJackson(jsonMapper(), false));
             cfg.requestLogger.http(ApiServer::logAccess);
-            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras);
+            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras, auditRoutes);
         });
         app.start(config.host(), config.port());
         LOG.info("API listening on http://{}:{}", config.host(), app.port());
@@ -58,7 +67,7 @@ public final class ApiServer implements AutoCloseable {
      * {@link AccessControl#check} enforces it before the handler runs.
      */
     private static void routes(RoutesConfig routes, long maxBody, AccessControl access,
-                               HealthHandler health, CameraHandlers cameras) {
+                               HealthHandler health, CameraHandlers cameras, AuditHandlers audit) {
         routes.before(ctx -> refuseLargeBody(ctx, maxBody));
         routes.beforeMatched(access::check);
         routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
@@ -66,6 +75,8 @@ public final class ApiServer implements AutoCloseable {
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
+        routes.get("/api/v1/audit", audit::list, Role.AUDITOR);
+        routes.get("/api/v1/audit/verify", audit::verify, Role.AUDITOR);
 
         ErrorHandlers.register(routes);
     }

@@ -6,7 +6,12 @@ import io.biostream.api.auth.ApiKey;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.state.CameraStateReader;
 import io.biostream.api.state.StateUnavailableException;
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.operators.audit.AuditSink;
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.schemas.AuditEvent;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.EncryptedTemplate;
@@ -14,20 +19,22 @@ import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.javalin.http.Context;
 import java.security.GeneralSecurityException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Routes under /api/v1/cameras. */
 final class CameraHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(CameraHandlers.class);
-    /** Camera ids are Kafka keys chosen by operators; this keeps them printable and bounded. */
 
     private final CameraStateReader state;
     private final TemplateCipher cipher;
+    private final AuditSink audit;
 
-    CameraHandlers(CameraStateReader state, TemplateCipher cipher) {
+    CameraHandlers(CameraStateReader state, TemplateCipher cipher, AuditSink audit) {
         this.state = state;
         this.cipher = cipher;
+        this.audit = audit;
     }
 
     /** GET /api/v1/cameras */
@@ -45,15 +52,34 @@ final class CameraHandlers {
         CameraLatest latest = state.latest(cameraId).orElseThrow(() -> ApiError.notFound("camera_not_found",
                 "no result for camera " + cameraId));
         ApiKey caller = AccessControl.caller(ctx);
-        boolean withDescriptors = caller.has(Permission.DESCRIPTORS);
         boolean withMesh = Boolean.parseBoolean(ctx.queryParam("mesh"));
-        CameraJson.Latest body = CameraJson.latest(latest, withDescriptors ? this::openDescriptor : null, withMesh);
-        if (withDescriptors) {
-            // Every read of biometric data is accountable; the descriptors themselves are never logged.
-            LOG.info("descriptors read: key={} camera={} sequence={} faces={}", caller.id(), cameraId,
-                    body.sequence(), body.faces().stream().filter(f -> f.descriptor() != null).count());
+        if (!caller.has(Permission.DESCRIPTORS)) {
+            ctx.json(CameraJson.latest(latest, null, withMesh));
+            return;
         }
+        CameraJson.Latest body;
+        try {
+            body = CameraJson.latest(latest, this::openDescriptor, withMesh);
+        } catch (ApiError e) {
+            auditDescriptorRead(caller, cameraId, latest.getFrameResult().getSequence(), AuditOutcome.FAILED,
+                    Map.of("error", e.code()));
+            throw e;
+        }
+        long faces = body.faces().stream().filter(f -> f.descriptor() != null).count();
+        // Every read of biometric data is audited before the data leaves; if it cannot be
+        // recorded, the caller gets 503 and no descriptors. The values themselves are never recorded.
+        AuditEvent event = auditDescriptorRead(caller, cameraId, body.sequence(), AuditOutcome.SUCCESS,
+                Map.of("faces", Long.toString(faces)));
+        LOG.info("descriptors read: key={} camera={} sequence={} faces={} audit={}", caller.id(), cameraId,
+                body.sequence(), faces, event.getSequence());
         ctx.json(body);
+    }
+
+    private AuditEvent auditDescriptorRead(ApiKey caller, String cameraId, long sequence, AuditOutcome outcome,
+                                           Map<String, String> details) {
+        Map<String, String> all = new java.util.TreeMap<>(details);
+        all.put("frameSequence", Long.toString(sequence));
+        return audit.record(AuditEntry.of(caller.id(), AuditActions.DESCRIPTORS_READ, cameraId, outcome, all));
     }
 
     /** Opens under the ids of the frame the template is listed on, so a template moved between frames fails. */

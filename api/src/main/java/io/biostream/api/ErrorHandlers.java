@@ -1,6 +1,7 @@
 package io.biostream.api;
 
 import io.biostream.api.state.StateUnavailableException;
+import io.biostream.operators.audit.AuditUnavailableException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -16,6 +17,7 @@ final class ErrorHandlers {
     static void register(RoutesConfig routes) {
         routes.exception(ApiError.class, ErrorHandlers::apiError);
         routes.exception(StateUnavailableException.class, ErrorHandlers::stateUnavailable);
+        routes.exception(AuditUnavailableException.class, ErrorHandlers::auditUnavailable);
         routes.exception(HttpResponseException.class, ErrorHandlers::javalinResponse);
         routes.exception(Exception.class, ErrorHandlers::unexpected);
     }
@@ -35,6 +37,14 @@ final class ErrorHandlers {
         };
         ctx.header("Retry-After", "1");
         ctx.status(503).json(new ApiError.Body(code, e.getMessage()));
+    }
+
+    /** The audit trail cannot be written or read: audited data is not served meanwhile. */
+    static void auditUnavailable(AuditUnavailableException e, Context ctx) {
+        LOG.error("audit trail unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+        ctx.header("Retry-After", "1");
+        ctx.status(503).json(new ApiError.Body("audit_unavailable",
+                "the audit trail is unavailable; audited data is not served until it is back"));
     }
 
     /** Javalin's own responses: no route (404), wrong method (405), body too large (413), ... */

@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.api.audit.InMemoryAuditTrail;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.auth.Role;
 import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.api.state.StateUnavailableException;
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.schemas.AuditEvent;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.EncryptedTemplate;
 import java.io.IOException;
@@ -53,6 +58,8 @@ class ApiServerTest {
     private static IssuedKey analyst;
     private static IssuedKey analystWithDescriptors;
     private static IssuedKey cameraOnly;
+    private static IssuedKey auditor;
+    private static InMemoryAuditTrail audit;
     private static InMemoryCameraState state;
     private static ApiServer server;
     private static CameraLatest lobby;
@@ -64,11 +71,14 @@ class ApiServerTest {
         analyst = keys.generate("dashboard", Set.of(Role.ANALYST), Set.of());
         analystWithDescriptors = keys.generate("investigator", Set.of(Role.ANALYST), Set.of(Permission.DESCRIPTORS));
         cameraOnly = keys.generate("door camera", Set.of(Role.CAMERA), Set.of());
+        auditor = keys.generate("privacy office", Set.of(Role.AUDITOR), Set.of());
+        audit = new InMemoryAuditTrail();
         state = new InMemoryCameraState();
         lobby = Results.latest(cipher, "lobby-1", 42, FACE_0, FACE_1);
         state.put(lobby);
         state.put(Results.latest(cipher, "gate-2", 7));
-        server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4096), keys, state, cipher);
+        server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4096), keys, state, cipher,
+                audit.trail());
     }
 
     @AfterAll
@@ -81,6 +91,7 @@ class ApiServerTest {
     @BeforeEach
     void stateAvailable() {
         state.failWith(null);
+        audit.failWith(null);
     }
 
     @Test
@@ -267,7 +278,7 @@ class ApiServerTest {
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(1));
         JobID job = new JobID();
         try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
-             ApiServer proxyless = ApiServer.start(config, keys, reader, cipher)) {
+             ApiServer proxyless = ApiServer.start(config, keys, reader, cipher, new InMemoryAuditTrail().trail())) {
             HttpResponse<String> latest = get(proxyless, "/api/v1/cameras/lobby-1/latest", bearer(analyst));
             assertThat(latest.statusCode()).isEqualTo(503);
             assertThat(json(latest).get("error").asText()).isEqualTo("state_unreachable");
@@ -281,6 +292,138 @@ class ApiServerTest {
             assertThat(json(health).get("status").asText()).isEqualTo("ok");
             assertThat(json(health).get("state").asText()).isEqualTo("unreachable");
         }
+    }
+
+    @Test
+    void everyDescriptorReadIsAnAuditEventAndAPlainReadIsNot() throws Exception {
+        int before = audit.size();
+        assertThat(get("/api/v1/cameras/lobby-1/latest", bearer(analyst)).statusCode()).isEqualTo(200);
+        assertThat(audit.events(before)).as("no biometric data read").noneMatch(
+                e -> e.getAction().equals(AuditActions.DESCRIPTORS_READ) && e.getActor().equals(analyst.key().id()));
+
+        assertThat(get("/api/v1/cameras/lobby-1/latest", bearer(analystWithDescriptors)).statusCode()).isEqualTo(200);
+        AuditEvent read = audit.events(before).stream()
+                .filter(e -> e.getActor().equals(analystWithDescriptors.key().id())).findFirst().orElseThrow();
+        assertThat(read.getAction()).isEqualTo(AuditActions.DESCRIPTORS_READ);
+        assertThat(read.getSubject()).isEqualTo("lobby-1");
+        assertThat(read.getOutcome()).isEqualTo(AuditOutcome.SUCCESS);
+        assertThat(read.getDetails()).containsEntry("frameSequence", "42").containsEntry("faces", "2");
+        assertThat(read.getDetails().values()).noneMatch(v -> v.contains(Float.toString(FACE_0[0])));
+    }
+
+    @Test
+    void noDescriptorsLeaveWhenTheReadCannotBeAudited() throws Exception {
+        audit.failWith(new AuditUnavailableException("broker down"));
+        HttpResponse<String> response = get("/api/v1/cameras/lobby-1/latest", bearer(analystWithDescriptors));
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(json(response).get("error").asText()).isEqualTo("audit_unavailable");
+        assertThat(response.body()).doesNotContain(Float.toString(FACE_0[0])).doesNotContain("descriptor");
+    }
+
+    @Test
+    void refusedRequestsAreAuditedAsDenied() throws Exception {
+        int before = audit.size();
+        assertThat(get("/api/v1/cameras", null).statusCode()).isEqualTo(401);
+        assertThat(get("/api/v1/audit", bearer(analyst)).statusCode()).isEqualTo(403);
+
+        List<AuditEvent> denied = audit.events(before).stream()
+                .filter(e -> e.getAction().equals(AuditActions.REQUEST_DENIED)).toList();
+        assertThat(denied).anySatisfy(e -> {
+            assertThat(e.getActor()).isEqualTo(AuditActions.ACTOR_ANONYMOUS);
+            assertThat(e.getOutcome()).isEqualTo(AuditOutcome.DENIED);
+            assertThat(e.getDetails()).containsEntry("status", "401").containsEntry("path", "/api/v1/cameras");
+        });
+        assertThat(denied).anySatisfy(e -> {
+            assertThat(e.getActor()).isEqualTo(analyst.key().id());
+            assertThat(e.getDetails()).containsEntry("status", "403").containsEntry("path", "/api/v1/audit");
+        });
+        assertThat(get("/health", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void onlyAuditorsReadTheTrail() throws Exception {
+        for (IssuedKey other : List.of(analyst, analystWithDescriptors, cameraOnly)) {
+            assertThat(get("/api/v1/audit", bearer(other)).statusCode()).isEqualTo(403);
+            assertThat(get("/api/v1/audit/verify", bearer(other)).statusCode()).isEqualTo(403);
+        }
+        assertThat(get("/api/v1/audit/verify", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void auditorsPageThroughTheTrail() throws Exception {
+        for (int i = 0; i < InMemoryAuditTrail.INTERVAL; i++) {
+            get("/api/v1/cameras/gate-2/latest", bearer(analystWithDescriptors));
+        }
+        int size = audit.size();
+        assertThat(size).isGreaterThanOrEqualTo(InMemoryAuditTrail.INTERVAL);
+
+        JsonNode first = json(get("/api/v1/audit?limit=1", bearer(auditor)));
+        assertThat(first.get("events")).hasSize(1);
+        JsonNode event0 = first.get("events").get(0);
+        assertThat(event0.get("position").asLong()).isZero();
+        assertThat(event0.get("sequence").asLong()).isZero();
+        assertThat(event0.get("previousHash").asText()).isEqualTo("0".repeat(64));
+        assertThat(event0.get("hash").asText()).matches("[0-9a-f]{64}");
+        assertThat(first.get("next").asLong()).isEqualTo(1);
+
+        JsonNode rest = json(get("/api/v1/audit?from=1&limit=1000", bearer(auditor)));
+        assertThat(rest.get("events").size()).isGreaterThanOrEqualTo(size - 1);
+        assertThat(rest.get("events").get(0).get("previousHash").asText()).isEqualTo(event0.get("hash").asText());
+        JsonNode signed = rest.get("events").get(InMemoryAuditTrail.INTERVAL - 2);
+        assertThat(signed.get("sequence").asLong()).isEqualTo(InMemoryAuditTrail.INTERVAL - 1);
+        assertThat(Base64.getDecoder().decode(signed.get("signature").asText())).hasSizeGreaterThan(64);
+        assertThat(signed.get("signingKeyId").asText()).isNotBlank();
+
+        JsonNode past = json(get("/api/v1/audit?from=100000", bearer(auditor)));
+        assertThat(past.get("events")).isEmpty();
+        for (String bad : List.of("limit=0", "limit=1001", "from=-1", "from=abc")) {
+            HttpResponse<String> response = get("/api/v1/audit?" + bad, bearer(auditor));
+            assertThat(response.statusCode()).as(bad).isEqualTo(400);
+            assertThat(json(response).get("error").asText()).isEqualTo("invalid_paging");
+        }
+    }
+
+    @Test
+    void verifyRecomputesTheChainAndFindsATamperedEvent() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            get("/api/v1/cameras/lobby-1/latest", bearer(analystWithDescriptors));
+        }
+        HttpResponse<String> response = get("/api/v1/audit/verify", bearer(auditor));
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode ok = json(response);
+        assertThat(ok.get("ok").asBoolean()).as(response.body()).isTrue();
+        assertThat(ok.get("events").asLong()).isGreaterThanOrEqualTo(3);
+
+        int victim = audit.size() - 2;
+        byte[] original = audit.storedAt(victim);
+        AuditEvent stored = audit.events(victim).get(0);
+        // One character of the actor, changed in the stored bytes: it still decodes, to other content.
+        byte[] actor = stored.getActor().getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(original, actor);
+        assertThat(at).isPositive();
+        byte[] altered = original.clone();
+        altered[at] = (byte) (altered[at] == 'a' ? 'b' : 'a');
+        audit.replace(victim, altered);
+        try {
+            JsonNode bad = json(get("/api/v1/audit/verify", bearer(auditor)));
+            assertThat(bad.get("ok").asBoolean()).isFalse();
+            assertThat(bad.get("firstBadEvent").get("position").asLong()).isEqualTo(victim);
+            assertThat(bad.get("events").asLong()).isEqualTo(victim);
+            assertThat(bad.get("firstBadEvent").get("sequence").asLong()).isEqualTo(victim);
+            assertThat(bad.get("reason").asText()).isEqualTo("hash_mismatch");
+            assertThat(bad.get("detail").asText()).isNotBlank();
+        } finally {
+            audit.replace(victim, original);
+        }
+        assertThat(json(get("/api/v1/audit/verify", bearer(auditor))).get("ok").asBoolean()).isTrue();
+    }
+
+    @Test
+    void anUnreadableTrailIs503() throws Exception {
+        audit.failWith(new AuditUnavailableException("broker down"));
+        HttpResponse<String> response = get("/api/v1/audit/verify", bearer(auditor));
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(json(response).get("error").asText()).isEqualTo("audit_unavailable");
     }
 
     @Test
@@ -301,6 +444,19 @@ class ApiServerTest {
                 assertThat(text).doesNotContain(Float.toString(descriptor[i]));
             }
         }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static String secretPart(IssuedKey key) {

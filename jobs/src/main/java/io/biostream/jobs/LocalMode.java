@@ -3,6 +3,8 @@ package io.biostream.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServer;
+import io.biostream.api.audit.AuditTrail;
+import io.biostream.api.audit.KafkaAuditReader;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Permission;
@@ -13,10 +15,15 @@ import io.biostream.jobs.local.EmbeddedKafkaBroker;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.jobs.local.LocalFlinkCluster;
 import io.biostream.jobs.local.RetainedCheckpoints;
+import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditLog;
+import io.biostream.operators.audit.AuditSigningKeys;
+import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.pipeline.PipelineConfig;
+import com.google.crypto.tink.KeysetHandle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,12 +47,17 @@ import org.slf4j.LoggerFactory;
 public final class LocalMode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Setting: a signed audit checkpoint at least every this many events. */
+    static final String AUDIT_CHECKPOINT_INTERVAL = "biostream.audit.checkpoint-interval";
+    private static final Duration AUDIT_WRITE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration AUDIT_READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final LocalOptions options;
     private EmbeddedKafkaBroker broker;
     private LocalFlinkCluster cluster;
     private JobClient job;
     private ApiServer api;
+    private AuditLog auditLog;
     private QueryableStateCameraReader stateReader;
     private FramePublisher demoPublisher;
     private DemoCamera demoCamera;
@@ -97,12 +109,26 @@ public final class LocalMode implements AutoCloseable {
         ApiKeyStore keys = loadOrIssueKeys(var);
         ApiConfig apiConfig = options.api().withStateProxy("127.0.0.1", cluster.queryableStateProxyPort());
         stateReader = new QueryableStateCameraReader(apiConfig, () -> Optional.of(jobId));
-        api = ApiServer.start(apiConfig, keys, stateReader, cipher);
+        api = ApiServer.start(apiConfig, keys, stateReader, cipher, openAuditTrail(var, topics));
 
         if (options.demo()) {
             demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
+    }
+
+    /**
+     * The audit trail on the broker's audit topic, signed with var/keys/audit-signing.json (created
+     * on the first start, mode 600); its public half goes to var/keys/audit-verify.json for auditors.
+     */
+    private AuditTrail openAuditTrail(Path var, Topics topics) throws Exception {
+        KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(var.resolve("keys").resolve("audit-signing.json"));
+        AuditSigningKeys.writePublic(var.resolve("keys").resolve("audit-verify.json"), signingKeys);
+        int interval = options.settings().getInt(AUDIT_CHECKPOINT_INTERVAL, AuditChain.DEFAULT_CHECKPOINT_INTERVAL, 1, 1_000_000);
+        auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys, interval, AUDIT_WRITE_TIMEOUT);
+        return new AuditTrail(auditLog,
+                new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), AUDIT_READ_TIMEOUT),
+                new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)), interval));
     }
 
     /** The newest checkpoint any earlier run retained under {@code checkpoints/JOBID/chk-N}. */
@@ -178,6 +204,7 @@ public final class LocalMode implements AutoCloseable {
         closeQuietly("demo camera", demoCamera);
         closeQuietly("demo publisher", demoPublisher);
         closeQuietly("API", api);
+        closeQuietly("audit log", auditLog); // after the API: its last event is a signed checkpoint
         closeQuietly("state reader", stateReader);
         if (job != null && cluster != null) {
             try {

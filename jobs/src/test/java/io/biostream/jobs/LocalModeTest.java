@@ -64,6 +64,13 @@ class LocalModeTest {
                 assertThat(job.get("state").asText()).isEqualTo("RUNNING");
             });
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", null).statusCode()).isEqualTo(401);
+            // The descriptor reads above are in the audit trail, signed with a keyset only the owner reads.
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var.resolve("keys/audit-signing.json"))))
+                    .isEqualTo("rw-------");
+            assertThat(Files.readString(var.resolve("keys/audit-verify.json"))).doesNotContain("ASYMMETRIC_PRIVATE");
+            JsonNode verified = JSON.readTree(get(local.apiUrl() + "/api/v1/audit/verify", key).body());
+            assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
+            assertThat(verified.get("events").asLong()).isPositive();
             if (ListeningSockets.supported()) {
                 assertThat(ListeningSockets.ofThisProcess()).extracting(InetSocketAddress::getHostString)
                         .allMatch(host -> host.equals("127.0.0.1"), "every listener on 127.0.0.1");
@@ -74,6 +81,8 @@ class LocalModeTest {
         try (LocalMode again = LocalMode.start(options())) {
             assertThat(again.issuedKey()).as("no new key on a second start").isEmpty();
             assertThat(again.restoredFrom()).as("resumed from a retained checkpoint").isPresent();
+            JsonNode resumedTrail = JSON.readTree(get(again.apiUrl() + "/api/v1/audit/verify", key).body());
+            assertThat(resumedTrail.get("ok").asBoolean()).as("the trail continues across restarts: %s", resumedTrail).isTrue();
             assertThat(awaitDemoFaces(again, key, FIRST_RESULT).get("faces").size()).isPositive();
         }
     }

@@ -2,6 +2,8 @@ package io.biostream.jobs;
 
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServer;
+import io.biostream.api.audit.AuditTrail;
+import io.biostream.api.audit.KafkaAuditReader;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.auth.Role;
@@ -9,6 +11,10 @@ import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.jobs.local.EmbeddedKafkaBroker;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.jobs.local.LocalFlinkCluster;
+import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditLog;
+import io.biostream.operators.audit.AuditSigningKeys;
+import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
@@ -80,12 +86,19 @@ final class PipelineCluster implements AutoCloseable {
         return env.executeAsync(PipelineJob.NAME);
     }
 
-    ApiServer startApi(ApiKeyStore keys, JobID job) {
+    ApiServer startApi(ApiKeyStore keys, JobID job) throws Exception {
         ApiConfig config = ApiConfig.defaults().withPort(0)
                 .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
         QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
-        ApiServer api = ApiServer.start(config, keys, reader, cipher);
+        var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
+        AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+        closeables.add(0, auditLog);
+        AuditTrail audit = new AuditTrail(auditLog,
+                new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
+                new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
+        ApiServer api = ApiServer.start(config, keys, reader, cipher, audit);
         closeables.add(0, api);
         closeables.add(1, reader);
         return api;
@@ -95,6 +108,7 @@ final class PipelineCluster implements AutoCloseable {
         ApiKeyStore keys = new ApiKeyStore();
         issued.put("analyst+descriptors", keys.generate("reader", EnumSet.of(Role.ANALYST), EnumSet.of(Permission.DESCRIPTORS)).plaintext());
         issued.put("analyst", keys.generate("analyst", EnumSet.of(Role.ANALYST), EnumSet.noneOf(Permission.class)).plaintext());
+        issued.put("auditor", keys.generate("auditor", EnumSet.of(Role.AUDITOR), EnumSet.noneOf(Permission.class)).plaintext());
         return keys;
     }
 

@@ -129,6 +129,24 @@ class PipelineIntegrationTest {
         assertThat(get("/api/v1/cameras/cam-0/latest", null).statusCode()).isEqualTo(401);
         assertThat(get("/api/v1/cameras/cam-0/latest", "bsk_0000000000000000_wrong").statusCode()).isEqualTo(401);
         assertThat(get("/api/v1/cameras/no-such-camera/latest", KEYS.get("analyst")).statusCode()).isEqualTo(404);
+
+        // Every read with descriptors and every refusal is in the audit topic, and the trail verifies.
+        JsonNode verified = JSON.readTree(get("/api/v1/audit/verify", KEYS.get("auditor")).body());
+        assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
+        JsonNode events = JSON.readTree(get("/api/v1/audit?limit=1000", KEYS.get("auditor")).body()).get("events");
+        Set<String> descriptorReads = new java.util.HashSet<>();
+        events.forEach(e -> {
+            if (e.get("action").asText().equals("biometric.descriptors.read")) {
+                descriptorReads.add(e.get("subject").asText());
+            }
+        });
+        for (int i = 0; i < photos.size(); i++) {
+            assertThat(descriptorReads).contains("cam-" + i);
+        }
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.get("outcome").asText()).isEqualTo("DENIED");
+            assertThat(e.get("details").get("status").asText()).isEqualTo("401");
+        });
     }
 
     /**

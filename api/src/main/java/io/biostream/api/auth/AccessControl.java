@@ -1,6 +1,8 @@
 package io.biostream.api.auth;
 
 import io.biostream.api.ApiError;
+import io.biostream.api.audit.DeniedRequestAudit;
+import io.biostream.operators.audit.AuditActions;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.util.Map;
@@ -10,7 +12,8 @@ import java.util.Set;
 /**
  * Authenticates the bearer key and checks the matched route's roles, before the route's handler
  * runs. A route marked {@link Access#PUBLIC} needs no key; any other route needs a key holding
- * one of its roles, and a route with no role at all is refused (fails closed).
+ * one of its roles, and a route with no role at all is refused (fails closed). Every refusal is
+ * audited ({@link DeniedRequestAudit}).
  */
 public final class AccessControl {
     private static final String CALLER = "biostream.caller";
@@ -18,9 +21,11 @@ public final class AccessControl {
     private static final int MAX_AUTHORIZATION = 512;
 
     private final ApiKeyStore keys;
+    private final DeniedRequestAudit denials;
 
-    public AccessControl(ApiKeyStore keys) {
+    public AccessControl(ApiKeyStore keys, DeniedRequestAudit denials) {
         this.keys = keys;
+        this.denials = denials;
     }
 
     /** Javalin beforeMatched handler. */
@@ -29,9 +34,17 @@ public final class AccessControl {
         if (required.contains(Access.PUBLIC)) {
             return;
         }
-        ApiKey caller = authenticate(ctx.header("Authorization"));
+        ApiKey caller;
+        try {
+            caller = authenticate(ctx.header("Authorization"));
+        } catch (ApiError refused) {
+            denials.denied(AuditActions.ACTOR_ANONYMOUS, ctx.method().name(), ctx.path(), refused.status(), refused.code());
+            throw refused;
+        }
         if (!allowed(required, caller)) {
-            throw new ApiError(403, "forbidden", "this API key may not use this route");
+            ApiError refused = new ApiError(403, "forbidden", "this API key may not use this route");
+            denials.denied(caller.id(), ctx.method().name(), ctx.path(), refused.status(), refused.code());
+            throw refused;
         }
         ctx.attribute(CALLER, caller);
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServer;
+import io.biostream.api.audit.InMemoryAuditTrail;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Role;
@@ -162,7 +163,8 @@ class QueryableStateMiniClusterTest {
         IssuedKey analyst = keys.generate("it", Set.of(Role.ANALYST), Set.of());
         TemplateCipher cipher = new TemplateCipher(TemplateKeys.generate());
         try (QueryableStateCameraReader reader = reader(Optional.of(job));
-             ApiServer api = ApiServer.start(ApiConfig.defaults().withPort(0), keys, reader, cipher)) {
+             ApiServer api = ApiServer.start(ApiConfig.defaults().withPort(0), keys, reader, cipher,
+                     new InMemoryAuditTrail().trail())) {
             awaitLatest(reader, "cam-2");
             HttpResponse<String> response = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/cameras/cam-2/latest"))

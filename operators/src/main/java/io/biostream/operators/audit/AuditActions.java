@@ -1,0 +1,28 @@
+package io.biostream.operators.audit;
+
+/**
+ * The actions and actors the audit trail names. Actions are dotted strings in the schema (not an
+ * enum) so that a reader on an older schema keeps the exact text the hash covers.
+ */
+public final class AuditActions {
+    /** Decrypted biometric descriptors were handed to a caller. */
+    public static final String DESCRIPTORS_READ = "biometric.descriptors.read";
+    public static final String SUBJECT_ENROLL = "subject.enroll";
+    public static final String SUBJECT_ERASE = "subject.erase";
+    public static final String SUBJECT_EXPORT = "subject.export";
+    public static final String CONFIG_CHANGE = "config.change";
+    public static final String KEY_ROTATION = "key.rotate";
+    /** An /api request refused with 401 or 403. */
+    public static final String REQUEST_DENIED = "api.request.denied";
+    /** A signed event written on demand (for example when the audit log closes), bounding the unsigned tail. */
+    public static final String CHECKPOINT = "audit.checkpoint";
+
+    /** Actor of events the pipeline job raises. */
+    public static final String ACTOR_JOB = "job";
+    /** Actor of events biostream raises by itself (checkpoints). */
+    public static final String ACTOR_SYSTEM = "system";
+    /** Actor of a request that presented no valid API key. */
+    public static final String ACTOR_ANONYMOUS = "anonymous";
+
+    private AuditActions() {}
+}
