@@ -13,9 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * face-api's SsdMobilenetv1 up to the raw predictor outputs, as an ND4J SameDiff graph in NHWC
  * with the TF filter layouts of the manifest: MobileNetV1 (depthwise 3x3 + batch norm + ReLU6,
- * pointwise 1x1 + offset + ReLU6), the extra feature layers and the six box predictors. The
- * anchors decoding, scores and NMS are plain Java ({@link SsdBoxDecoder},
- * {@link NonMaxSuppression}), as face-api does them outside the net.
+ * pointwise 1x1 + offset + ReLU6), the extra feature layers and the six box predictors. Anchor
+ * decoding, scores and NMS are plain Java ({@link SsdBoxDecoder}, {@link NonMaxSuppression})
+ * with face-api's float32 and double arithmetic.
  *
  * <p>Convolutions use TF 'same' padding: for stride 2 on even sizes that is 0 rows/columns
  * before and 1 after, which libnd4j's SAME mode reproduces (checked layer by layer against the
@@ -79,6 +79,7 @@ final class SsdMobilenetV1Graph {
             }
         }
         SDVariable conv13 = x;
+        // Extra feature layers: {kernel, in, out, stride}.
         int[][] extra = {{1, 1024, 256, 1}, {3, 256, 512, 2}, {1, 512, 128, 1}, {3, 128, 256, 2},
                 {1, 256, 128, 1}, {3, 128, 256, 2}, {1, 256, 64, 1}, {3, 64, 128, 2}};
         SDVariable[] pred = new SDVariable[extra.length];
