@@ -1,14 +1,9 @@
 package io.biostream.operators.vision;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Face descriptors: face-api 1.7.15's FaceRecognitionNet (150x150 RGB face crop → 128 floats,
@@ -91,20 +86,7 @@ public final class FaceDescriptorNet implements AutoCloseable {
     }
 
     private Map<String, float[][]> run(List<RgbImage> crops, String... outputs) {
-        int pixels = INPUT_SIZE * INPUT_SIZE * 3;
-        float[] batch = new float[crops.size() * pixels];
-        for (int i = 0; i < crops.size(); i++) {
-            RgbImage input = ImageOps.toSquareInput(crops.get(i), INPUT_SIZE, true);
-            ImageOps.normalizeInto(input, MEAN_RGB, DIVISOR, batch, i * pixels);
-        }
-        INDArray input = Nd4j.create(batch, new long[] {crops.size(), INPUT_SIZE, INPUT_SIZE, 3}, 'c');
-        // Outputs are left to ND4J's GC-driven deallocation: the session may still hold them.
-        Map<String, INDArray> values = graph.output(Map.of(FaceRecognitionGraph.INPUT, input), outputs);
-        Map<String, float[][]> result = new LinkedHashMap<>();
-        for (String name : outputs) {
-            result.put(name, values.get(name).reshape(crops.size(), -1).toFloatMatrix());
-        }
-        return result;
+        return NetGraphs.runCentredCrops(graph, FaceRecognitionGraph.INPUT, crops, INPUT_SIZE, MEAN_RGB, DIVISOR, outputs);
     }
 
     private void ensureOpen() {
@@ -120,13 +102,6 @@ public final class FaceDescriptorNet implements AutoCloseable {
             return;
         }
         closed = true;
-        for (SDVariable variable : graph.variables()) {
-            if (variable.getVariableType() == VariableType.CONSTANT) {
-                INDArray array = variable.getArr();
-                if (array != null && array.closeable()) {
-                    array.close();
-                }
-            }
-        }
+        NetGraphs.releaseConstants(graph);
     }
 }

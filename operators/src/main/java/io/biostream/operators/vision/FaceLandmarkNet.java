@@ -1,14 +1,9 @@
 package io.biostream.operators.vision;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * 68 facial landmarks: face-api 1.7.15's FaceLandmark68Net ({@link Variant#FULL}) or
@@ -190,20 +185,7 @@ public final class FaceLandmarkNet implements AutoCloseable {
     }
 
     private Map<String, float[][]> run(List<RgbImage> crops, String... outputs) {
-        int pixels = INPUT_SIZE * INPUT_SIZE * 3;
-        float[] batch = new float[crops.size() * pixels];
-        for (int i = 0; i < crops.size(); i++) {
-            RgbImage input = ImageOps.toSquareInput(crops.get(i), INPUT_SIZE, true);
-            ImageOps.normalizeInto(input, FaceDescriptorNet.MEAN_RGB, DIVISOR, batch, i * pixels);
-        }
-        INDArray input = Nd4j.create(batch, new long[] {crops.size(), INPUT_SIZE, INPUT_SIZE, 3}, 'c');
-        // Outputs are left to ND4J's GC-driven deallocation: the session may still hold them.
-        Map<String, INDArray> values = graph.output(Map.of(FaceLandmarkGraph.INPUT, input), outputs);
-        Map<String, float[][]> result = new LinkedHashMap<>();
-        for (String name : outputs) {
-            result.put(name, values.get(name).reshape(crops.size(), -1).toFloatMatrix());
-        }
-        return result;
+        return NetGraphs.runCentredCrops(graph, FaceLandmarkGraph.INPUT, crops, INPUT_SIZE, FaceDescriptorNet.MEAN_RGB, DIVISOR, outputs);
     }
 
     private void ensureOpen() {
@@ -219,13 +201,6 @@ public final class FaceLandmarkNet implements AutoCloseable {
             return;
         }
         closed = true;
-        for (SDVariable variable : graph.variables()) {
-            if (variable.getVariableType() == VariableType.CONSTANT) {
-                INDArray array = variable.getArr();
-                if (array != null && array.closeable()) {
-                    array.close();
-                }
-            }
-        }
+        NetGraphs.releaseConstants(graph);
     }
 }
