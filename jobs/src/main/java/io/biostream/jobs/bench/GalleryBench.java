@@ -1,0 +1,180 @@
+package io.biostream.jobs.bench;
+
+import io.biostream.operators.identity.Candidate;
+import io.biostream.operators.identity.Gallery;
+import io.biostream.operators.identity.GalleryMatcher;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * Measures 1:N matching on one synthetic gallery: time to enrol it, memory it holds, per-face
+ * latency of single probes (median, p99) and throughput of probe batches. The time per size is
+ * bounded: 20% JIT warm-up, 50% single-probe latency, 30% batch throughput.
+ */
+public final class GalleryBench {
+    /** Templates per addAll call while building: a camera-sized enrolment batch. */
+    static final int ENROL_BATCH = 8192;
+    /** face-api's same-person distance threshold, for the sanity counts. */
+    static final double MATCH_THRESHOLD = 0.6;
+
+    /** What to run; {@code seconds} bounds warm-up plus measurement per gallery size. */
+    public record Plan(int probes, int batch, int k, double seconds, int templatesPerSubject, long seed) {
+        public Plan {
+            if (probes < 2 || batch < 1 || k < 1 || !(seconds > 0) || templatesPerSubject < 1) {
+                throw new IllegalArgumentException("bad plan " + probes + "/" + batch + "/" + k + "/" + seconds + "/" + templatesPerSubject);
+            }
+        }
+    }
+
+    /** One size's figures. Memory: heap and process-RSS growth after a GC; matrix bytes exact. */
+    public record Result(int templates, int subjects, double buildSeconds, long heapBytes, long matrixBytes,
+            long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms, int batchSize,
+            int batches, double batchMedianMs, double facesPerSecond, int genuineProbes, int genuineRank1,
+            int strangerProbes, int strangersUnderThreshold) {
+
+        /** Heap plus descriptor matrix, per enrolled template. */
+        public double bytesPerTemplate() {
+            return (double) (Math.max(heapBytes, 0) + matrixBytes) / templates;
+        }
+    }
+
+    private record Probes(float[][] faces, String[] sourceSubject) {}
+
+    private GalleryBench() {}
+
+    public static Result run(int size, Plan plan, PrintStream progress) {
+        SyntheticTemplates synthetic = new SyntheticTemplates(plan.seed() + size);
+        long heapBefore = usedHeapAfterGc();
+        long rssBefore = Pointer.physicalBytes();
+        int genuineCount = plan.probes() / 2;
+        List<float[]> genuineSources = new ArrayList<>(genuineCount);
+        List<String> genuineSubjects = new ArrayList<>(genuineCount);
+        int stride = Math.max(1, size / genuineCount);
+        long buildNanos = 0;
+        try (Gallery gallery = new Gallery()) {
+            List<Gallery.Template> batch = new ArrayList<>(ENROL_BATCH);
+            for (int i = 0; i < size; i++) {
+                float[] descriptor = synthetic.stranger();
+                String subject = "subject-" + (i / plan.templatesPerSubject());
+                batch.add(new Gallery.Template(subject, "template-" + i, descriptor));
+                if (i % stride == 0 && genuineSources.size() < genuineCount) {
+                    genuineSources.add(descriptor);
+                    genuineSubjects.add(subject);
+                }
+                if (batch.size() == ENROL_BATCH || i == size - 1) {
+                    long start = System.nanoTime();
+                    gallery.addAll(batch);
+                    buildNanos += System.nanoTime() - start;
+                    batch.clear();
+                }
+            }
+            long heapBytes = usedHeapAfterGc() - heapBefore;
+            long rssBytes = Pointer.physicalBytes() - rssBefore;
+            progress.printf("gallery %,d: built in %.1f s%n", size, buildNanos / 1e9);
+
+            Probes probes = probes(synthetic, genuineSources, genuineSubjects, plan.probes());
+            GalleryMatcher matcher = new GalleryMatcher(gallery, plan.batch());
+            double budget = plan.seconds() * 1e9;
+            warmUp(matcher, probes.faces(), plan, (long) (budget * 0.2));
+            int[] sanity = sanity(matcher, probes, plan);
+            double[] latencies = singleProbeMillis(matcher, probes.faces(), plan.k(), (long) (budget * 0.5));
+            double[] batchMillis = batchMillis(matcher, probes.faces(), plan, (long) (budget * 0.3));
+            double batchSeconds = 0;
+            for (double ms : batchMillis) {
+                batchSeconds += ms / 1e3;
+            }
+            return new Result(size, gallery.subjects().size(), buildNanos / 1e9, heapBytes, gallery.matrixBytes(),
+                    rssBytes, latencies.length, Percentiles.of(latencies, 50), Percentiles.of(latencies, 99),
+                    plan.batch(), batchMillis.length, Percentiles.of(batchMillis, 50),
+                    batchMillis.length * (double) plan.batch() / batchSeconds, genuineCount, sanity[0],
+                    plan.probes() - genuineCount, sanity[1]);
+        }
+    }
+
+    /** Genuine probes first (near an enrolled template), then strangers (not enrolled). */
+    private static Probes probes(SyntheticTemplates synthetic, List<float[]> sources, List<String> subjects, int count) {
+        float[][] faces = new float[count][];
+        String[] sourceSubject = new String[count];
+        for (int i = 0; i < count; i++) {
+            if (i < sources.size()) {
+                faces[i] = synthetic.genuine(sources.get(i));
+                sourceSubject[i] = subjects.get(i);
+            } else {
+                faces[i] = synthetic.stranger();
+            }
+        }
+        return new Probes(faces, sourceSubject);
+    }
+
+    private static void warmUp(GalleryMatcher matcher, float[][] faces, Plan plan, long nanos) {
+        long end = System.nanoTime() + nanos;
+        int next = 0;
+        do {
+            matcher.topK(new float[][] {faces[next % faces.length]}, plan.k());
+            matcher.topK(batchAt(faces, next, plan.batch()), plan.k());
+            next += plan.batch();
+        } while (System.nanoTime() < end);
+    }
+
+    /** [genuine probes whose nearest subject is their own within the threshold, strangers matched under it]. */
+    private static int[] sanity(GalleryMatcher matcher, Probes probes, Plan plan) {
+        List<List<Candidate>> found = matcher.topK(probes.faces(), plan.k());
+        int genuineHits = 0;
+        int strangerHits = 0;
+        for (int i = 0; i < found.size(); i++) {
+            Candidate best = found.get(i).get(0);
+            boolean matched = best.distance() < MATCH_THRESHOLD;
+            if (probes.sourceSubject()[i] != null) {
+                genuineHits += matched && best.subjectId().equals(probes.sourceSubject()[i]) ? 1 : 0;
+            } else {
+                strangerHits += matched ? 1 : 0;
+            }
+        }
+        return new int[] {genuineHits, strangerHits};
+    }
+
+    private static double[] singleProbeMillis(GalleryMatcher matcher, float[][] faces, int k, long nanos) {
+        List<Double> millis = new ArrayList<>();
+        long end = System.nanoTime() + nanos;
+        int next = 0;
+        do {
+            float[][] one = {faces[next++ % faces.length]};
+            long start = System.nanoTime();
+            matcher.topK(one, k);
+            millis.add((System.nanoTime() - start) / 1e6);
+        } while (System.nanoTime() < end);
+        return millis.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double[] batchMillis(GalleryMatcher matcher, float[][] faces, Plan plan, long nanos) {
+        List<Double> millis = new ArrayList<>();
+        long end = System.nanoTime() + nanos;
+        int next = 0;
+        do {
+            float[][] batch = batchAt(faces, next, plan.batch());
+            next += plan.batch();
+            long start = System.nanoTime();
+            matcher.topK(batch, plan.k());
+            millis.add((System.nanoTime() - start) / 1e6);
+        } while (System.nanoTime() < end);
+        return millis.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static float[][] batchAt(float[][] faces, int first, int size) {
+        float[][] batch = new float[size][];
+        for (int i = 0; i < size; i++) {
+            batch[i] = faces[(first + i) % faces.length];
+        }
+        return batch;
+    }
+
+    private static long usedHeapAfterGc() {
+        Runtime runtime = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+}
