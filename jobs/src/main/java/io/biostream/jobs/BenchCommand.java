@@ -117,7 +117,7 @@ public final class BenchCommand {
         text.append(String.format(Locale.ROOT, "1:N gallery matching, k=%d, %d probes (half genuine), batch %d, %s s per size%n",
                 plan.k(), plan.probes(), plan.batch(), plan.seconds()));
         text.append(String.format(Locale.ROOT, "%10s %9s %8s %8s %8s %8s %9s %9s %7s %10s %9s %9s%n", "templates", "build s",
-                "heap MB", "matrix", "RSS+ MB", "B/tmpl", "p50 ms", "p99 ms", "n", "faces/s@B", "batch ms", "rank-1"));
+                "heap MB", "matrix", "RSS MB", "B/tmpl", "p50 ms", "p99 ms", "n", "faces/s@B", "batch ms", "rank-1"));
         for (Result r : results) {
             text.append(row(r)).append('\n');
         }
