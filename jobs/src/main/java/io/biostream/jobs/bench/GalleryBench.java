@@ -4,6 +4,8 @@ import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.Gallery;
 import io.biostream.operators.identity.GalleryMatcher;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.Pointer;
@@ -29,13 +31,15 @@ public final class GalleryBench {
     }
 
     /**
-     * One size's figures. Memory: heap growth after a GC (ids and indexes), the descriptor matrices
+     * One size's figures. Times are wall clock; the CPU medians are the calling thread's CPU time,
+     * which with OMP_NUM_THREADS=1 is all of the work, and holds up when other processes crowd the
+     * machine (wall times then include waiting for a core). Memory: heap growth after a GC (ids and indexes), the descriptor matrices
      * (exact, off-heap) and the whole process's resident set once the gallery is built.
      */
     public record Result(int templates, int subjects, double buildSeconds, long heapBytes, long matrixBytes,
-            long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms, int batchSize,
-            int batches, double batchMedianMs, double facesPerSecond, int genuineProbes, int genuineRank1,
-            int strangerProbes, int strangersUnderThreshold) {
+            long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms, double latencyCpuMedianMs,
+            int batchSize, int batches, double batchMedianMs, double batchCpuMedianMs, double facesPerSecond,
+            int genuineProbes, int genuineRank1, int strangerProbes, int strangersUnderThreshold) {
 
         /** Heap plus descriptor matrix, per enrolled template. */
         public double bytesPerTemplate() {
@@ -81,16 +85,13 @@ public final class GalleryBench {
             double budget = plan.seconds() * 1e9;
             warmUp(matcher, probes.faces(), plan, (long) (budget * 0.2));
             int[] sanity = sanity(matcher, probes, plan);
-            double[] latencies = singleProbeMillis(matcher, probes.faces(), plan.k(), (long) (budget * 0.5));
-            double[] batchMillis = batchMillis(matcher, probes.faces(), plan, (long) (budget * 0.3));
-            double batchSeconds = 0;
-            for (double ms : batchMillis) {
-                batchSeconds += ms / 1e3;
-            }
+            Timings single = timed(matcher, probes.faces(), 1, plan.k(), (long) (budget * 0.5));
+            Timings batches = timed(matcher, probes.faces(), plan.batch(), plan.k(), (long) (budget * 0.3));
             return new Result(size, gallery.subjects().size(), buildNanos / 1e9, heapBytes, gallery.matrixBytes(),
-                    rssBytes, latencies.length, Percentiles.of(latencies, 50), Percentiles.of(latencies, 99),
-                    plan.batch(), batchMillis.length, Percentiles.of(batchMillis, 50),
-                    batchMillis.length * (double) plan.batch() / batchSeconds, genuineCount, sanity[0],
+                    rssBytes, single.count(), Percentiles.of(single.wallMillis(), 50), Percentiles.of(single.wallMillis(), 99),
+                    Percentiles.of(single.cpuMillis(), 50), plan.batch(), batches.count(),
+                    Percentiles.of(batches.wallMillis(), 50), Percentiles.of(batches.cpuMillis(), 50),
+                    batches.count() * (double) plan.batch() / (batches.totalWallMillis() / 1e3), genuineCount, sanity[0],
                     plan.probes() - genuineCount, sanity[1]);
         }
     }
@@ -137,31 +138,37 @@ public final class GalleryBench {
         return new int[] {genuineHits, strangerHits};
     }
 
-    private static double[] singleProbeMillis(GalleryMatcher matcher, float[][] faces, int k, long nanos) {
-        List<Double> millis = new ArrayList<>();
-        long end = System.nanoTime() + nanos;
-        int next = 0;
-        do {
-            float[][] one = {faces[next++ % faces.length]};
-            long start = System.nanoTime();
-            matcher.topK(one, k);
-            millis.add((System.nanoTime() - start) / 1e6);
-        } while (System.nanoTime() < end);
-        return millis.stream().mapToDouble(Double::doubleValue).toArray();
+    /** Wall and calling-thread CPU time of each topK call. */
+    private record Timings(double[] wallMillis, double[] cpuMillis) {
+        int count() {
+            return wallMillis.length;
+        }
+
+        double totalWallMillis() {
+            double total = 0;
+            for (double ms : wallMillis) {
+                total += ms;
+            }
+            return total;
+        }
     }
 
-    private static double[] batchMillis(GalleryMatcher matcher, float[][] faces, Plan plan, long nanos) {
-        List<Double> millis = new ArrayList<>();
+    /** topK calls of {@code batch} probes each, cycling through the probes, until {@code nanos} pass. */
+    private static Timings timed(GalleryMatcher matcher, float[][] faces, int batch, int k, long nanos) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        List<double[]> samples = new ArrayList<>();
         long end = System.nanoTime() + nanos;
         int next = 0;
         do {
-            float[][] batch = batchAt(faces, next, plan.batch());
-            next += plan.batch();
+            float[][] probes = batchAt(faces, next, batch);
+            next += batch;
+            long cpu = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
-            matcher.topK(batch, plan.k());
-            millis.add((System.nanoTime() - start) / 1e6);
+            matcher.topK(probes, k);
+            long wall = System.nanoTime() - start;
+            samples.add(new double[] {wall / 1e6, (threads.getCurrentThreadCpuTime() - cpu) / 1e6});
         } while (System.nanoTime() < end);
-        return millis.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Timings(samples.stream().mapToDouble(s -> s[0]).toArray(), samples.stream().mapToDouble(s -> s[1]).toArray());
     }
 
     private static float[][] batchAt(float[][] faces, int first, int size) {

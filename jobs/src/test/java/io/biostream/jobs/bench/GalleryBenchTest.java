@@ -30,6 +30,7 @@ class GalleryBenchTest {
         assertThat(r.latencyP99Ms()).isGreaterThanOrEqualTo(r.latencyMedianMs()).isPositive();
         assertThat(r.batches()).isPositive();
         assertThat(r.facesPerSecond()).isPositive();
+        assertThat(r.batchCpuMedianMs()).isPositive();
         assertThat(r.bytesPerTemplate()).isGreaterThanOrEqualTo(Gallery.DIMENSIONS * Float.BYTES);
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("gallery 3,000: built in");
     }
