@@ -19,6 +19,7 @@ public final class Main {
             case "local" -> LocalCommand.run(rest, System.getenv(), System.out, System.err);
             case "describe" -> DescribeCommand.run(rest, settings, System.out, System.err);
             case "eval" -> EvalCommand.run(rest, settings, System.out, System.err);
+            case "bench" -> BenchCommand.run(rest, System.out, System.err);
             default -> {
                 usage();
                 yield 2;
@@ -34,6 +35,9 @@ public final class Main {
                   describe [--crop] FILE...          print faces and 128-d descriptors of image files as JSON lines
                   eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
                                                      verification figures over a folder of identity folders
+                  bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B] [--k K]
+                                [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]
+                                                     1:N matching latency, throughput and memory on synthetic galleries
                 """);
     }
 }
