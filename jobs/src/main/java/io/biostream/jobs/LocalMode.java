@@ -102,7 +102,7 @@ public final class LocalMode implements AutoCloseable {
                 .map(path -> cluster.executionEnvironment(path.toString()))
                 .orElseGet(cluster::executionEnvironment);
         PipelineJob pipelineJob = new PipelineJob(pipeline);
-        pipelineJob.build(env, pipelineJob.kafkaSource(), pipelineJob.kafkaSink());
+        pipelineJob.build(env, pipelineJob.kafkaSource(), pipelineJob.controlSource(), pipelineJob.kafkaSink());
         job = env.executeAsync(PipelineJob.NAME);
         JobID jobId = job.getJobID();
 

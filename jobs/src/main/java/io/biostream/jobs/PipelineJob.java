@@ -3,6 +3,12 @@ package io.biostream.jobs;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.pipeline.AnalyzeFrameFunction;
 import io.biostream.operators.pipeline.CameraIndexFunction;
+import io.biostream.operators.pipeline.ControlRecord;
+import io.biostream.operators.pipeline.ControlState;
+import io.biostream.operators.pipeline.ParseControlFunction;
+import io.biostream.operators.pipeline.SessionSummaryFunction;
+import io.biostream.operators.pipeline.SubjectSightingsFunction;
+import io.biostream.schemas.ControlType;
 import io.biostream.operators.pipeline.FrameRecord;
 import io.biostream.operators.pipeline.Outbound;
 import io.biostream.operators.pipeline.OutboundSerializer;
@@ -21,15 +27,15 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The pipeline: frames -> parse -> (per camera) decode, detect, describe, seal -> results,
- * templates and dead letters through one exactly-once sink; camera-latest and camera-index as
- * queryable state. Sources and sinks are parameters so tests can inject their own.
+ * The pipeline: frames -> parse -> (per camera, with the control stream broadcast) decode, detect,
+ * describe, match, seal -> results, templates and dead letters through one exactly-once sink;
+ * camera-latest, camera-index, subject-sightings and session-summary as queryable state. Sources
+ * and sinks are parameters so tests can inject their own.
  */
 public final class PipelineJob {
     public static final String NAME = "biostream-pipeline";
@@ -40,20 +46,45 @@ public final class PipelineJob {
         this.config = config;
     }
 
-    public void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source, Sink<Outbound> sink) {
-        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
-                .uid("frames-source");
-        SingleOutputStreamOperator<FrameRecord> parsed = raw
+    /**
+     * @param frames  camera frames (the frames topic)
+     * @param control control events (the control topic, one partition, read from the start on a fresh job)
+     * @param sink    results, templates and dead letters
+     */
+    public void build(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> frames, Source<RawRecord, ?, ?> control,
+                      Sink<Outbound> sink) {
+        SingleOutputStreamOperator<FrameRecord> parsed = env.fromSource(frames, WatermarkStrategy.noWatermarks(), "frames")
+                .uid("frames-source")
                 .process(new ParseFrameFunction(config)).name("parse frames").uid("parse-frames");
+        // One partition, one order: the control stream is read and parsed by a single subtask.
+        SingleOutputStreamOperator<ControlRecord> controlEvents = env
+                .fromSource(control, WatermarkStrategy.noWatermarks(), "control").uid("control-source").setParallelism(1)
+                .process(new ParseControlFunction(config)).name("parse control").uid("parse-control").setParallelism(1);
+
         SingleOutputStreamOperator<Outbound> analyzed = parsed
                 .keyBy(record -> record.frame.getCameraId())
+                .connect(controlEvents.broadcast(ControlState.descriptors()))
                 .process(new AnalyzeFrameFunction(config)).name("analyze frames").uid("analyze-frames");
+
         analyzed.getSideOutput(AnalyzeFrameFunction.SIGHTINGS)
                 .keyBy(sighting -> QueryableStateNames.CAMERA_INDEX_KEY)
                 .process(new CameraIndexFunction()).name("camera index").uid("camera-index")
                 .setParallelism(1);
+        analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
+                .keyBy(update -> update.subjectId)
+                .process(new SubjectSightingsFunction()).name("subject sightings").uid("subject-sightings");
+        analyzed.getSideOutput(AnalyzeFrameFunction.SESSION_FRAMES)
+                .keyBy(frame -> frame.sessionId)
+                .connect(controlEvents
+                        .filter(record -> record.event.getType() == ControlType.SESSION_STARTED
+                                || record.event.getType() == ControlType.SESSION_ENDED)
+                        .name("session events").uid("session-events").setParallelism(1)
+                        .keyBy(record -> record.event.getSession().getSessionId()))
+                .process(new SessionSummaryFunction()).name("session summary").uid("session-summary");
+
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
+                        controlEvents.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         analyzed.getSideOutput(ParseFrameFunction.DEAD_LETTERS))
                 .sinkTo(sink).name("kafka: results, templates, dead letters").uid("kafka-sink");
     }
@@ -66,6 +97,24 @@ public final class PipelineJob {
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("max.partition.fetch.bytes", Long.toString(config.maxRecordBytes()))
+                .build();
+    }
+
+    /**
+     * The control topic from its first record: its whole history defines the gallery, the settings
+     * and the open sessions. After a restore the checkpointed offset applies (with the broadcast
+     * state of the same checkpoint), so each event takes effect exactly once. No group offsets are
+     * committed: they would never be read.
+     */
+    public KafkaSource<RawRecord> controlSource() {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.topics().control())
+                .setGroupId(config.groupId() + "-control")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("commit.offsets.on.checkpoint", "false")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(ParseControlFunction.MAX_CONTROL_BYTES + 64 * 1024))
                 .build();
     }
 
@@ -89,7 +138,7 @@ public final class PipelineJob {
         Settings settings = new Settings(Settings.parseFlags(args), System.getenv(), flinkConf.toMap());
         PipelineJob job = new PipelineJob(PipelineConfig.from(settings));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
-        job.build(env, job.kafkaSource(), job.kafkaSink());
+        job.build(env, job.kafkaSource(), job.controlSource(), job.kafkaSink());
         env.execute(NAME);
     }
 }

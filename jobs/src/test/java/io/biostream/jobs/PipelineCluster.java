@@ -82,7 +82,7 @@ final class PipelineCluster implements AutoCloseable {
     JobClient submit(PipelineConfig config, Optional<String> restoreFrom) throws Exception {
         StreamExecutionEnvironment env = restoreFrom.map(flink::executionEnvironment).orElseGet(flink::executionEnvironment);
         PipelineJob job = new PipelineJob(config);
-        job.build(env, job.kafkaSource(), job.kafkaSink());
+        job.build(env, job.kafkaSource(), job.controlSource(), job.kafkaSink());
         return env.executeAsync(PipelineJob.NAME);
     }
 

@@ -1,6 +1,5 @@
 package io.biostream.operators.pipeline;
 
-import io.biostream.schemas.WireFormat;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.decode.FrameDecoder;
@@ -12,22 +11,26 @@ import io.biostream.operators.vision.RgbImage;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.Box;
 import io.biostream.schemas.CameraLatest;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.FaceResult;
-import io.biostream.schemas.FaceStatus;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.FrameResult;
+import io.biostream.schemas.Identification;
+import io.biostream.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -35,18 +38,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per camera (keyed by camera id, so frames of a camera stay in order): decode, find and describe
- * faces, seal each descriptor, emit the FrameResult and the EncryptedTemplates, and keep the
- * camera's latest result in queryable state. Bad frames become dead letters; the job never fails on them.
+ * faces under the live match settings, match each described face 1:N against the enrolled gallery,
+ * seal each descriptor, emit the FrameResult and the EncryptedTemplates, and keep the camera's
+ * latest result in queryable state. Bad frames become dead letters; the job never fails on them.
+ *
+ * <p>The broadcast input is the control stream (enrollments, erasures, settings, sessions), kept by
+ * {@link ControlState}. Matches and erasures leave on {@link #SUBJECT_SIGHTINGS}, frames of capture
+ * sessions on {@link #SESSION_FRAMES}.
  */
-public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameRecord, Outbound> {
+public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, FrameRecord, ControlRecord, Outbound> {
     public static final OutputTag<CameraSighting> SIGHTINGS = new OutputTag<>("sightings", TypeInformation.of(CameraSighting.class));
+    public static final OutputTag<SightingUpdate> SUBJECT_SIGHTINGS = new OutputTag<>("subject-sightings", TypeInformation.of(SightingUpdate.class));
+    public static final OutputTag<SessionFrame> SESSION_FRAMES = new OutputTag<>("session-frames", TypeInformation.of(SessionFrame.class));
     private static final Logger LOG = LoggerFactory.getLogger(AnalyzeFrameFunction.class);
 
     private final PipelineConfig config;
     private transient FrameDecoder decoder;
-    private transient FacePipeline faces;
+    private transient FacePipelines pipelines;
     private transient TemplateCipher cipher;
     private transient DeadLetters deadLetters;
+    private transient ControlState control;
     private transient ValueState<byte[]> latest;
 
     public AnalyzeFrameFunction(PipelineConfig config) {
@@ -56,21 +67,28 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
     @Override
     public void open(OpenContext openContext) throws Exception {
         decoder = new FrameDecoder(config.decodeLimits());
-        faces = config.vision().openPipeline();
+        pipelines = new FacePipelines(config.vision());
+        // Load the configured detector's nets now: a broken model fails the start, not the first frame.
+        String modelId = pipelines.forDetector(config.vision().detector()).modelId();
         cipher = new TemplateCipher(TemplateKeys.read(Path.of(config.templateKeysetPath())));
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
+        control = new ControlState(cipher, modelId, config.identity().defaultSettings(config.vision()));
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
         latest = getRuntimeContext().getState(descriptor);
     }
 
     @Override
-    public void processElement(FrameRecord record, Context ctx, Collector<Outbound> out) throws Exception {
+    public void processElement(FrameRecord record, ReadOnlyContext ctx, Collector<Outbound> out) throws Exception {
+        control.ensureLoaded(ctx::getBroadcastState);
         Frame frame = record.frame;
+        MatchPolicy policy = MatchPolicy.forCamera(control.settings(), frame.getCameraId());
+        FacePipeline faces;
         List<FacePipeline.Face> found;
         try {
             RgbImage image = decoder.decode(frame);
-            found = faces.analyze(image);
+            faces = pipelines.forDetector(policy.detector());
+            found = faces.analyze(image, policy.minFaceSize(), policy.minQuality());
         } catch (FrameRejectedException e) {
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, e.reason(), e.getMessage()));
             return;
@@ -80,16 +98,24 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
             return;
         }
+        Identification[] identifications = identify(found, policy);
         long now = System.currentTimeMillis();
         List<FaceResult> faceResults = new ArrayList<>(found.size());
         List<EncryptedTemplate> templates = new ArrayList<>();
+        int matches = 0;
         for (FacePipeline.Face face : found) {
             String faceId = faceId(frame, face.index());
             EncryptedTemplate template = null;
+            Identification identification = identifications[face.index()];
             if (face.described()) {
                 AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
                 template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId());
                 templates.add(template);
+                if (identification.getMatched()) {
+                    matches++;
+                    ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.match(identification.getSubjectId(), frame.getCameraId(),
+                            frame.getSequence(), faceId, frame.getCaptureTime().toEpochMilli(), identification.getDistance()));
+                }
             }
             faceResults.add(FaceResult.newBuilder()
                     .setFaceIndex(face.index())
@@ -100,13 +126,15 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
                     .setLandmarks(FaceResults.landmarks(face.landmarks()))
                     .setQuality(FaceResults.quality(face.quality()))
                     .setTemplateRef(template == null ? null : faceId)
+                    .setIdentification(identification)
                     .build());
         }
+        String sessionId = control.sessionOf(frame);
         FrameResult result = FrameResult.newBuilder()
                 .setCameraId(frame.getCameraId())
                 .setSequence(frame.getSequence())
                 .setCaptureTime(frame.getCaptureTime())
-                .setSessionId(frame.getSessionId())
+                .setSessionId(sessionId)
                 .setProcessedTime(Instant.ofEpochMilli(now))
                 .setWidth(frame.getWidth())
                 .setHeight(frame.getHeight())
@@ -120,6 +148,73 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
         out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
         latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
+        if (sessionId != null) {
+            ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
+                    frame.getCaptureTime().toEpochMilli()));
+        }
+    }
+
+    /** The identification of each described face by face index (null for the others), all probes in one batch. */
+    private Identification[] identify(List<FacePipeline.Face> found, MatchPolicy policy) {
+        List<FacePipeline.Face> described = found.stream().filter(FacePipeline.Face::described).toList();
+        float[][] probes = new float[described.size()][];
+        for (int i = 0; i < probes.length; i++) {
+            probes[i] = described.get(i).descriptor();
+        }
+        List<Identification> identified = control.identify(probes, policy);
+        Identification[] byFace = new Identification[found.size()];
+        for (int i = 0; i < probes.length; i++) {
+            byFace[described.get(i).index()] = identified.get(i);
+        }
+        return byFace;
+    }
+
+    @Override
+    public void processBroadcastElement(ControlRecord record, Context ctx, Collector<Outbound> out) throws Exception {
+        control.ensureLoaded(ctx::getBroadcastState);
+        ControlEvent event = record.event;
+        Optional<String> refused = control.apply(event, ctx::getBroadcastState);
+        if (refused.isPresent()) {
+            // Every subtask refuses alike; one dead letter is enough.
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                LOG.warn("control event {} {} refused: {}", event.getType(), event.getEventId(), refused.get());
+                ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.INVALID_FIELD, refused.get()));
+            }
+            return;
+        }
+        if (event.getType() == ControlType.SUBJECT_ERASED) {
+            String subjectId = event.getSubjectId();
+            // Take the subject out of the latest results this subtask keeps, then clear its sightings.
+            ctx.applyToKeyedState(QueryableStateNames.cameraLatestDescriptor(), (camera, state) -> {
+                byte[] bytes = state.value();
+                if (bytes != null) {
+                    CameraLatest erased = withoutSubject(CameraStateCodec.decodeLatest(bytes), subjectId);
+                    if (erased != null) {
+                        state.update(CameraStateCodec.encodeLatest(erased));
+                    }
+                }
+            });
+            ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.erasure(subjectId));
+        }
+    }
+
+    /** The latest result with the subject taken out of every identification, or null when it names the subject nowhere. */
+    static CameraLatest withoutSubject(CameraLatest latest, String subjectId) {
+        boolean changed = false;
+        List<FaceResult> faces = new ArrayList<>(latest.getFrameResult().getFaces().size());
+        for (FaceResult face : latest.getFrameResult().getFaces()) {
+            Identification after = Identifications.without(face.getIdentification(), subjectId);
+            if (after != face.getIdentification()) {
+                changed = true;
+                face = FaceResult.newBuilder(face).setIdentification(after).build();
+            }
+            faces.add(face);
+        }
+        if (!changed) {
+            return null;
+        }
+        FrameResult result = FrameResult.newBuilder(latest.getFrameResult()).setFaces(faces).build();
+        return new CameraLatest(result, latest.getTemplates());
     }
 
     /** Stable, unique id of a face: camera, frame sequence, index within the frame. */
@@ -133,8 +228,11 @@ public class AnalyzeFrameFunction extends KeyedProcessFunction<String, FrameReco
 
     @Override
     public void close() {
-        if (faces != null) {
-            faces.close();
+        if (pipelines != null) {
+            pipelines.close();
+        }
+        if (control != null) {
+            control.close();
         }
     }
 }

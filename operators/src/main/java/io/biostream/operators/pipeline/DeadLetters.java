@@ -40,4 +40,12 @@ public final class DeadLetters {
         RawRecord raw = new RawRecord(source.topic, source.partition, source.offset, 0L, null, WireFormat.encode(source.frame));
         return of(raw, source.frame.getCameraId(), source.frame.getSequence(), reason, message);
     }
+
+    /** A control event the job parsed but cannot apply (e.g. a template that does not open); keyed by its subject where it has one. */
+    public Outbound of(ControlRecord source, DeadLetterReason reason, String message) {
+        String subjectId = ControlEvents.subjectIdOf(source.event);
+        byte[] key = subjectId == null ? null : subjectId.getBytes(StandardCharsets.UTF_8);
+        RawRecord raw = new RawRecord(source.topic, source.partition, source.offset, 0L, key, WireFormat.encode(source.event));
+        return of(raw, null, null, reason, message);
+    }
 }

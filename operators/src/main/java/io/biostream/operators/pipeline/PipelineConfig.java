@@ -16,7 +16,8 @@ public record PipelineConfig(
         DecodeLimits decodeLimits,
         int deadLetterMaxOriginalBytes,
         String templateKeysetPath,
-        VisionConfig vision) implements Serializable {
+        VisionConfig vision,
+        IdentityConfig identity) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -36,7 +37,8 @@ public record PipelineConfig(
                         s.getLong("biostream.decode.max-pixels", defaults.maxPixels(), 1, 1L << 32)),
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
                 s.require("biostream.crypto.template-keyset"),
-                VisionConfig.from(s));
+                VisionConfig.from(s),
+                IdentityConfig.from(s));
     }
 
     /** Largest Kafka record value worth parsing: the image limit plus room for the Avro envelope. */

@@ -46,12 +46,21 @@ public final class FacePipeline implements AutoCloseable {
     }
 
     public List<Face> analyze(RgbImage image) {
-        return describe(image, detector.detect(image));
+        return analyze(image, minFaceSize, minQuality);
+    }
+
+    /**
+     * The same path with this call's gate instead of the configured one: faces whose shorter box
+     * side is under {@code minFaceSize} are TOO_SMALL, those scoring under {@code minQuality}
+     * LOW_QUALITY (live settings change these without reloading the nets).
+     */
+    public List<Face> analyze(RgbImage image, int minFaceSize, double minQuality) {
+        return describe(image, detector.detect(image), minFaceSize, minQuality);
     }
 
     /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
     public Face describeRegion(RgbImage image, DetectedFace region) {
-        return describe(image, List.of(region)).get(0);
+        return describe(image, List.of(region), minFaceSize, minQuality).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
@@ -59,10 +68,10 @@ public final class FacePipeline implements AutoCloseable {
         return descriptorNet.describe(crop);
     }
 
-    private List<Face> describe(RgbImage image, List<DetectedFace> detections) {
+    private List<Face> describe(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality) {
         List<DetectedFace> measurable = new ArrayList<>();
         for (DetectedFace d : detections) {
-            if (largeEnough(d) && insideImage(d, image)) {
+            if (largeEnough(d, minFaceSize) && insideImage(d, image)) {
                 measurable.add(d);
             }
         }
@@ -73,7 +82,7 @@ public final class FacePipeline implements AutoCloseable {
         List<Integer> cropOwners = new ArrayList<>();
         for (int i = 0, m = 0; i < detections.size(); i++) {
             DetectedFace d = detections.get(i);
-            if (!largeEnough(d)) {
+            if (!largeEnough(d, minFaceSize)) {
                 faces[i] = new Face(i, d, null, null, null, FaceStatus.TOO_SMALL);
                 continue;
             }
@@ -106,7 +115,7 @@ public final class FacePipeline implements AutoCloseable {
         return List.of(faces);
     }
 
-    private boolean largeEnough(DetectedFace d) {
+    private static boolean largeEnough(DetectedFace d, int minFaceSize) {
         return Math.min(d.width(), d.height()) >= minFaceSize;
     }
 

@@ -1,12 +1,17 @@
 package io.biostream.operators.decode;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+import static org.bytedeco.opencv.global.opencv_core.copyMakeBorder;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
 
 /** Encoded test images made with OpenCV, so tests need no image files. */
 public final class TestImages {
@@ -50,4 +55,35 @@ public final class TestImages {
         throw new IllegalStateException("no IDAT chunk");
     }
 
+
+    /**
+     * The encoded image centred in black, {@code round(fraction * side)} pixels on each side, as PNG:
+     * tight face crops need that context before a detector finds the face (the peer's protocol).
+     */
+    public static byte[] withBlackBorder(byte[] encoded, double fraction) {
+        try (Mat raw = new Mat(1, encoded.length, org.bytedeco.opencv.global.opencv_core.CV_8UC1);
+                Mat image = decodeInto(raw, encoded);
+                Mat bordered = new Mat();
+                Scalar black = new Scalar(0, 0, 0, 0);
+                BytePointer out = new BytePointer()) {
+            int padX = (int) Math.floor(fraction * image.cols() + 0.5);
+            int padY = (int) Math.floor(fraction * image.rows() + 0.5);
+            copyMakeBorder(image, bordered, padY, padY, padX, padX, BORDER_CONSTANT, black);
+            if (!imencode(".png", bordered, out)) {
+                throw new IllegalStateException("imencode failed");
+            }
+            byte[] png = new byte[(int) out.limit()];
+            out.get(png);
+            return png;
+        }
+    }
+
+    private static Mat decodeInto(Mat raw, byte[] encoded) {
+        raw.data().put(encoded);
+        Mat image = imdecode(raw, IMREAD_COLOR);
+        if (image.empty()) {
+            throw new IllegalArgumentException("not an image OpenCV can decode");
+        }
+        return image;
+    }
 }

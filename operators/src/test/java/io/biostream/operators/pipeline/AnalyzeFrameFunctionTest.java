@@ -41,7 +41,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,15 +62,15 @@ class AnalyzeFrameFunctionTest {
 
     private static PipelineConfig config;
     private static KeysetHandle keyset;
-    private static KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, Outbound> harness;
+    private static KeyedBroadcastOperatorTestHarness<String, FrameRecord, ControlRecord, Outbound> harness;
 
     @BeforeAll
     static void openFunction() throws Exception {
         Path keysetFile = keysDir.resolve("template-keyset.json");
         keyset = TemplateKeys.readOrCreate(keysetFile);
         config = PipelineTestData.config(keysetFile.toString(), Map.of("biostream.vision.min-face-size", "30"));
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new AnalyzeFrameFunction(config),
-                record -> record.frame.getCameraId(), Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new AnalyzeFrameFunction(config),
+                record -> record.frame.getCameraId(), Types.STRING, ControlState.descriptors());
     }
 
     @AfterAll
@@ -160,6 +160,9 @@ class AnalyzeFrameFunctionTest {
             assertThat(faceResult.getLandmarks()).isEqualTo(FaceResults.landmarks(face.landmarks()));
             assertThat(faceResult.getQuality()).isEqualTo(FaceResults.quality(face.quality()));
             assertThat(faceResult.getTemplateRef()).isEqualTo(face.described() ? faceId : null);
+            // Nothing enrolled: described faces are matched against an empty gallery, the others not at all.
+            assertThat(faceResult.getIdentification())
+                    .isEqualTo(face.described() ? Identifications.of(new ArrayList<>(), 0.6f, 0) : null);
         }
 
         TemplateCipher cipher = new TemplateCipher(keyset);

@@ -1,0 +1,42 @@
+package io.biostream.operators.pipeline;
+
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.vision.VisionConfig;
+import io.biostream.schemas.MatchSettings;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The deployment's matching defaults, in force until the first SETTINGS_CHANGED control event:
+ * the match threshold (Euclidean distance) and how many subjects a face's identification lists.
+ */
+public record IdentityConfig(float matchThreshold, int topK) implements Serializable {
+    public static final IdentityConfig DEFAULTS = new IdentityConfig(0.6f, 5);
+
+    public IdentityConfig {
+        List<String> problems = MatchSettingsRules.problems(new MatchSettings(matchThreshold, 1, 0f, "ssd", topK, Map.of(), 0L));
+        if (!problems.isEmpty()) {
+            throw new Settings.ConfigException("biostream.identity", String.join("; ", problems));
+        }
+    }
+
+    public static IdentityConfig from(Settings s) {
+        return new IdentityConfig(
+                (float) s.getDouble("biostream.identity.match-threshold", DEFAULTS.matchThreshold),
+                s.getInt("biostream.identity.top-k", DEFAULTS.topK, 1, MatchSettingsRules.MAX_TOP_K));
+    }
+
+    /** The settings the job starts with: these values plus the vision path's gate and detector; version 0. */
+    public MatchSettings defaultSettings(VisionConfig vision) {
+        return MatchSettings.newBuilder()
+                .setThreshold(matchThreshold)
+                .setMinFaceSize(vision.minFaceSize())
+                .setMinQuality((float) vision.minQuality())
+                .setDetector(vision.detector())
+                .setTopK(topK)
+                .setCameras(Map.of())
+                .setVersion(0L)
+                .build();
+    }
+}
