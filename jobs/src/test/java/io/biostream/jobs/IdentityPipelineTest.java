@@ -93,7 +93,7 @@ class IdentityPipelineTest {
             cluster.flink.awaitStatus(jobId, JobStatus.RUNNING, WAIT);
             states = new QueryableStateClient("127.0.0.1", cluster.flink.queryableStateProxyPort());
             try {
-                controlApplied();
+                cluster.awaitControlApplied(control);
 
                 camera.publish(FramePublisher.frame("door-1", 1, frames.get(RAJ_PROBE)));
                 camera.publish(FramePublisher.frame("door-1", 2, frames.get(STRANGER_PROBE)));
@@ -125,7 +125,7 @@ class IdentityPipelineTest {
 
                 // A stricter threshold applies to the next frame, without a restart.
                 publish(TestControlEvents.settingsChanged(TestControlEvents.settings(0.0001f, 5, 40, "ssd", Map.of(), 1L)));
-                controlApplied();
+                cluster.awaitControlApplied(control);
                 camera.publish(FramePublisher.frame("door-1", 3, frames.get(RAJ_PROBE)));
                 Identification strict = onlyIdentification(awaitResults("door-1", 3).get(3L));
                 assertThat(strict.getMatched()).isFalse();
@@ -135,7 +135,7 @@ class IdentityPipelineTest {
                 publish(TestControlEvents.settingsChanged(TestControlEvents.settings(0.6f, 5, 40, "ssd", Map.of(), 2L)));
                 publish(TestControlEvents.erased("raj"));
                 publish(TestControlEvents.sessionEnded(session));
-                controlApplied();
+                cluster.awaitControlApplied(control);
                 assertThat(awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isEmpty)).isEmpty();
                 assertThat(IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(), "visit-1",
                         s -> s.isPresent() && IdentityStateCodec.decodeSessionSummary(s.get()).getStatus() == SessionStatus.ENDED)
@@ -168,25 +168,6 @@ class IdentityPipelineTest {
     private void publish(ControlEvent event) throws Exception {
         String key = event.getSubjectId() != null ? event.getSubjectId() : event.getType().name();
         control.publishRaw(key, WireFormat.encode(event));
-    }
-
-    /**
-     * Waits until every control event published so far has been applied: a marker that is not a
-     * ControlEvent goes last, and its dead letter commits only with a checkpoint, whose barrier
-     * follows the events through the analysis and the state functions.
-     */
-    private void controlApplied() throws Exception {
-        String marker = "marker-" + UUID.randomUUID();
-        control.publishRaw(marker, marker.getBytes(StandardCharsets.UTF_8));
-        List<DeadLetter> letters = new ArrayList<>();
-        cluster.readCommitted(cluster.topics.dlq(), WAIT, records -> {
-            letters.clear();
-            records.forEach(r -> letters.add(PipelineIntegrationTest.decodeDeadLetter(r)));
-            return letters.stream().anyMatch(l -> l.getTopic().equals(cluster.topics.control())
-                    && marker.equals(new String(bytes(l), StandardCharsets.UTF_8)));
-        });
-        assertThat(letters).as("dead letter of control marker " + marker)
-                .anySatisfy(l -> assertThat(new String(bytes(l), StandardCharsets.UTF_8)).isEqualTo(marker));
     }
 
     private static byte[] bytes(DeadLetter letter) {

@@ -140,6 +140,33 @@ final class PipelineCluster implements AutoCloseable {
         return records;
     }
 
+    /**
+     * Waits until every control event published so far has been applied: a marker that is not a
+     * ControlEvent goes last, and its dead letter commits only with a checkpoint, whose barrier
+     * follows the events through the analysis and the state functions.
+     */
+    void awaitControlApplied(FramePublisher control) throws Exception {
+        String marker = "marker-" + java.util.UUID.randomUUID();
+        control.publishRaw(marker, marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Duration wait = Duration.ofSeconds(120);
+        List<io.biostream.schemas.DeadLetter> letters = new ArrayList<>();
+        readCommitted(topics.dlq(), wait, records -> {
+            letters.clear();
+            records.forEach(r -> letters.add(PipelineIntegrationTest.decodeDeadLetter(r)));
+            return letters.stream().anyMatch(l -> l.getTopic().equals(topics.control()) && marker.equals(text(l)));
+        });
+        if (letters.stream().noneMatch(l -> marker.equals(text(l)))) {
+            throw new AssertionError("control marker " + marker + " was not applied within " + wait);
+        }
+    }
+
+    private static String text(io.biostream.schemas.DeadLetter letter) {
+        java.nio.ByteBuffer view = letter.getOriginalBytes().duplicate();
+        byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable c : closeables) {

@@ -56,7 +56,7 @@ public final class TightCropProtocol {
     }
 
     /** The face with the largest detection box (area), as face-api's users pick "the" face. */
-    static Optional<FacePipeline.Face> largest(List<FacePipeline.Face> faces) {
+    public static Optional<FacePipeline.Face> largest(List<FacePipeline.Face> faces) {
         return faces.stream().max(Comparator.comparingDouble(f -> area(f.detection())));
     }
 
@@ -70,7 +70,7 @@ public final class TightCropProtocol {
     }
 
     /** The image centred in black: {@code round(fraction * width)} columns left and right, likewise rows. */
-    static RgbImage withBlackBorder(RgbImage image, double fraction) {
+    public static RgbImage withBlackBorder(RgbImage image, double fraction) {
         int padX = padding(fraction, image.width());
         int padY = padding(fraction, image.height());
         if (padX == 0 && padY == 0) {
