@@ -18,6 +18,12 @@ import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerial
  *   <li>{@value #CAMERA_INDEX}: keyed by the constant {@value #CAMERA_INDEX_KEY} (String); a
  *       {@code MapState<String, long[]>} ({@link StringSerializer}, {@link LongPrimitiveArraySerializer})
  *       from cameraId to {@code {lastSeenEpochMillis, lastSequence}}.
+ *   <li>{@value #SUBJECT_SIGHTINGS}: keyed by subjectId (String); a {@code ValueState<byte[]>}
+ *       holding the subject's {@code Sightings} (newest first, at most {@value #MAX_SIGHTINGS},
+ *       {@code total} counts all) in Avro single-object encoding. Absent for a subject never
+ *       matched, and cleared when the subject is erased.
+ *   <li>{@value #SESSION_SUMMARY}: keyed by sessionId (String); a {@code ValueState<byte[]>}
+ *       holding the session's {@code SessionSummary} in Avro single-object encoding.
  * </ul>
  *
  * Queryable state cannot carry a TTL in Flink: retention must clear these states with timers.
@@ -33,6 +39,11 @@ public final class QueryableStateNames {
     /** Position of lastSequence in a camera-index value. */
     public static final int INDEX_LAST_SEQUENCE = 1;
 
+    public static final String SUBJECT_SIGHTINGS = "subject-sightings";
+    public static final String SESSION_SUMMARY = "session-summary";
+    /** Most sightings kept per subject (the newest); {@code Sightings.total} counts all of them. */
+    public static final int MAX_SIGHTINGS = 100;
+
     private QueryableStateNames() {}
 
     public static ValueStateDescriptor<byte[]> cameraLatestDescriptor() {
@@ -41,5 +52,13 @@ public final class QueryableStateNames {
 
     public static MapStateDescriptor<String, long[]> cameraIndexDescriptor() {
         return new MapStateDescriptor<>(CAMERA_INDEX, StringSerializer.INSTANCE, LongPrimitiveArraySerializer.INSTANCE);
+    }
+
+    public static ValueStateDescriptor<byte[]> subjectSightingsDescriptor() {
+        return new ValueStateDescriptor<>(SUBJECT_SIGHTINGS, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    public static ValueStateDescriptor<byte[]> sessionSummaryDescriptor() {
+        return new ValueStateDescriptor<>(SESSION_SUMMARY, BytePrimitiveArraySerializer.INSTANCE);
     }
 }
