@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * @param stateRetryDeadline how long a request keeps retrying while the state is not registered yet
  * @param maxRequestBodyBytes larger request bodies are refused with 413
  * @param jobId hex id of the Flink job whose state is read, or null when it is supplied at run time
+ * @param visionMaxWait how long a photo request waits for the API's face pipeline (one image at a time)
+ *                      before it is refused with 503
  */
 public record ApiConfig(
         String host,
@@ -35,7 +37,8 @@ public record ApiConfig(
         Duration stateQueryTimeout,
         Duration stateRetryDeadline,
         long maxRequestBodyBytes,
-        String jobId) {
+        String jobId,
+        Duration visionMaxWait) {
 
     public static final String HOST = "api.host";
     public static final String PORT = "api.port";
@@ -45,10 +48,11 @@ public record ApiConfig(
     public static final String STATE_RETRY_DEADLINE = "api.state.retry-deadline";
     public static final String STATE_JOB_ID = "api.state.job-id";
     public static final String MAX_REQUEST_BODY = "api.max-request-body";
+    public static final String VISION_MAX_WAIT = "api.vision.max-wait";
 
     static final List<String> KEYS = List.of(
             HOST, PORT, STATE_PROXY_HOST, STATE_PROXY_PORT, STATE_QUERY_TIMEOUT, STATE_RETRY_DEADLINE,
-            STATE_JOB_ID, MAX_REQUEST_BODY);
+            STATE_JOB_ID, MAX_REQUEST_BODY, VISION_MAX_WAIT);
     private static final String KEY_PREFIX = "api.";
     private static final Duration MAX_DURATION = Duration.ofMinutes(10);
     private static final long MAX_BODY = 256L << 20;
@@ -70,11 +74,13 @@ public record ApiConfig(
                 MAX_REQUEST_BODY + " must be between 1 kb and 256 mb, got " + maxRequestBodyBytes + " bytes");
         require(jobId == null || JOB_ID.matcher(jobId).matches(),
                 STATE_JOB_ID + " must be 32 lowercase hex digits (a Flink JobID), got '" + jobId + "'");
+        require(visionMaxWait != null && !visionMaxWait.isNegative() && visionMaxWait.compareTo(MAX_DURATION) <= 0,
+                VISION_MAX_WAIT + " must be between 0 and 10 min, got " + visionMaxWait);
     }
 
     public static ApiConfig defaults() {
         return new ApiConfig("127.0.0.1", 7070, "127.0.0.1", 9069,
-                Duration.ofSeconds(2), Duration.ofSeconds(5), 1L << 20, null);
+                Duration.ofSeconds(2), Duration.ofSeconds(5), 8L << 20, null, Duration.ofSeconds(10));
     }
 
     public Optional<String> optionalJobId() {
@@ -83,27 +89,32 @@ public record ApiConfig(
 
     public ApiConfig withPort(int newPort) {
         return new ApiConfig(host, newPort, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait);
     }
 
     public ApiConfig withStateProxy(String newHost, int newPort) {
         return new ApiConfig(host, port, newHost, newPort, stateQueryTimeout, stateRetryDeadline,
-                maxRequestBodyBytes, jobId);
+                maxRequestBodyBytes, jobId, visionMaxWait);
     }
 
     public ApiConfig withStateTimings(Duration queryTimeout, Duration retryDeadline) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, queryTimeout, retryDeadline,
-                maxRequestBodyBytes, jobId);
+                maxRequestBodyBytes, jobId, visionMaxWait);
     }
 
     public ApiConfig withMaxRequestBodyBytes(long bytes) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, bytes, jobId);
+                stateRetryDeadline, bytes, jobId, visionMaxWait);
     }
 
     public ApiConfig withJobId(String newJobId) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, newJobId);
+                stateRetryDeadline, maxRequestBodyBytes, newJobId, visionMaxWait);
+    }
+
+    public ApiConfig withVisionMaxWait(Duration wait) {
+        return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
+                stateRetryDeadline, maxRequestBodyBytes, jobId, wait);
     }
 
     /** Reads from a config map only (keys not starting with {@code api.} are ignored). */
@@ -147,7 +158,8 @@ public record ApiConfig(
                 settings.getDuration(STATE_QUERY_TIMEOUT, d.stateQueryTimeout()),
                 settings.getDuration(STATE_RETRY_DEADLINE, d.stateRetryDeadline()),
                 settings.getBytes(MAX_REQUEST_BODY, d.maxRequestBodyBytes()),
-                jobId == null ? null : jobId.toLowerCase(Locale.ROOT));
+                jobId == null ? null : jobId.toLowerCase(Locale.ROOT),
+                settings.getDuration(VISION_MAX_WAIT, d.visionMaxWait()));
     }
 
     /** Any int; the record checks the range, with the same message whether read or built in code. */

@@ -9,11 +9,14 @@ import io.biostream.api.auth.Access;
 import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.Role;
+import io.biostream.api.identity.IdentityServices;
+import io.biostream.api.identity.ImageUploads;
 import io.biostream.api.state.CameraStateReader;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.json.JavalinJackson;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -31,12 +34,24 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server on {@code config.host():config.port()}; returns once it accepts requests.
-     * The audit trail receives every descriptor read and every refused request, and serves the
-     * auditor routes.
+     * Starts the server without the identity services: the subject, search, session, config and
+     * annotate routes answer 503 {@code identity_unavailable}.
      */
     public static ApiServer start(ApiConfig config, ApiKeyStore keys, CameraStateReader state, TemplateCipher cipher,
                                   AuditTrail audit) {
+        return start(config, keys, state, cipher, audit, null);
+    }
+
+    /**
+     * Starts the server on {@code config.host():config.port()}; returns once it accepts requests.
+     * The audit trail receives every descriptor read, every refused request and every identity
+     * action (enrollment, erasure, search, verification, session and configuration changes), and
+     * serves the auditor routes.
+     *
+     * @param identity the identity services, or null to run without them (their routes answer 503)
+     */
+    public static ApiServer start(ApiConfig config, ApiKeyStore keys, CameraStateReader state, TemplateCipher cipher,
+                                  AuditTrail audit, IdentityServices identity) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(state, "state");
@@ -49,13 +64,15 @@ public final class ApiServer implements AutoCloseable {
         HealthHandler health = new HealthHandler(state);
         CameraHandlers cameras = new CameraHandlers(state, cipher, audit.sink());
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
+        IdentityRoutes identityRoutes = identity == null ? null
+                : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(audit.sink()));
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxRequestBodyBytes();
             cfg.jsonMapper(new JavalinJackson(jsonMapper(), false));
             cfg.requestLogger.http(ApiServer::logAccess);
-            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras, auditRoutes);
+            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras, auditRoutes, identityRoutes);
         });
         app.start(config.host(), config.port());
         LOG.info("API listening on http://{}:{}", config.host(), app.port());
@@ -67,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
      * {@link AccessControl#check} enforces it before the handler runs.
      */
     private static void routes(RoutesConfig routes, long maxBody, AccessControl access,
-                               HealthHandler health, CameraHandlers cameras, AuditHandlers audit) {
+                               HealthHandler health, CameraHandlers cameras, AuditHandlers audit, IdentityRoutes identity) {
         routes.before(ctx -> refuseLargeBody(ctx, maxBody));
         routes.beforeMatched(access::check);
         routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
@@ -77,6 +94,26 @@ public final class ApiServer implements AutoCloseable {
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
         routes.get("/api/v1/audit", audit::list, Role.AUDITOR);
         routes.get("/api/v1/audit/verify", audit::verify, Role.AUDITOR);
+
+        // Identity. Writes are the admin's; reads of subjects, sessions and settings are the
+        // analyst's and the admin's; biometric work (search, verify, annotate, sightings) is the analyst's.
+        Handler unavailable = ctx -> {
+            throw new ApiError(503, "identity_unavailable", "this API runs without the identity services");
+        };
+        routes.post("/api/v1/subjects", identity == null ? unavailable : identity.subjects()::create, Role.ADMIN);
+        routes.get("/api/v1/subjects", identity == null ? unavailable : identity.subjects()::list, Role.ANALYST, Role.ADMIN);
+        routes.get("/api/v1/subjects/{id}", identity == null ? unavailable : identity.subjects()::get, Role.ANALYST, Role.ADMIN);
+        routes.delete("/api/v1/subjects/{id}", identity == null ? unavailable : identity.subjects()::erase, Role.ADMIN);
+        routes.post("/api/v1/subjects/{id}/images", identity == null ? unavailable : identity.enrollment()::enroll, Role.ADMIN);
+        routes.get("/api/v1/subjects/{id}/sightings", identity == null ? unavailable : identity.subjects()::sightings, Role.ANALYST);
+        routes.post("/api/v1/search", identity == null ? unavailable : identity.matching()::search, Role.ANALYST);
+        routes.post("/api/v1/verify", identity == null ? unavailable : identity.matching()::verify, Role.ANALYST);
+        routes.post("/api/v1/annotate", identity == null ? unavailable : identity.annotate()::annotate, Role.ANALYST);
+        routes.post("/api/v1/sessions", identity == null ? unavailable : identity.sessions()::start, Role.ADMIN);
+        routes.get("/api/v1/sessions/{id}", identity == null ? unavailable : identity.sessions()::get, Role.ANALYST, Role.ADMIN);
+        routes.post("/api/v1/sessions/{id}/end", identity == null ? unavailable : identity.sessions()::end, Role.ADMIN);
+        routes.get("/api/v1/config", identity == null ? unavailable : identity.settings()::get, Role.ANALYST, Role.ADMIN);
+        routes.put("/api/v1/config", identity == null ? unavailable : identity.settings()::put, Role.ADMIN);
 
         ErrorHandlers.register(routes);
     }

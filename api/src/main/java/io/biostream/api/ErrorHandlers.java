@@ -2,6 +2,7 @@ package io.biostream.api;
 
 import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditUnavailableException;
+import io.biostream.operators.identity.ControlUnavailableException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -18,6 +19,7 @@ final class ErrorHandlers {
         routes.exception(ApiError.class, ErrorHandlers::apiError);
         routes.exception(StateUnavailableException.class, ErrorHandlers::stateUnavailable);
         routes.exception(AuditUnavailableException.class, ErrorHandlers::auditUnavailable);
+        routes.exception(ControlUnavailableException.class, ErrorHandlers::controlUnavailable);
         routes.exception(HttpResponseException.class, ErrorHandlers::javalinResponse);
         routes.exception(Exception.class, ErrorHandlers::unexpected);
     }
@@ -45,6 +47,14 @@ final class ErrorHandlers {
         ctx.header("Retry-After", "1");
         ctx.status(503).json(new ApiError.Body("audit_unavailable",
                 "the audit trail is unavailable; audited data is not served until it is back"));
+    }
+
+    /** A change could not be published to the control topic, or was not read back in time. */
+    static void controlUnavailable(ControlUnavailableException e, Context ctx) {
+        LOG.error("control topic unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+        ctx.header("Retry-After", "1");
+        ctx.status(503).json(new ApiError.Body("control_unavailable",
+                "the change could not be confirmed by the control topic; check its state before retrying"));
     }
 
     /** Javalin's own responses: no route (404), wrong method (405), body too large (413), ... */

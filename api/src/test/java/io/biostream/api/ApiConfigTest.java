@@ -90,7 +90,7 @@ class ApiConfigTest {
                 .hasMessageContaining("api.max-request-body").hasMessageContaining("size");
         assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.state.job-id", "job-1")))
                 .hasMessageContaining("api.state.job-id must be 32 lowercase hex digits");
-        assertThatThrownBy(() -> new ApiConfig(" ", 7070, "127.0.0.1", 9069, Duration.ofSeconds(1), Duration.ZERO, 4096, null))
+        assertThatThrownBy(() -> new ApiConfig(" ", 7070, "127.0.0.1", 9069, Duration.ofSeconds(1), Duration.ZERO, 4096, null, Duration.ZERO))
                 .hasMessageContaining("api.host must not be blank");
         assertThatThrownBy(() -> ApiConfig.defaults().withStateProxy("", 9069))
                 .hasMessageContaining("api.state.proxy.host must not be blank");

@@ -243,6 +243,15 @@ class ApiServerTest {
     }
 
     @Test
+    void identityRoutesAnswer503WhenTheServerRunsWithoutIdentityServices() throws Exception {
+        HttpResponse<String> response = get("/api/v1/subjects", bearer(analyst));
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(json(response).get("error").asText()).isEqualTo("identity_unavailable");
+        // Roles are still enforced first.
+        assertThat(get("/api/v1/subjects", bearer(auditor)).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void unknownRouteIs404WithAJsonError() throws Exception {
         HttpResponse<String> response = get("/api/v1/nothing", bearer(analyst));
         assertThat(response.statusCode()).isEqualTo(404);

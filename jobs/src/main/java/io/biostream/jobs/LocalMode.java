@@ -9,7 +9,10 @@ import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.auth.Role;
+import io.biostream.api.identity.IdentityServices;
+import io.biostream.api.identity.VisionService;
 import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.jobs.local.DemoCamera;
 import io.biostream.jobs.local.EmbeddedKafkaBroker;
 import io.biostream.jobs.local.FramePublisher;
@@ -22,6 +25,9 @@ import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.identity.DefaultMatchSettings;
+import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.pipeline.PipelineConfig;
 import com.google.crypto.tink.KeysetHandle;
 import java.io.IOException;
@@ -51,6 +57,9 @@ public final class LocalMode implements AutoCloseable {
     static final String AUDIT_CHECKPOINT_INTERVAL = "biostream.audit.checkpoint-interval";
     private static final Duration AUDIT_WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration AUDIT_READ_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a control event may take to be acknowledged, and then to come back through the follower. */
+    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONTROL_REPLAY_TIMEOUT = Duration.ofSeconds(60);
 
     private final LocalOptions options;
     private EmbeddedKafkaBroker broker;
@@ -59,6 +68,9 @@ public final class LocalMode implements AutoCloseable {
     private ApiServer api;
     private AuditLog auditLog;
     private QueryableStateCameraReader stateReader;
+    private QueryableStateIdentityReader identityStateReader;
+    private KafkaControlLog controlLog;
+    private IdentityServices identity;
     private FramePublisher demoPublisher;
     private DemoCamera demoCamera;
     private Optional<String> issuedKey = Optional.empty();
@@ -109,12 +121,34 @@ public final class LocalMode implements AutoCloseable {
         ApiKeyStore keys = loadOrIssueKeys(var);
         ApiConfig apiConfig = options.api().withStateProxy("127.0.0.1", cluster.queryableStateProxyPort());
         stateReader = new QueryableStateCameraReader(apiConfig, () -> Optional.of(jobId));
-        api = ApiServer.start(apiConfig, keys, stateReader, cipher, openAuditTrail(var, topics));
+        identityStateReader = new QueryableStateIdentityReader(apiConfig, () -> Optional.of(jobId));
+        AuditTrail auditTrail = openAuditTrail(var, topics);
+        identity = openIdentity(topics, pipeline, cipher, apiConfig);
+        api = ApiServer.start(apiConfig, keys, stateReader, cipher, auditTrail, identity);
 
         if (options.demo()) {
             demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
+    }
+
+    /**
+     * The API's identity services: the ledger replayed from the control topic (before the API
+     * answers), the search gallery built from it, and the API's own face pipeline.
+     */
+    private IdentityServices openIdentity(Topics topics, PipelineConfig pipeline, TemplateCipher cipher, ApiConfig apiConfig)
+            throws InterruptedException {
+        IdentityLedger ledger = new IdentityLedger(DefaultMatchSettings.from(options.settings()));
+        controlLog = KafkaControlLog.open(broker.bootstrapServers(), topics.control(), ledger, CONTROL_TIMEOUT);
+        VisionService vision = VisionService.open(pipeline.vision(), pipeline.decodeLimits(), apiConfig.visionMaxWait());
+        IdentityServices services = IdentityServices.create(controlLog, cipher, vision, identityStateReader);
+        if (!controlLog.awaitReplay(CONTROL_REPLAY_TIMEOUT)) {
+            LOG.warn("the control topic was not replayed within {} s; subjects and settings may be incomplete until it is",
+                    CONTROL_REPLAY_TIMEOUT.toSeconds());
+        }
+        LOG.info("identity: {} subjects, {} templates in the search gallery, settings version {}", ledger.subjectCount(),
+                services.gallery().size(), ledger.settings().getVersion());
+        return services;
     }
 
     /**
@@ -204,8 +238,11 @@ public final class LocalMode implements AutoCloseable {
         closeQuietly("demo camera", demoCamera);
         closeQuietly("demo publisher", demoPublisher);
         closeQuietly("API", api);
+        closeQuietly("identity services", identity);
+        closeQuietly("control log", controlLog);
         closeQuietly("audit log", auditLog); // after the API: its last event is a signed checkpoint
         closeQuietly("state reader", stateReader);
+        closeQuietly("identity state reader", identityStateReader);
         if (job != null && cluster != null) {
             try {
                 // Cancelling keeps the retained checkpoints: the next start resumes from them.

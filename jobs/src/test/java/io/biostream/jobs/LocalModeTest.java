@@ -75,6 +75,10 @@ class LocalModeTest {
                 assertThat(ListeningSockets.ofThisProcess()).extracting(InetSocketAddress::getHostString)
                         .allMatch(host -> host.equals("127.0.0.1"), "every listener on 127.0.0.1");
             }
+            // Identity changes go to the control topic ...
+            assertThat(send(local.apiUrl() + "/api/v1/subjects", key, "POST", "{\"id\": \"ada\", \"displayName\": \"Ada\","
+                    + " \"consent\": {\"legalBasis\": \"explicit-consent\", \"purpose\": \"test\"}}").statusCode()).isEqualTo(201);
+            assertThat(send(local.apiUrl() + "/api/v1/config", key, "PUT", "{\"threshold\": 0.5}").statusCode()).isEqualTo(200);
             local.cluster().awaitCompletedCheckpoint(local.jobId(), 0, Duration.ofSeconds(60));
         }
 
@@ -84,7 +88,20 @@ class LocalModeTest {
             JsonNode resumedTrail = JSON.readTree(get(again.apiUrl() + "/api/v1/audit/verify", key).body());
             assertThat(resumedTrail.get("ok").asBoolean()).as("the trail continues across restarts: %s", resumedTrail).isTrue();
             assertThat(awaitDemoFaces(again, key, FIRST_RESULT).get("faces").size()).isPositive();
+            // ... and come back from it after a restart.
+            assertThat(JSON.readTree(get(again.apiUrl() + "/api/v1/subjects/ada", key).body()).get("displayName").asText())
+                    .isEqualTo("Ada");
+            JsonNode config = JSON.readTree(get(again.apiUrl() + "/api/v1/config", key).body());
+            assertThat(config.get("version").asLong()).isEqualTo(1);
+            assertThat(config.get("threshold").floatValue()).isEqualTo(0.5f);
         }
+    }
+
+    private static HttpResponse<String> send(String url, String key, String method, String json) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode awaitDemoFaces(LocalMode local, String key, Duration timeout) throws Exception {

@@ -7,7 +7,10 @@ import io.biostream.api.audit.KafkaAuditReader;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.auth.Role;
+import io.biostream.api.identity.IdentityServices;
+import io.biostream.api.identity.VisionService;
 import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.jobs.local.EmbeddedKafkaBroker;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.jobs.local.LocalFlinkCluster;
@@ -19,7 +22,11 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.identity.DefaultMatchSettings;
+import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.vision.VisionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +93,23 @@ final class PipelineCluster implements AutoCloseable {
         return env.executeAsync(PipelineJob.NAME);
     }
 
+    /** The API without identity services (its identity routes answer 503). */
     ApiServer startApi(ApiKeyStore keys, JobID job) throws Exception {
+        return startApi(keys, job, false, Map.of());
+    }
+
+    /**
+     * The API with identity services as local mode wires them: the ledger follows the control
+     * topic, the API's own face pipeline, the job's identity states.
+     *
+     * @param settings the deployment's settings (biostream.identity.*, biostream.vision.*)
+     */
+    ApiServer startIdentityApi(ApiKeyStore keys, JobID job, Map<String, String> settings) throws Exception {
+        return startApi(keys, job, true, settings);
+    }
+
+    private ApiServer startApi(ApiKeyStore keys, JobID job, boolean withIdentity, Map<String, String> settings)
+            throws Exception {
         ApiConfig config = ApiConfig.defaults().withPort(0)
                 .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
@@ -98,7 +121,20 @@ final class PipelineCluster implements AutoCloseable {
         AuditTrail audit = new AuditTrail(auditLog,
                 new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
                 new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
-        ApiServer api = ApiServer.start(config, keys, reader, cipher, audit);
+        IdentityServices identity = null;
+        if (withIdentity) {
+            Settings deployment = Settings.of(settings);
+            KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
+                    new IdentityLedger(DefaultMatchSettings.from(deployment)), Duration.ofSeconds(10));
+            closeables.add(0, control);
+            QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
+            closeables.add(0, identityState);
+            identity = IdentityServices.create(control, cipher, VisionService.open(VisionConfig.from(deployment),
+                    pipelineConfig(settings).decodeLimits(), Duration.ofSeconds(60)), identityState);
+            closeables.add(0, identity);
+            control.awaitReplay(Duration.ofSeconds(30));
+        }
+        ApiServer api = ApiServer.start(config, keys, reader, cipher, audit, identity);
         closeables.add(0, api);
         closeables.add(1, reader);
         return api;

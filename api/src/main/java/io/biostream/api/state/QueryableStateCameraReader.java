@@ -4,29 +4,17 @@ import io.biostream.operators.state.CameraSeen;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.api.ApiConfig;
-import io.biostream.api.state.StateUnavailableException.Reason;
 import io.biostream.schemas.CameraLatest;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.State;
-import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
-import org.apache.flink.queryablestate.client.QueryableStateClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads the job's camera states through Flink's queryable-state proxy (contract in
@@ -34,29 +22,15 @@ import org.slf4j.LoggerFactory;
  * not registered the state yet, a read retries with backoff until the configured deadline.
  */
 public final class QueryableStateCameraReader implements CameraStateReader, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(QueryableStateCameraReader.class);
-    private static final int MAX_ATTEMPTS = 50;
-
-    private final QueryableStateClient client;
-    private final Supplier<Optional<JobID>> job;
-    private final Duration queryTimeout;
+    private final KvStateQueries queries;
     private final Duration retryDeadline;
-    private final String proxy;
 
     /**
      * @param job the id of the job to read from, looked up on each read (empty while none runs)
      */
     public QueryableStateCameraReader(ApiConfig config, Supplier<Optional<JobID>> job) {
-        try {
-            this.client = new QueryableStateClient(config.stateProxyHost(), config.stateProxyPort());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("invalid API configuration: " + ApiConfig.STATE_PROXY_HOST
-                    + " '" + config.stateProxyHost() + "' does not resolve", e);
-        }
-        this.job = job;
-        this.queryTimeout = config.stateQueryTimeout();
+        this.queries = new KvStateQueries(config, job);
         this.retryDeadline = config.stateRetryDeadline();
-        this.proxy = config.stateProxyHost() + ":" + config.stateProxyPort();
     }
 
     /** Reads from the job named by {@code api.state.job-id}. */
@@ -68,7 +42,7 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
     @Override
     public Optional<CameraLatest> latest(String cameraId) throws StateUnavailableException {
         Optional<ValueState<byte[]>> state =
-                query(QueryableStateNames.CAMERA_LATEST, cameraId, QueryableStateNames.cameraLatestDescriptor(), retryDeadline);
+                queries.query(QueryableStateNames.CAMERA_LATEST, cameraId, QueryableStateNames.cameraLatestDescriptor(), retryDeadline);
         if (state.isEmpty()) {
             return Optional.empty();
         }
@@ -88,12 +62,12 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
             readIndex(Duration.ZERO);
             return StateStatus.REACHABLE;
         } catch (StateUnavailableException e) {
-            return e.reason() == Reason.NOT_READY ? StateStatus.NOT_READY : StateStatus.UNREACHABLE;
+            return e.reason() == StateUnavailableException.Reason.NOT_READY ? StateStatus.NOT_READY : StateStatus.UNREACHABLE;
         }
     }
 
     private List<CameraSeen> readIndex(Duration deadline) throws StateUnavailableException {
-        Optional<MapState<String, long[]>> index = query(QueryableStateNames.CAMERA_INDEX,
+        Optional<MapState<String, long[]>> index = queries.query(QueryableStateNames.CAMERA_INDEX,
                 QueryableStateNames.CAMERA_INDEX_KEY, QueryableStateNames.cameraIndexDescriptor(), deadline);
         List<CameraSeen> cameras = new ArrayList<>();
         if (index.isPresent()) {
@@ -109,58 +83,6 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
         return cameras;
     }
 
-    private <S extends State> Optional<S> query(String name, String key, StateDescriptor<S, ?> descriptor,
-                                                Duration deadline) throws StateUnavailableException {
-        JobID jobId = job.get().orElseThrow(() -> new StateUnavailableException(Reason.JOB_NOT_RUNNING,
-                "the results job is not running (no job id known to the API)"));
-        long deadlineNanos = System.nanoTime() + deadline.toNanos();
-        Duration wait = Backoff.FIRST;
-        for (int attempt = 1; ; attempt++) {
-            CompletableFuture<S> future =
-                    client.getKvState(jobId, name, key, BasicTypeInfo.STRING_TYPE_INFO, descriptor);
-            try {
-                return Optional.of(future.get(queryTimeout.toMillis(), TimeUnit.MILLISECONDS));
-            } catch (TimeoutException e) {
-                future.cancel(true);
-                LOG.warn("state query {} timed out after {} ms (proxy {})", name, queryTimeout.toMillis(), proxy);
-                throw new StateUnavailableException(Reason.TIMEOUT, "the results store did not answer in time", e);
-            } catch (InterruptedException e) {
-                future.cancel(true);
-                Thread.currentThread().interrupt();
-                throw new StateUnavailableException(Reason.FAILED, "the state query was interrupted", e);
-            } catch (ExecutionException e) {
-                StateQueryFailure failure = StateQueryFailure.classify(e.getCause());
-                switch (failure) {
-                    case NO_VALUE_FOR_KEY:
-                        return Optional.empty();
-                    case NOT_REGISTERED:
-                        if (attempt < MAX_ATTEMPTS && System.nanoTime() + wait.toNanos() < deadlineNanos) {
-                            sleep(wait);
-                            wait = Backoff.next(wait);
-                            continue;
-                        }
-                        throw new StateUnavailableException(Reason.NOT_READY,
-                                "the results job is not running yet or has not registered its state; retry shortly",
-                                e.getCause());
-                    case JOB_NOT_FOUND:
-                        LOG.warn("state query {}: job {} not found (proxy {})", name, jobId, proxy);
-                        throw new StateUnavailableException(Reason.JOB_NOT_RUNNING,
-                                "the results job is not running", e.getCause());
-                    case PROXY_UNREACHABLE:
-                        LOG.warn("state query {}: queryable-state proxy {} unreachable: {}", name, proxy,
-                                e.getCause().toString());
-                        throw new StateUnavailableException(Reason.UNREACHABLE,
-                                "the results store (queryable-state proxy) is unreachable", e.getCause());
-                    default:
-                        LOG.warn("state query {} failed (proxy {}): {}", name, proxy, firstLine(e.getCause()));
-                        LOG.debug("state query {} failure in full", name, e.getCause());
-                        throw new StateUnavailableException(Reason.FAILED,
-                                "the results store failed to answer", e.getCause());
-                }
-            }
-        }
-    }
-
     private static byte[] valueOf(ValueState<byte[]> state) {
         try {
             return state.value();
@@ -169,36 +91,8 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
         }
     }
 
-    private static void sleep(Duration wait) throws StateUnavailableException {
-        try {
-            Thread.sleep(wait.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StateUnavailableException(Reason.FAILED, "the state query was interrupted", e);
-        }
-    }
-
-    private static String firstLine(Throwable t) {
-        String text = String.valueOf(t);
-        int nl = text.indexOf('\n');
-        return nl < 0 ? text : text.substring(0, nl);
-    }
-
     @Override
     public void close() {
-        client.shutdownAndWait();
-    }
-
-    /** Doubling waits between retries, capped. */
-    static final class Backoff {
-        static final Duration FIRST = Duration.ofMillis(50);
-        static final Duration MAX = Duration.ofSeconds(1);
-
-        private Backoff() {}
-
-        static Duration next(Duration wait) {
-            Duration doubled = wait.multipliedBy(2);
-            return doubled.compareTo(MAX) > 0 ? MAX : doubled;
-        }
+        queries.close();
     }
 }

@@ -100,15 +100,15 @@ class QueryableStateCameraReaderTest {
 
     @Test
     void backoffDoublesUpToItsCap() {
-        Duration wait = QueryableStateCameraReader.Backoff.FIRST;
+        Duration wait = KvStateQueries.Backoff.FIRST;
         List<Duration> waits = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             waits.add(wait);
-            wait = QueryableStateCameraReader.Backoff.next(wait);
+            wait = KvStateQueries.Backoff.next(wait);
         }
-        assertThat(waits.get(1)).isEqualTo(QueryableStateCameraReader.Backoff.FIRST.multipliedBy(2));
+        assertThat(waits.get(1)).isEqualTo(KvStateQueries.Backoff.FIRST.multipliedBy(2));
         assertThat(waits).isSorted();
-        assertThat(waits.get(7)).isEqualTo(QueryableStateCameraReader.Backoff.MAX);
+        assertThat(waits.get(7)).isEqualTo(KvStateQueries.Backoff.MAX);
     }
 
     private static RuntimeException proxyFailure(String cause) {

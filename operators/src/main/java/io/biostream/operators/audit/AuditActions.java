@@ -7,10 +7,23 @@ package io.biostream.operators.audit;
 public final class AuditActions {
     /** Decrypted biometric descriptors were handed to a caller. */
     public static final String DESCRIPTORS_READ = "biometric.descriptors.read";
+    /** A subject was registered (metadata and consent; no biometric data yet). */
+    public static final String SUBJECT_CREATE = "subject.create";
+    /** Photos were offered for a subject's enrollment (details: how many were accepted). */
     public static final String SUBJECT_ENROLL = "subject.enroll";
     public static final String SUBJECT_ERASE = "subject.erase";
+    /** Where and when a subject was seen was handed to a caller. */
+    public static final String SIGHTINGS_READ = "subject.sightings.read";
     public static final String SUBJECT_EXPORT = "subject.export";
     public static final String CONFIG_CHANGE = "config.change";
+    /** A photo was searched against the gallery (1:N). */
+    public static final String SEARCH = "biometric.search";
+    /** Two photos were compared (1:1). */
+    public static final String VERIFY = "biometric.verify";
+    /** A photo's faces, landmarks and mesh were drawn for a caller. */
+    public static final String ANNOTATE = "biometric.annotate";
+    public static final String SESSION_START = "session.start";
+    public static final String SESSION_END = "session.end";
     public static final String KEY_ROTATION = "key.rotate";
     /** An /api request refused with 401 or 403. */
     public static final String REQUEST_DENIED = "api.request.denied";

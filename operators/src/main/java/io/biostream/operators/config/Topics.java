@@ -93,8 +93,9 @@ public record Topics(String frames, String results, String templates, String con
                 new NewTopic(results, streamPartitions, one),
                 new NewTopic(templates, 1, one).configs(Map.of("cleanup.policy", "compact")),
                 // One partition keeps a single order: control events are applied in the order
-                // they were issued, and the audit log is one hash chain.
-                new NewTopic(control, 1, one),
+                // they were issued, and the audit log is one hash chain. The control topic is the
+                // record of subjects, enrollments and settings (replayed from the start): kept forever.
+                new NewTopic(control, 1, one).configs(Map.of("retention.ms", "-1", "retention.bytes", "-1")),
                 new NewTopic(audit, 1, one).configs(Map.of("retention.ms", "-1", "retention.bytes", "-1")),
                 new NewTopic(dlq, 1, one).configs(Map.of("max.message.bytes", maxRecordBytes)));
     }

@@ -50,6 +50,9 @@ class TopicsTest {
         assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.replicationFactor()).isEqualTo((short) 1));
         assertThat(topics.get(names.templates()).configs()).containsEntry("cleanup.policy", "compact");
         assertThat(topics.get(names.audit()).configs()).containsEntry("retention.ms", "-1");
+        // The control topic is replayed from its start by every reader: never expired, never compacted.
+        assertThat(topics.get(names.control()).configs()).containsEntry("retention.ms", "-1")
+                .containsEntry("retention.bytes", "-1").doesNotContainKey("cleanup.policy");
     }
 
     @Test

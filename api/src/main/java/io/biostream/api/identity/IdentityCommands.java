@@ -1,0 +1,141 @@
+package io.biostream.api.identity;
+
+import io.biostream.api.ApiError;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.identity.ControlLog;
+import io.biostream.operators.identity.Enrollments;
+import io.biostream.operators.identity.IdentityEvents;
+import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.EncryptedTemplate;
+import io.biostream.schemas.MatchSettings;
+import io.biostream.schemas.Subject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The changes the API makes to subjects, sessions and settings, each published as control events
+ * and applied to the ledger before it returns. Writes take turns, so that what a write checks in
+ * the ledger (a subject exists, the next template number, the settings version) still holds when
+ * its events are applied.
+ */
+public final class IdentityCommands {
+    private final ControlLog log;
+    private final IdentityEvents events;
+    private final TemplateCipher cipher;
+    private final Clock clock;
+    private final ReentrantLock writes = new ReentrantLock(true);
+
+    public IdentityCommands(ControlLog log, TemplateCipher cipher, Clock clock) {
+        this.log = Objects.requireNonNull(log, "log");
+        this.cipher = Objects.requireNonNull(cipher, "cipher");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.events = new IdentityEvents(clock);
+    }
+
+    public IdentityLedger ledger() {
+        return log.ledger();
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Registers a new subject; 409 when one with that id exists. */
+    public void createSubject(String actor, Subject subject) {
+        inTurn(() -> {
+            if (ledger().subject(subject.getSubjectId()).isPresent()) {
+                throw new ApiError(409, "subject_exists", "subject " + subject.getSubjectId() + " already exists");
+            }
+            append(events.subjectUpserted(actor, subject));
+            return null;
+        });
+    }
+
+    /**
+     * Seals each descriptor as the subject's next enrollment template and publishes it; returns the
+     * template ids in order. 404 when the subject does not exist (any more).
+     */
+    public List<String> enroll(String actor, String subjectId, List<float[]> descriptors, String modelId) {
+        return inTurn(() -> {
+            IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+            List<String> templateIds = new ArrayList<>();
+            long n = subject.nextTemplateNumber();
+            for (float[] descriptor : descriptors) {
+                String templateId = Enrollments.templateId(subjectId, n);
+                EncryptedTemplate sealed = cipher.seal(templateId, descriptor, Enrollments.associatedData(subjectId, n), modelId);
+                append(events.templateEnrolled(actor, subjectId, sealed));
+                templateIds.add(templateId);
+                n++;
+            }
+            return templateIds;
+        });
+    }
+
+    /** Erases the subject with all its templates; returns how many templates it had. 404 when unknown. */
+    public int erase(String actor, String subjectId) {
+        return inTurn(() -> {
+            IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+            append(events.subjectErased(actor, subjectId));
+            return subject.templates().size();
+        });
+    }
+
+    public void startSession(String actor, CaptureSession session) {
+        inTurn(() -> {
+            append(events.sessionStarted(actor, session));
+            return null;
+        });
+    }
+
+    /** Ends the session now; 404 when unknown, 409 when it was ended already. */
+    public CaptureSession endSession(String actor, String sessionId) {
+        return inTurn(() -> {
+            IdentityLedger.SessionEntry entry = ledger().session(sessionId).orElseThrow(() -> sessionNotFound(sessionId));
+            if (entry.ended()) {
+                throw new ApiError(409, "session_ended", "session " + sessionId + " has ended already");
+            }
+            CaptureSession ended = CaptureSession.newBuilder(entry.session()).setEndTime(clock.instant()).build();
+            append(events.sessionEnded(actor, ended));
+            return ended;
+        });
+    }
+
+    /**
+     * Publishes {@code change(current)} as the next settings version; the change sees the settings
+     * in force and may refuse them (an ApiError), and the version is always current + 1.
+     */
+    public MatchSettings changeSettings(String actor, java.util.function.UnaryOperator<MatchSettings> change) {
+        return inTurn(() -> {
+            MatchSettings current = ledger().settings();
+            MatchSettings next = MatchSettings.newBuilder(change.apply(current)).setVersion(current.getVersion() + 1).build();
+            append(events.settingsChanged(actor, next));
+            return next;
+        });
+    }
+
+    public static ApiError subjectNotFound(String subjectId) {
+        return ApiError.notFound("subject_not_found", "no subject " + subjectId);
+    }
+
+    public static ApiError sessionNotFound(String sessionId) {
+        return ApiError.notFound("session_not_found", "no session " + sessionId);
+    }
+
+    private void append(IdentityEvents.Keyed keyed) {
+        log.append(keyed.key(), keyed.event());
+    }
+
+    private <T> T inTurn(Supplier<T> write) {
+        writes.lock();
+        try {
+            return write.get();
+        } finally {
+            writes.unlock();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.biostream.operators.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.vision.VisionConfig;
+import io.biostream.schemas.AssociatedData;
+import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.Consent;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.EncryptedTemplate;
+import io.biostream.schemas.MatchSettings;
+import io.biostream.schemas.SessionPurpose;
+import io.biostream.schemas.Subject;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IdentityLedgerTest {
+    private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+    private final IdentityEvents events = new IdentityEvents(Clock.fixed(T0, ZoneOffset.UTC));
+    private final MatchSettings defaults = DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5);
+    private TemplateCipher cipher;
+    private IdentityLedger ledger;
+    private final List<String> told = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cipher = new TemplateCipher(TemplateKeys.generate());
+        ledger = new IdentityLedger(defaults);
+    }
+
+    @Test
+    void subjectsCarryConsentAndTheirSealedTemplatesInOrder() throws Exception {
+        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
+        apply(events.templateEnrolled("key1", "ada", template("ada", 1, 2f)));
+
+        IdentityLedger.SubjectEntry ada = ledger.subject("ada").orElseThrow();
+        assertThat(ada.subject().getConsent().getLegalBasis()).isEqualTo("explicit-consent");
+        assertThat(ada.templates()).extracting(EncryptedTemplate::getFaceId)
+                .containsExactly("enrollment/ada/0", "enrollment/ada/1");
+        assertThat(ada.nextTemplateNumber()).isEqualTo(2);
+        assertThat(cipher.open(ada.templates().get(1))[0]).isEqualTo(2f);
+    }
+
+    @Test
+    void erasureRemovesTheSubjectAndItsTemplatesAndTellsListeners() {
+        ledger.subscribe(recorder());
+        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
+        apply(events.subjectUpserted("key1", subject("bob")));
+        apply(events.subjectErased("key1", "ada"));
+
+        assertThat(ledger.subject("ada")).isEmpty();
+        assertThat(ledger.subjects(0, 10).subjects()).extracting(IdentityLedger.SubjectEntry::subjectId).containsExactly("bob");
+        assertThat(told).containsExactly("enrolled ada enrollment/ada/0", "erased ada");
+        // Re-created after erasure, the subject starts with nothing.
+        apply(events.subjectUpserted("key1", subject("ada")));
+        assertThat(ledger.subject("ada").orElseThrow().templates()).isEmpty();
+    }
+
+    @Test
+    void aLateSubscriberHearsEveryTemplateEnrolledSoFar() {
+        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
+        apply(events.templateEnrolled("key1", "ada", template("ada", 1, 1f)));
+        ledger.subscribe(recorder());
+        apply(events.templateEnrolled("key1", "ada", template("ada", 2, 1f)));
+        assertThat(told).containsExactly("enrolled ada enrollment/ada/0", "enrolled ada enrollment/ada/1",
+                "enrolled ada enrollment/ada/2");
+    }
+
+    @Test
+    void eventsAboutUnknownOrMisboundThingsAreIgnoredWithAReason() {
+        assertThat(ledger.apply(events.templateEnrolled("k", "ghost", template("ghost", 0, 1f)).event()))
+                .hasValueSatisfying(r -> assertThat(r).contains("unknown subject"));
+        apply(events.subjectUpserted("k", subject("ada")));
+        // Sealed for another subject: refused.
+        assertThat(ledger.apply(events.templateEnrolled("k", "ada", template("bob", 0, 1f)).event()))
+                .hasValueSatisfying(r -> assertThat(r).contains("enrollment/ada"));
+        assertThat(ledger.apply(events.subjectErased("k", "ghost").event())).isPresent();
+        assertThat(ledger.apply(ControlEvent.newBuilder(events.subjectErased("k", "ada").event())
+                .setType(ControlType.UNKNOWN).build())).isPresent();
+        assertThat(ledger.subject("ada").orElseThrow().templates()).isEmpty();
+        assertThat(ledger.eventsSeen()).isEqualTo(5);
+    }
+
+    @Test
+    void sessionsStartAndEnd() {
+        CaptureSession session = CaptureSession.newBuilder().setSessionId("s-1").setCameras(List.of("door-1"))
+                .setPurpose(SessionPurpose.IDENTIFY).setStartTime(T0).setEndTime(null).build();
+        apply(events.sessionStarted("k", session));
+        assertThat(ledger.session("s-1").orElseThrow().ended()).isFalse();
+        apply(events.sessionEnded("k", CaptureSession.newBuilder(session).setEndTime(T0.plusSeconds(60)).build()));
+        IdentityLedger.SessionEntry ended = ledger.session("s-1").orElseThrow();
+        assertThat(ended.ended()).isTrue();
+        assertThat(ended.session().getEndTime()).isEqualTo(T0.plusSeconds(60));
+        assertThat(ended.session().getCameras()).containsExactly("door-1");
+    }
+
+    @Test
+    void settingsAreTheLastChangeAndStartAtTheDefaults() {
+        assertThat(ledger.settings()).isEqualTo(defaults);
+        MatchSettings changed = MatchSettings.newBuilder(defaults).setThreshold(0.45f).setVersion(1).build();
+        apply(events.settingsChanged("k", changed));
+        assertThat(ledger.settings().getThreshold()).isEqualTo(0.45f);
+        assertThat(ledger.settings().getVersion()).isEqualTo(1);
+        assertThat(events.settingsChanged("k", changed).key()).isEqualTo("settings");
+    }
+
+    @Test
+    void subjectsArePagedInIdOrder() {
+        for (String id : List.of("carol", "ada", "bob", "dave", "erin")) {
+            apply(events.subjectUpserted("k", subject(id)));
+        }
+        IdentityLedger.Page second = ledger.subjects(1, 2);
+        assertThat(second.subjects()).extracting(IdentityLedger.SubjectEntry::subjectId).containsExactly("carol", "dave");
+        assertThat(second.total()).isEqualTo(5);
+        assertThat(ledger.subjects(3, 2).subjects()).isEmpty();
+    }
+
+    @Test
+    void eventsAreKeyedAndStampedAsTheContractSays() {
+        IdentityEvents.Keyed enrolled = events.templateEnrolled("key1", "ada", template("ada", 0, 1f));
+        assertThat(enrolled.key()).isEqualTo("ada");
+        assertThat(enrolled.event().getActor()).isEqualTo("key1");
+        assertThat(enrolled.event().getTime()).isEqualTo(T0);
+        assertThat(java.util.UUID.fromString(enrolled.event().getEventId())).isNotNull();
+        assertThat(enrolled.event().getEventId()).isNotEqualTo(events.subjectErased("key1", "ada").event().getEventId());
+    }
+
+    private void apply(IdentityEvents.Keyed keyed) {
+        assertThat(ledger.apply(keyed.event())).isEmpty();
+    }
+
+    private IdentityLedger.Listener recorder() {
+        return new IdentityLedger.Listener() {
+            @Override
+            public void templateEnrolled(String subjectId, EncryptedTemplate template) {
+                told.add("enrolled " + subjectId + " " + template.getFaceId());
+            }
+
+            @Override
+            public void subjectErased(String subjectId) {
+                told.add("erased " + subjectId);
+            }
+        };
+    }
+
+    private static Subject subject(String id) {
+        return Subject.newBuilder().setSubjectId(id).setDisplayName(id.toUpperCase()).setAttributes(Map.of())
+                .setConsent(Consent.newBuilder().setLegalBasis("explicit-consent").setPurpose("access control")
+                        .setRecordedTime(T0).setExpiresTime(null).build())
+                .setCreatedTime(T0).build();
+    }
+
+    private EncryptedTemplate template(String subjectId, int n, float value) {
+        float[] descriptor = new float[128];
+        descriptor[0] = value;
+        AssociatedData ad = Enrollments.associatedData(subjectId, n);
+        return cipher.seal(Enrollments.templateId(subjectId, n), descriptor, ad, "face-api-recognition-1.7.15");
+    }
+}
