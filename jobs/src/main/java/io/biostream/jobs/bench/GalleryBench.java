@@ -80,6 +80,8 @@ public final class GalleryBench {
             }
             long heapBytes = usedHeapAfterGc() - heapBefore;
             long rssBytes = Pointer.physicalBytes();
+            long matrixBytes = gallery.matrixBytes();
+            int subjects = gallery.subjects().size();
             progress.printf("gallery %,d: built in %.1f s%n", size, buildNanos / 1e9);
 
             Probes probes = probes(synthetic, genuineSources, genuineSubjects, plan.probes());
@@ -90,7 +92,7 @@ public final class GalleryBench {
             Timings single = timed(matcher, probes.faces(), 1, plan.k(), (long) (budget * 0.5));
             Timings batches = timed(matcher, probes.faces(), plan.batch(), plan.k(), (long) (budget * 0.3));
             double[] writes = writeMicros(gallery, synthetic, size, plan.templatesPerSubject());
-            return new Result(size, gallery.subjects().size(), buildNanos / 1e9, heapBytes, gallery.matrixBytes(),
+            return new Result(size, subjects, buildNanos / 1e9, heapBytes, matrixBytes,
                     rssBytes, single.count(), Percentiles.of(single.wallMillis(), 50), Percentiles.of(single.wallMillis(), 99),
                     Percentiles.of(single.cpuMillis(), 50), plan.batch(), batches.count(),
                     Percentiles.of(batches.wallMillis(), 50), Percentiles.of(batches.cpuMillis(), 50),
