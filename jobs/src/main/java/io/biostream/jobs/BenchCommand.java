@@ -116,9 +116,9 @@ public final class BenchCommand {
         StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "1:N gallery matching, k=%d, %d probes (half genuine), batch %d, %s s per size%n",
                 plan.k(), plan.probes(), plan.batch(), plan.seconds()));
-        text.append(String.format(Locale.ROOT, "%10s %8s %8s %8s %8s %7s %9s %9s %9s %6s %10s %9s %9s %9s%n", "templates",
+        text.append(String.format(Locale.ROOT, "%10s %8s %8s %8s %8s %7s %9s %9s %9s %6s %10s %9s %9s %9s %8s %8s%n", "templates",
                 "build s", "heap MB", "matrix", "RSS MB", "B/tmpl", "p50 ms", "p99 ms", "cpu ms", "n", "faces/s@B",
-                "batch ms", "batch cpu", "rank-1"));
+                "batch ms", "batch cpu", "rank-1", "enrol us", "erase us"));
         for (Result r : results) {
             text.append(row(r)).append('\n');
         }
@@ -126,10 +126,11 @@ public final class BenchCommand {
     }
 
     static String row(Result r) {
-        return String.format(Locale.ROOT, "%10d %8.2f %8.1f %8.1f %8.1f %7.0f %9.3f %9.3f %9.3f %6d %10.1f %9.2f %9.2f %4d/%-4d",
+        return String.format(Locale.ROOT, "%10d %8.2f %8.1f %8.1f %8.1f %7.0f %9.3f %9.3f %9.3f %6d %10.1f %9.2f %9.2f %4d/%-4d %8.1f %8.1f",
                 r.templates(), r.buildSeconds(), r.heapBytes() / 1e6, r.matrixBytes() / 1e6, r.rssBytes() / 1e6,
                 r.bytesPerTemplate(), r.latencyMedianMs(), r.latencyP99Ms(), r.latencyCpuMedianMs(), r.latencySamples(),
-                r.facesPerSecond(), r.batchMedianMs(), r.batchCpuMedianMs(), r.genuineRank1(), r.genuineProbes());
+                r.facesPerSecond(), r.batchMedianMs(), r.batchCpuMedianMs(), r.genuineRank1(), r.genuineProbes(),
+                r.enrolMedianMicros(), r.eraseMedianMicros());
     }
 
     private static Map<String, Object> machine() {

@@ -20,6 +20,7 @@ public final class GalleryBench {
     static final int ENROL_BATCH = 8192;
     /** face-api's same-person distance threshold, for the sanity counts. */
     static final double MATCH_THRESHOLD = 0.6;
+    static final int WRITES = 200;
 
     /** What to run; {@code seconds} bounds warm-up plus measurement per gallery size. */
     public record Plan(int probes, int batch, int k, double seconds, int templatesPerSubject, long seed) {
@@ -39,7 +40,8 @@ public final class GalleryBench {
     public record Result(int templates, int subjects, double buildSeconds, long heapBytes, long matrixBytes,
             long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms, double latencyCpuMedianMs,
             int batchSize, int batches, double batchMedianMs, double batchCpuMedianMs, double facesPerSecond,
-            int genuineProbes, int genuineRank1, int strangerProbes, int strangersUnderThreshold) {
+            int genuineProbes, int genuineRank1, int strangerProbes, int strangersUnderThreshold,
+            double enrolMedianMicros, double eraseMedianMicros) {
 
         /** Heap plus descriptor matrix, per enrolled template. */
         public double bytesPerTemplate() {
@@ -78,6 +80,8 @@ public final class GalleryBench {
             }
             long heapBytes = usedHeapAfterGc() - heapBefore;
             long rssBytes = Pointer.physicalBytes();
+            long matrixBytes = gallery.matrixBytes();
+            int subjects = gallery.subjects().size();
             progress.printf("gallery %,d: built in %.1f s%n", size, buildNanos / 1e9);
 
             Probes probes = probes(synthetic, genuineSources, genuineSubjects, plan.probes());
@@ -87,13 +91,37 @@ public final class GalleryBench {
             int[] sanity = sanity(matcher, probes, plan);
             Timings single = timed(matcher, probes.faces(), 1, plan.k(), (long) (budget * 0.5));
             Timings batches = timed(matcher, probes.faces(), plan.batch(), plan.k(), (long) (budget * 0.3));
-            return new Result(size, gallery.subjects().size(), buildNanos / 1e9, heapBytes, gallery.matrixBytes(),
+            double[] writes = writeMicros(gallery, synthetic, size, plan.templatesPerSubject());
+            return new Result(size, subjects, buildNanos / 1e9, heapBytes, matrixBytes,
                     rssBytes, single.count(), Percentiles.of(single.wallMillis(), 50), Percentiles.of(single.wallMillis(), 99),
                     Percentiles.of(single.cpuMillis(), 50), plan.batch(), batches.count(),
                     Percentiles.of(batches.wallMillis(), 50), Percentiles.of(batches.cpuMillis(), 50),
                     batches.count() * (double) plan.batch() / (batches.totalWallMillis() / 1e3), genuineCount, sanity[0],
-                    plan.probes() - genuineCount, sanity[1]);
+                    plan.probes() - genuineCount, sanity[1], writes[0], writes[1]);
         }
+    }
+
+    /**
+     * Median µs of enrolling one template ({@code add}) and of erasing one subject with all its
+     * templates ({@code removeSubject}), {@value #WRITES} of each, on the built gallery.
+     */
+    private static double[] writeMicros(Gallery gallery, SyntheticTemplates synthetic, int size, int perSubject) {
+        int writes = Math.min(WRITES, size / perSubject);
+        double[] enrol = new double[writes];
+        double[] erase = new double[writes];
+        for (int i = 0; i < writes; i++) {
+            float[] descriptor = synthetic.stranger();
+            long start = System.nanoTime();
+            gallery.add("enrolled-" + i, "enrolled-template-" + i, descriptor);
+            enrol[i] = (System.nanoTime() - start) / 1e3;
+        }
+        for (int i = 0; i < writes; i++) {
+            String subject = "subject-" + (long) i * (size / perSubject) / writes;
+            long start = System.nanoTime();
+            gallery.removeSubject(subject);
+            erase[i] = (System.nanoTime() - start) / 1e3;
+        }
+        return new double[] {Percentiles.of(enrol, 50), Percentiles.of(erase, 50)};
     }
 
     /** Genuine probes first (near an enrolled template), then strangers (not enrolled). */

@@ -31,6 +31,8 @@ class GalleryBenchTest {
         assertThat(r.batches()).isPositive();
         assertThat(r.facesPerSecond()).isPositive();
         assertThat(r.batchCpuMedianMs()).isPositive();
+        assertThat(r.enrolMedianMicros()).isPositive();
+        assertThat(r.eraseMedianMicros()).isPositive();
         assertThat(r.bytesPerTemplate()).isGreaterThanOrEqualTo(Gallery.DIMENSIONS * Float.BYTES);
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("gallery 3,000: built in");
     }
