@@ -1,5 +1,6 @@
 package io.biostream.operators.audit;
 
+import io.biostream.operators.config.KafkaClients;
 import com.google.crypto.tink.KeysetHandle;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
@@ -16,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -72,7 +72,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         ChainHead head = readHead(scan, checkpointInterval);
         AuditChain chain = new AuditChain(AuditSigningKeys.signer(signingKeys), AuditSigningKeys.keyId(signingKeys),
                 checkpointInterval, clock, head);
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, timeout),
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClients.confirmedProducer(bootstrapServers, "biostream-audit-log", timeout),
                 new StringSerializer(), new ByteArraySerializer());
         LOG.info("audit trail {} opened at sequence {}", topic, head.nextSequence());
         return new AuditLog(scan, chain, producer, timeout);
@@ -168,16 +168,4 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return ChainHead.after(tail);
     }
 
-    private static Map<String, Object> producerConfig(String bootstrapServers, Duration timeout) {
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "biostream-audit-log",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, millis,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
-    }
 }

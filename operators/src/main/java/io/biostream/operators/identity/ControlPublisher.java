@@ -1,15 +1,14 @@
 package io.biostream.operators.identity;
 
+import io.biostream.operators.config.KafkaClients;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.WireFormat;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -33,7 +32,7 @@ public final class ControlPublisher implements AutoCloseable {
     public ControlPublisher(String bootstrapServers, String topic, Duration timeout) {
         this.topic = Objects.requireNonNull(topic, "topic");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.producer = new KafkaProducer<>(producerConfig(bootstrapServers, timeout),
+        this.producer = new KafkaProducer<>(KafkaClients.confirmedProducer(bootstrapServers, "biostream-control-publisher", timeout),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -67,18 +66,6 @@ public final class ControlPublisher implements AutoCloseable {
         return new ControlUnavailableException("the control event could not be published: " + reason.getMessage(), reason);
     }
 
-    private static Map<String, Object> producerConfig(String bootstrapServers, Duration timeout) {
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "biostream-control-publisher",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, millis,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
-    }
 
     @Override
     public void close() {
