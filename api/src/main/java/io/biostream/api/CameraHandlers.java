@@ -18,6 +18,11 @@ import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.security.GeneralSecurityException;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -49,8 +54,8 @@ final class CameraHandlers {
             throw ApiError.badRequest("invalid_camera_id",
                     "a camera id is 1 to 128 letters, digits or . _ : -");
         }
-        CameraLatest latest = state.latest(cameraId).orElseThrow(() -> ApiError.notFound("camera_not_found",
-                "no result for camera " + cameraId));
+        CameraLatest latest = readableOnly(state.latest(cameraId).orElseThrow(() -> ApiError.notFound("camera_not_found",
+                "no result for camera " + cameraId)), cipher::readable);
         ApiKey caller = AccessControl.caller(ctx);
         boolean withMesh = Boolean.parseBoolean(ctx.queryParam("mesh"));
         if (!caller.has(Permission.DESCRIPTORS)) {
@@ -73,6 +78,30 @@ final class CameraHandlers {
         LOG.info("descriptors read: key={} camera={} sequence={} faces={} audit={}", caller.id(), cameraId,
                 body.sequence(), faces, event.getSequence());
         ctx.json(body);
+    }
+
+    /**
+     * The latest result without the faces whose template's data key is destroyed (the subject was
+     * erased) or expired (the camera's retention is over): the job drops them from state too, this
+     * makes the answer right at once, also in the moments after a restore from an older checkpoint.
+     */
+    static CameraLatest readableOnly(CameraLatest latest, Predicate<EncryptedTemplate> readable) {
+        Set<String> gone = new HashSet<>();
+        List<EncryptedTemplate> kept = new ArrayList<>();
+        for (EncryptedTemplate template : latest.getTemplates()) {
+            if (readable.test(template)) {
+                kept.add(template);
+            } else {
+                gone.add(template.getFaceId());
+            }
+        }
+        if (gone.isEmpty()) {
+            return latest;
+        }
+        List<FaceResult> faces = latest.getFrameResult().getFaces().stream()
+                .filter(face -> face.getTemplateRef() == null || !gone.contains(face.getTemplateRef()))
+                .toList();
+        return new CameraLatest(FrameResult.newBuilder(latest.getFrameResult()).setFaces(new ArrayList<>(faces)).build(), kept);
     }
 
     private AuditEvent auditDescriptorRead(ApiKey caller, String cameraId, long sequence, AuditOutcome outcome,

@@ -24,7 +24,12 @@ import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.SecretFiles;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.LocalKeyFiles;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import java.security.GeneralSecurityException;
+import java.util.HashMap;
 import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
@@ -70,6 +75,7 @@ public final class LocalMode implements AutoCloseable {
     private QueryableStateCameraReader stateReader;
     private QueryableStateIdentityReader identityStateReader;
     private KafkaControlLog controlLog;
+    private TemplateKeyRing keyRing;
     private IdentityServices identity;
     private FramePublisher demoPublisher;
     private DemoCamera demoCamera;
@@ -94,15 +100,15 @@ public final class LocalMode implements AutoCloseable {
     private void startAll() throws Exception {
         Path var = Files.createDirectories(options.varDir());
         Topics topics = Topics.from(options.settings());
-        Path keysetFile = var.resolve("keys").resolve("templates.json");
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
-        PipelineConfig pipeline = PipelineConfig.from(options.settings().with(Map.of(
-                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
-                "biostream.crypto.template-keyset", keysetFile.toString())));
+        Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));
+        local.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        PipelineConfig pipeline = PipelineConfig.from(options.settings().with(local));
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
 
-        TemplateCipher cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
+        keyRing = pipeline.crypto().openKeyRing();
+        TemplateCipher cipher = new TemplateCipher(keyRing);
 
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
@@ -130,6 +136,17 @@ public final class LocalMode implements AutoCloseable {
             demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
+    }
+
+    /**
+     * Unless a key-encryption key is configured, local mode keeps one in var/keys: a master secret
+     * (mode 600) and the KEK keyset encrypted under it, both created on the first start.
+     */
+    private Map<String, String> localKeySettings(Path keysDir) throws IOException, GeneralSecurityException {
+        if (options.settings().get(CryptoConfig.KEK_URI, null) != null) {
+            return Map.of();
+        }
+        return LocalKeyFiles.prepare(keysDir);
     }
 
     /**
@@ -198,7 +215,7 @@ public final class LocalMode implements AutoCloseable {
         ApiKeyStore keys = new ApiKeyStore();
         IssuedKey key = keys.generate("local-admin", EnumSet.allOf(Role.class), EnumSet.of(Permission.DESCRIPTORS));
         keys.save(store);
-        TemplateKeys.writeOwnerOnly(var.resolve("credentials.json"),
+        SecretFiles.writeOwnerOnly(var.resolve("credentials.json"),
                 JSON.writeValueAsString(Map.of("apiKey", key.plaintext())) + "\n");
         issuedKey = Optional.of(key.plaintext());
         return keys;
@@ -240,6 +257,7 @@ public final class LocalMode implements AutoCloseable {
         closeQuietly("API", api);
         closeQuietly("identity services", identity);
         closeQuietly("control log", controlLog);
+        closeQuietly("template key ring", keyRing);
         closeQuietly("audit log", auditLog); // after the API: its last event is a signed checkpoint
         closeQuietly("state reader", stateReader);
         closeQuietly("identity state reader", identityStateReader);

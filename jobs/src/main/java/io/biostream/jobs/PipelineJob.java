@@ -70,9 +70,9 @@ public final class PipelineJob {
                 .keyBy(sighting -> QueryableStateNames.CAMERA_INDEX_KEY)
                 .process(new CameraIndexFunction()).name("camera index").uid("camera-index")
                 .setParallelism(1);
-        analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
+        SingleOutputStreamOperator<Outbound> erasedTemplates = analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
                 .keyBy(update -> update.subjectId)
-                .process(new SubjectSightingsFunction()).name("subject sightings").uid("subject-sightings");
+                .process(new SubjectSightingsFunction(config.topics().templates())).name("subject sightings").uid("subject-sightings");
         analyzed.getSideOutput(AnalyzeFrameFunction.SESSION_FRAMES)
                 .keyBy(frame -> frame.sessionId)
                 .connect(controlEvents
@@ -85,7 +85,8 @@ public final class PipelineJob {
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         controlEvents.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
-                        analyzed.getSideOutput(ParseFrameFunction.DEAD_LETTERS))
+                        analyzed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
+                        erasedTemplates)
                 .sinkTo(sink).name("kafka: results, templates, dead letters").uid("kafka-sink");
     }
 

@@ -24,7 +24,7 @@ public final class WireFormat {
     /** Record files in an order where each one's named types come first. */
     private static final List<String> FILES = List.of("Box", "AssociatedData", "Identification", "FaceResult",
             "EncryptedTemplate", "FrameResult", "Frame", "DeadLetter", "CameraLatest", "Subject", "CaptureSession",
-            "MatchSettings", "ControlEvent", "SessionSummary", "Sightings", "AuditEvent");
+            "MatchSettings", "ControlEvent", "SessionSummary", "Sightings", "AuditEvent", "WrappedDataKey");
     private static final int MAX_VERSIONS = 1000;
 
     private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();

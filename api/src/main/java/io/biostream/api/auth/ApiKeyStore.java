@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,7 +142,7 @@ public final class ApiKeyStore {
                 .sorted(Comparator.comparing(e -> e.key().id()))
                 .map(StoredKey::of)
                 .toList();
-        TemplateKeys.writeOwnerOnly(file, JSON.writeValueAsString(new StoreFile(FORMAT_VERSION, keys)));
+        SecretFiles.writeOwnerOnly(file, JSON.writeValueAsString(new StoreFile(FORMAT_VERSION, keys)));
     }
 
     private static void checkName(String name) {

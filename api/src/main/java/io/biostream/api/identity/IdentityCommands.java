@@ -1,7 +1,10 @@
 package io.biostream.api.identity;
 
 import io.biostream.api.ApiError;
+import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import java.security.GeneralSecurityException;
 import io.biostream.operators.identity.ControlLog;
 import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.IdentityEvents;
@@ -65,9 +68,10 @@ public final class IdentityCommands {
             IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
             List<String> templateIds = new ArrayList<>();
             long n = subject.nextTemplateNumber();
+            TemplateKeyRing.DataKey key = subjectKey(subjectId);
             for (float[] descriptor : descriptors) {
                 String templateId = Enrollments.templateId(subjectId, n);
-                EncryptedTemplate sealed = cipher.seal(templateId, descriptor, Enrollments.associatedData(subjectId, n), modelId);
+                EncryptedTemplate sealed = cipher.seal(templateId, descriptor, Enrollments.associatedData(subjectId, n), modelId, key);
                 append(events.templateEnrolled(actor, subjectId, sealed));
                 templateIds.add(templateId);
                 n++;
@@ -76,10 +80,16 @@ public final class IdentityCommands {
         });
     }
 
-    /** Erases the subject with all its templates; returns how many templates it had. 404 when unknown. */
+    /**
+     * Erases the subject with all its templates; returns how many templates it had. 404 when
+     * unknown. The subject's data key is destroyed first (crypto-shredding: every template of the
+     * subject, wherever its ciphertext lies, is unreadable from then on), then the erasure is
+     * published so that the job and every reader drop the subject.
+     */
     public int erase(String actor, String subjectId) {
         return inTurn(() -> {
             IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+            cipher.keys().destroySubject(subjectId);
             append(events.subjectErased(actor, subjectId));
             return subject.templates().size();
         });
@@ -116,6 +126,15 @@ public final class IdentityCommands {
             append(events.settingsChanged(actor, next));
             return next;
         });
+    }
+
+    /** The subject's own data key, created on its first enrollment. */
+    private TemplateKeyRing.DataKey subjectKey(String subjectId) {
+        try {
+            return cipher.keys().subjectKey(subjectId);
+        } catch (GeneralSecurityException | KeyStoreUnavailableException e) {
+            throw new ApiError(503, "keys_unavailable", "the subject's data key could not be created or read: " + e.getMessage());
+        }
     }
 
     public static ApiError subjectNotFound(String subjectId) {

@@ -8,7 +8,7 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.signature.PredefinedSignatureParameters;
 import com.google.crypto.tink.signature.SignatureConfig;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ public final class AuditSigningKeys {
             return readPrivate(file);
         }
         KeysetHandle keyset = generate();
-        TemplateKeys.writeOwnerOnly(file, TinkJsonProtoKeysetFormat.serializeKeyset(keyset, InsecureSecretKeyAccess.get()));
+        SecretFiles.writeOwnerOnly(file, TinkJsonProtoKeysetFormat.serializeKeyset(keyset, InsecureSecretKeyAccess.get()));
         return keyset;
     }
 

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 public final class Settings implements Serializable {
     private static final long serialVersionUID = 2L;
     private static final String ENV_PREFIX = "BIOSTREAM_";
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|sec|min|m)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|sec|min|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kb|m|mb)?");
 
     private final Map<String, String> flags;
@@ -150,7 +150,7 @@ public final class Settings implements Serializable {
         };
     }
 
-    /** A Flink-style duration: a number with ms, s (sec) or min (m); a bare number is milliseconds. */
+    /** A Flink-style duration: a number with ms, s (sec), min (m), h or d; a bare number is milliseconds. */
     public Duration getDuration(String key, Duration defaultValue) {
         Value raw = lookup(key);
         if (raw == null) {
@@ -163,13 +163,15 @@ public final class Settings implements Serializable {
                 return switch (m.group(2) == null ? "ms" : m.group(2)) {
                     case "ms" -> Duration.ofMillis(n);
                     case "s", "sec" -> Duration.ofSeconds(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
                     default -> Duration.ofMinutes(n);
                 };
             } catch (ArithmeticException tooLong) {
                 // falls through to the refusal below
             }
         }
-        throw raw.invalid("must be a duration such as 500ms, 2s or 1min");
+        throw raw.invalid("must be a duration such as 500ms, 2s, 1min, 1h or 30d");
     }
 
     /** A Flink-style size in bytes: a number, or a number with kb (k) or mb (m), binary multiples. */

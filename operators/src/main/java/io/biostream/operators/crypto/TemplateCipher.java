@@ -1,8 +1,6 @@
 package io.biostream.operators.crypto;
 
 import com.google.crypto.tink.Aead;
-import com.google.crypto.tink.KeysetHandle;
-import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.aead.AeadConfig;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.EncryptedTemplate;
@@ -15,11 +13,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
- * Seals and opens biometric templates (face descriptors) with Tink AEAD (AES-256-GCM). The
- * associated data binds each ciphertext to its camera, frame sequence and face index, so a
- * template copied onto another frame's record does not decrypt.
+ * Seals and opens biometric templates (face descriptors) with Tink AEAD (AES-256-GCM) under the
+ * data keys of a {@link TemplateKeyRing}: the caller picks the key (a subject's own, or a camera's
+ * period key), the template names it. The associated data binds each ciphertext to its camera,
+ * frame sequence and face index, so a template copied onto another frame's record does not decrypt.
  */
 public final class TemplateCipher {
     public static final String ALGORITHM = "AES256_GCM";
@@ -33,24 +33,24 @@ public final class TemplateCipher {
         }
     }
 
-    private final Aead aead;
-    private final String keyId;
+    private final TemplateKeyRing keys;
 
-    public TemplateCipher(KeysetHandle keyset) throws GeneralSecurityException {
-        this.aead = keyset.getPrimitive(RegistryConfiguration.get(), Aead.class);
-        this.keyId = Integer.toUnsignedString(keyset.getPrimary().getId());
+    public TemplateCipher(TemplateKeyRing keys) {
+        this.keys = keys;
     }
 
-    public String keyId() {
-        return keyId;
+    public TemplateKeyRing keys() {
+        return keys;
     }
 
-    public EncryptedTemplate seal(String faceId, float[] descriptor, AssociatedData ad, String model) {
+    /** Seals under {@code key} (from {@link #keys()}); the descriptor bytes are wiped after use. */
+    public EncryptedTemplate seal(String faceId, float[] descriptor, AssociatedData ad, String model, TemplateKeyRing.DataKey key) {
+        byte[] plain = descriptorBytes(descriptor);
         try {
-            byte[] ciphertext = aead.encrypt(descriptorBytes(descriptor), associatedDataBytes(ad));
+            byte[] ciphertext = key.aead().encrypt(plain, associatedDataBytes(ad));
             return EncryptedTemplate.newBuilder()
                     .setFaceId(faceId)
-                    .setKeyId(keyId)
+                    .setKeyId(key.keyId())
                     .setAlgorithm(ALGORITHM)
                     .setCiphertext(ByteBuffer.wrap(ciphertext))
                     .setAssociatedData(ad)
@@ -60,6 +60,8 @@ public final class TemplateCipher {
                     .build();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("template encryption failed", e);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
         }
     }
 
@@ -68,13 +70,26 @@ public final class TemplateCipher {
         return open(template, template.getAssociatedData());
     }
 
-    /** Opens a template under the given associated data; fails unless it is the data it was sealed with. */
+    /**
+     * Opens a template under the given associated data; fails unless it is the data it was sealed
+     * with, and with {@link TemplateErasedException} when its key is destroyed or expired.
+     */
     public float[] open(EncryptedTemplate template, AssociatedData ad) throws GeneralSecurityException {
+        Aead aead = keys.aead(template.getKeyId()).orElseThrow(() -> new TemplateErasedException(template.getKeyId()));
         ByteBuffer buf = template.getCiphertext().duplicate();
         byte[] ciphertext = new byte[buf.remaining()];
         buf.get(ciphertext);
         byte[] plain = aead.decrypt(ciphertext, associatedDataBytes(ad));
-        return descriptorFrom(plain);
+        try {
+            return descriptorFrom(plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /** Whether the template's key is live: false once its subject is erased or its retention is over. */
+    public boolean readable(EncryptedTemplate template) {
+        return keys.isLive(template.getKeyId());
     }
 
     static byte[] descriptorBytes(float[] descriptor) {

@@ -1,7 +1,7 @@
 package io.biostream.operators.pipeline;
 
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.state.CameraStateCodec;
@@ -21,11 +21,15 @@ import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;
 import io.biostream.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * seal each descriptor, emit the FrameResult and the EncryptedTemplates, and keep the camera's
  * latest result in queryable state. Bad frames become dead letters; the job never fails on them.
  *
+ * <p>Sealing: a face matched to an enrolled subject is that subject's template, sealed under the
+ * subject's own data key; every other face under the camera's key of the current period, which
+ * expires with the camera's retention. The camera's latest result leaves state when the retention
+ * is over (processing-time timers), and subtask 0 destroys expired data keys on a schedule.
+ *
  * <p>The broadcast input is the control stream (enrollments, erasures, settings, sessions), kept by
  * {@link ControlState}. Matches and erasures leave on {@link #SUBJECT_SIGHTINGS}, frames of capture
  * sessions on {@link #SESSION_FRAMES}.
@@ -55,7 +64,9 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
     private final PipelineConfig config;
     private transient FrameDecoder decoder;
     private transient FacePipelines pipelines;
+    private transient TemplateKeyRing keys;
     private transient TemplateCipher cipher;
+    private transient ScheduledExecutorService keySweeper;
     private transient DeadLetters deadLetters;
     private transient ControlState control;
     private transient ValueState<byte[]> latest;
@@ -70,7 +81,11 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         pipelines = new FacePipelines(config.vision());
         // Load the configured detector's nets now: a broken model fails the start, not the first frame.
         String modelId = pipelines.forDetector(config.vision().detector()).modelId();
-        cipher = new TemplateCipher(TemplateKeys.read(Path.of(config.templateKeysetPath())));
+        keys = config.crypto().openKeyRing();
+        cipher = new TemplateCipher(keys);
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            keySweeper = startKeySweeper(keys, config.crypto().sweepInterval());
+        }
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
         control = new ControlState(cipher, modelId, config.identity().defaultSettings(config.vision()));
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
@@ -108,8 +123,10 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             EncryptedTemplate template = null;
             Identification identification = identifications[face.index()];
             if (face.described()) {
+                Sealing sealing = sealingFor(identification, frame.getCameraId(), now, policy);
+                identification = sealing.identification();
                 AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
-                template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId());
+                template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId(), sealing.key());
                 templates.add(template);
                 if (identification.getMatched()) {
                     matches++;
@@ -147,11 +164,76 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         }
         out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
         latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
+        ctx.timerService().registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
         if (sessionId != null) {
             ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
                     frame.getCaptureTime().toEpochMilli()));
         }
+    }
+
+    private record Sealing(Identification identification, TemplateKeyRing.DataKey key) {}
+
+    /**
+     * The key a face is sealed under: its matched subject's own key, else the camera's period key.
+     * A subject whose key is gone (erased a moment ago, before its erasure reached this subtask)
+     * no longer matches: the face is identified as if the subject had never been enrolled.
+     */
+    private Sealing sealingFor(Identification identification, String cameraId, long now, MatchPolicy policy)
+            throws GeneralSecurityException {
+        Identification id = identification;
+        while (id != null && id.getMatched()) {
+            Optional<TemplateKeyRing.DataKey> subjectKey = keys.existingSubjectKey(id.getSubjectId());
+            if (subjectKey.isPresent()) {
+                return new Sealing(id, subjectKey.get());
+            }
+            id = Identifications.without(id, id.getSubjectId());
+        }
+        return new Sealing(id, keys.periodKey(cameraId, Instant.ofEpochMilli(now), config.crypto().period(),
+                policy.unenrolledRetention()));
+    }
+
+    /**
+     * When to look at a camera's latest result again: just after the retention, rounded up to a
+     * hundredth of it (at least a second) so that a busy camera has about a hundred timers pending,
+     * not one per frame.
+     */
+    static long retentionDue(long processedMillis, Duration retention) {
+        long step = Math.max(1000L, retention.toMillis() / 100);
+        return Math.floorDiv(processedMillis + retention.toMillis(), step) * step + step;
+    }
+
+    /** The camera's latest result leaves state once the camera's retention is over. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Outbound> out) throws Exception {
+        byte[] bytes = latest.value();
+        if (bytes == null) {
+            return;
+        }
+        control.ensureLoaded(ctx::getBroadcastState);
+        Duration retention = MatchPolicy.forCamera(control.settings(), ctx.getCurrentKey()).unenrolledRetention();
+        long processed = CameraStateCodec.decodeLatest(bytes).getFrameResult().getProcessedTime().toEpochMilli();
+        if (processed + retention.toMillis() <= timestamp) {
+            latest.clear();
+        } else { // the retention grew since the timer was set
+            ctx.timerService().registerProcessingTimeTimer(retentionDue(processed, retention));
+        }
+    }
+
+    private static ScheduledExecutorService startKeySweeper(TemplateKeyRing keys, Duration interval) {
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "data-key-expiry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                keys.destroyExpired();
+            } catch (RuntimeException e) {
+                LOG.warn("destroying expired data keys failed; retried in {}: {}", interval, e.toString());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        return sweeper;
     }
 
     /** The identification of each described face by face index (null for the others), all probes in one batch. */
@@ -184,6 +266,11 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         }
         if (event.getType() == ControlType.SUBJECT_ERASED) {
             String subjectId = event.getSubjectId();
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                // The API destroyed the key already; an erasure from elsewhere, or replayed after a
+                // restore from an older checkpoint, destroys whatever is left (idempotent).
+                keys.destroySubject(subjectId);
+            }
             // Take the subject out of the latest results this subtask keeps, then clear its sightings.
             ctx.applyToKeyedState(QueryableStateNames.cameraLatestDescriptor(), (camera, state) -> {
                 byte[] bytes = state.value();
@@ -228,6 +315,12 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
 
     @Override
     public void close() {
+        if (keySweeper != null) {
+            keySweeper.shutdownNow();
+        }
+        if (keys != null) {
+            keys.close();
+        }
         if (pipelines != null) {
             pipelines.close();
         }

@@ -1,6 +1,7 @@
 package io.biostream.operators.pipeline;
 
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateErasedException;
 import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.Gallery;
 import io.biostream.operators.identity.GalleryMatcher;
@@ -157,9 +158,11 @@ public final class ControlState implements AutoCloseable {
         float[] descriptor;
         try {
             descriptor = cipher.open(template);
+        } catch (TemplateErasedException e) {
+            return Optional.of("template " + template.getFaceId() + " cannot be opened: its data key " + template.getKeyId()
+                    + " is destroyed, expired or unknown (an erased subject's?)");
         } catch (GeneralSecurityException e) {
-            return Optional.of("template " + template.getFaceId() + " does not open with this job's template keyset (key "
-                    + template.getKeyId() + ")");
+            return Optional.of("template " + template.getFaceId() + " does not open under its data key " + template.getKeyId());
         }
         try {
             if (descriptor.length != Gallery.DIMENSIONS) {

@@ -13,4 +13,9 @@ public record MatchPolicy(float threshold, int topK, int minFaceSize, double min
         float minQuality = o != null && o.getMinQuality() != null ? o.getMinQuality() : settings.getMinQuality();
         return new MatchPolicy(threshold, settings.getTopK(), minFaceSize, minQuality, settings.getDetector());
     }
+
+    /** How long faces of people not enrolled are kept (TEMPORARY until the privacy settings land). */
+    public java.time.Duration unenrolledRetention() {
+        return java.time.Duration.ofDays(30);
+    }
 }

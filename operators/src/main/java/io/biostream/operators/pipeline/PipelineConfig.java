@@ -2,6 +2,7 @@ package io.biostream.operators.pipeline;
 
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.decode.DecodeLimits;
 import java.io.Serializable;
 import io.biostream.operators.vision.VisionConfig;
@@ -15,7 +16,7 @@ public record PipelineConfig(
         long transactionTimeoutMs,
         DecodeLimits decodeLimits,
         int deadLetterMaxOriginalBytes,
-        String templateKeysetPath,
+        CryptoConfig crypto,
         VisionConfig vision,
         IdentityConfig identity) implements Serializable {
 
@@ -36,7 +37,7 @@ public record PipelineConfig(
                         s.getInt("biostream.decode.max-height", defaults.maxHeight(), 1, 65_535),
                         s.getLong("biostream.decode.max-pixels", defaults.maxPixels(), 1, 1L << 32)),
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
-                s.require("biostream.crypto.template-keyset"),
+                CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
                 VisionConfig.from(s),
                 IdentityConfig.from(s));
     }

@@ -4,6 +4,7 @@ import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.schemas.Sighting;
 import io.biostream.schemas.Sightings;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +17,16 @@ import org.apache.flink.util.Collector;
 /**
  * Per subject (keyed by subject id): the queryable {@value QueryableStateNames#SUBJECT_SIGHTINGS}
  * state, the newest {@value QueryableStateNames#MAX_SIGHTINGS} matches first with the count of all;
- * an erasure clears it.
+ * an erasure clears it and tombstones the templates of the sightings it held in the templates
+ * topic (their ciphertexts are unreadable already: the subject's key is destroyed).
  */
-public class SubjectSightingsFunction extends KeyedProcessFunction<String, SightingUpdate, Void> {
+public class SubjectSightingsFunction extends KeyedProcessFunction<String, SightingUpdate, Outbound> {
+    private final String templatesTopic;
     private transient ValueState<byte[]> sightings;
+
+    public SubjectSightingsFunction(String templatesTopic) {
+        this.templatesTopic = templatesTopic;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -29,8 +36,15 @@ public class SubjectSightingsFunction extends KeyedProcessFunction<String, Sight
     }
 
     @Override
-    public void processElement(SightingUpdate update, Context ctx, Collector<Void> out) throws Exception {
+    public void processElement(SightingUpdate update, Context ctx, Collector<Outbound> out) throws Exception {
         if (update.erased) {
+            byte[] held = sightings.value();
+            if (held != null) {
+                long now = ctx.timerService().currentProcessingTime();
+                for (Sighting s : IdentityStateCodec.decodeSightings(held).getSightings()) {
+                    out.collect(new Outbound(templatesTopic, s.getFaceId().getBytes(StandardCharsets.UTF_8), null, now));
+                }
+            }
             sightings.clear();
             return;
         }

@@ -52,8 +52,9 @@ class AuditSigningKeysTest {
     @Test
     void aKeysetThatIsNotForSigningIsRefusedWhenRead() throws Exception {
         Path file = dir.resolve("templates.json");
-        io.biostream.operators.crypto.TemplateKeys.writeOwnerOnly(file,
-                io.biostream.operators.crypto.TemplateKeys.serialize(io.biostream.operators.crypto.TemplateKeys.generate()));
+        io.biostream.operators.crypto.SecretFiles.writeOwnerOnly(file, com.google.crypto.tink.TinkJsonProtoKeysetFormat.serializeKeyset(
+                com.google.crypto.tink.KeysetHandle.generateNew(com.google.crypto.tink.aead.PredefinedAeadParameters.AES256_GCM),
+                com.google.crypto.tink.InsecureSecretKeyAccess.get()));
         assertThatThrownBy(() -> AuditSigningKeys.readPrivate(file)).isInstanceOf(GeneralSecurityException.class);
     }
 }

@@ -17,7 +17,7 @@ class TopicsTest {
     void defaultsAreTheDesignedNames() {
         assertThat(Topics.defaults().names()).containsExactly(
                 "biostream.frames", "biostream.results", "biostream.templates",
-                "biostream.control", "biostream.audit", "biostream.dlq");
+                "biostream.control", "biostream.audit", "biostream.dlq", "biostream.keys");
     }
 
     @Test
@@ -48,7 +48,16 @@ class TopicsTest {
         assertThat(topics.get(names.control()).numPartitions()).isEqualTo(1);
         assertThat(topics.get(names.audit()).numPartitions()).isEqualTo(1);
         assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.replicationFactor()).isEqualTo((short) 1));
-        assertThat(topics.get(names.templates()).configs()).containsEntry("cleanup.policy", "compact");
+        // Templates: compacted (erasure tombstones) and deleted after the default retention (30 days).
+        assertThat(topics.get(names.templates()).configs()).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", Long.toString(java.time.Duration.ofDays(30).toMillis()));
+        assertThat(topics.get(names.results()).configs()).containsEntry("retention.ms", Long.toString(java.time.Duration.ofDays(30).toMillis()));
+        // Frames carry faces in clear: kept one day.
+        assertThat(topics.get(names.frames()).configs()).containsEntry("retention.ms", Long.toString(java.time.Duration.ofDays(1).toMillis()));
+        // Data keys: one partition, compacted within an hour so a destroyed key's record leaves the log.
+        assertThat(topics.get(names.keys()).numPartitions()).isEqualTo(1);
+        assertThat(topics.get(names.keys()).configs()).containsEntry("cleanup.policy", "compact")
+                .containsEntry("max.compaction.lag.ms", Long.toString(java.time.Duration.ofHours(1).toMillis()));
         assertThat(topics.get(names.audit()).configs()).containsEntry("retention.ms", "-1");
         // The control topic is replayed from its start by every reader: never expired, never compacted.
         assertThat(topics.get(names.control()).configs()).containsEntry("retention.ms", "-1")

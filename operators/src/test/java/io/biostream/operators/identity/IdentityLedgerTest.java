@@ -3,7 +3,9 @@ package io.biostream.operators.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.CaptureSession;
@@ -31,9 +33,12 @@ class IdentityLedgerTest {
     private IdentityLedger ledger;
     private final List<String> told = new ArrayList<>();
 
+    @TempDir
+    Path keysDir;
+
     @BeforeEach
     void setUp() throws Exception {
-        cipher = new TemplateCipher(TemplateKeys.generate());
+        cipher = new TemplateCipher(TestKeyRings.directory(keysDir));
         ledger = new IdentityLedger(defaults);
     }
 
@@ -52,7 +57,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void erasureRemovesTheSubjectAndItsTemplatesAndTellsListeners() {
+    void erasureRemovesTheSubjectAndItsTemplatesAndTellsListeners() throws Exception {
         ledger.subscribe(recorder());
         apply(events.subjectUpserted("key1", subject("ada")));
         apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
@@ -68,7 +73,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void aLateSubscriberHearsEveryTemplateEnrolledSoFar() {
+    void aLateSubscriberHearsEveryTemplateEnrolledSoFar() throws Exception {
         apply(events.subjectUpserted("key1", subject("ada")));
         apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
         apply(events.templateEnrolled("key1", "ada", template("ada", 1, 1f)));
@@ -79,7 +84,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void eventsAboutUnknownOrMisboundThingsAreIgnoredWithAReason() {
+    void eventsAboutUnknownOrMisboundThingsAreIgnoredWithAReason() throws Exception {
         assertThat(ledger.apply(events.templateEnrolled("k", "ghost", template("ghost", 0, 1f)).event()))
                 .hasValueSatisfying(r -> assertThat(r).contains("unknown subject"));
         apply(events.subjectUpserted("k", subject("ada")));
@@ -94,7 +99,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void sessionsStartAndEnd() {
+    void sessionsStartAndEnd() throws Exception {
         CaptureSession session = CaptureSession.newBuilder().setSessionId("s-1").setCameras(List.of("door-1"))
                 .setPurpose(SessionPurpose.IDENTIFY).setStartTime(T0).setEndTime(null).build();
         apply(events.sessionStarted("k", session));
@@ -107,7 +112,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void settingsAreTheLastChangeAndStartAtTheDefaults() {
+    void settingsAreTheLastChangeAndStartAtTheDefaults() throws Exception {
         assertThat(ledger.settings()).isEqualTo(defaults);
         MatchSettings changed = MatchSettings.newBuilder(defaults).setThreshold(0.45f).setVersion(1).build();
         apply(events.settingsChanged("k", changed));
@@ -117,7 +122,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void subjectsArePagedInIdOrder() {
+    void subjectsArePagedInIdOrder() throws Exception {
         for (String id : List.of("carol", "ada", "bob", "dave", "erin")) {
             apply(events.subjectUpserted("k", subject(id)));
         }
@@ -128,7 +133,7 @@ class IdentityLedgerTest {
     }
 
     @Test
-    void eventsAreKeyedAndStampedAsTheContractSays() {
+    void eventsAreKeyedAndStampedAsTheContractSays() throws Exception {
         IdentityEvents.Keyed enrolled = events.templateEnrolled("key1", "ada", template("ada", 0, 1f));
         assertThat(enrolled.key()).isEqualTo("ada");
         assertThat(enrolled.event().getActor()).isEqualTo("key1");
@@ -162,10 +167,11 @@ class IdentityLedgerTest {
                 .setCreatedTime(T0).build();
     }
 
-    private EncryptedTemplate template(String subjectId, int n, float value) {
+    private EncryptedTemplate template(String subjectId, int n, float value) throws Exception {
         float[] descriptor = new float[128];
         descriptor[0] = value;
         AssociatedData ad = Enrollments.associatedData(subjectId, n);
-        return cipher.seal(Enrollments.templateId(subjectId, n), descriptor, ad, "face-api-recognition-1.7.15");
+        return cipher.seal(Enrollments.templateId(subjectId, n), descriptor, ad, "face-api-recognition-1.7.15",
+                cipher.keys().subjectKey(subjectId));
     }
 }

@@ -9,9 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.crypto.tink.KeysetHandle;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.state.CameraStateCodec;
@@ -61,14 +59,13 @@ class AnalyzeFrameFunctionTest {
     static Path keysDir;
 
     private static PipelineConfig config;
-    private static KeysetHandle keyset;
+    private static TemplateCipher cipher;
     private static KeyedBroadcastOperatorTestHarness<String, FrameRecord, ControlRecord, Outbound> harness;
 
     @BeforeAll
     static void openFunction() throws Exception {
-        Path keysetFile = keysDir.resolve("template-keyset.json");
-        keyset = TemplateKeys.readOrCreate(keysetFile);
-        config = PipelineTestData.config(keysetFile.toString(), Map.of("biostream.vision.min-face-size", "30"));
+        config = PipelineTestData.config(keysDir, Map.of("biostream.vision.min-face-size", "30"));
+        cipher = new TemplateCipher(config.crypto().openKeyRing());
         harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new AnalyzeFrameFunction(config),
                 record -> record.frame.getCameraId(), Types.STRING, ControlState.descriptors());
     }
@@ -165,7 +162,6 @@ class AnalyzeFrameFunctionTest {
                     .isEqualTo(face.described() ? Identifications.of(new ArrayList<>(), 0.6f, 0) : null);
         }
 
-        TemplateCipher cipher = new TemplateCipher(keyset);
         List<Outbound> templateRecords = outboundTo(config.topics().templates());
         assertThat(templateRecords).hasSize(described.size());
         List<EncryptedTemplate> templates = new ArrayList<>();

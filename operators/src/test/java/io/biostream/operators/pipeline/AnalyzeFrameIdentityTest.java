@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.state.CameraStateCodec;
@@ -81,9 +81,8 @@ class AnalyzeFrameIdentityTest {
 
     @BeforeAll
     static void describeThePhotos() throws Exception {
-        Path keysetFile = keysDir.resolve("template-keyset.json");
-        cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
-        config = PipelineTestData.config(keysetFile.toString(), Map.of());
+        config = PipelineTestData.config(keysDir, Map.of());
+        cipher = new TemplateCipher(config.crypto().openKeyRing());
         try (FacePipeline reference = config.vision().openPipeline()) {
             model = reference.modelId();
             for (String name : List.of(RAJ_ENROLL, LENNARD_ENROLL, RAJ_PROBE, STRANGER_PROBE)) {
@@ -279,7 +278,7 @@ class AnalyzeFrameIdentityTest {
         byte[] tamperedBytes = PipelineTestData.bytes(good.getCiphertext());
         tamperedBytes[tamperedBytes.length / 2] ^= 1;
         EncryptedTemplate tampered = EncryptedTemplate.newBuilder(good).setCiphertext(ByteBuffer.wrap(tamperedBytes)).build();
-        TemplateCipher otherKeys = new TemplateCipher(TemplateKeys.readOrCreate(keysDir.resolve("other-keyset.json")));
+        TemplateCipher otherKeys = new TemplateCipher(TestKeyRings.directory(keysDir.resolve("other")));
         EncryptedTemplate foreign = enrollmentTemplate(otherKeys, "raj", 1, descriptor, model);
         EncryptedTemplate otherModel = enrollmentTemplate(cipher, "raj", 1, descriptor, "some-other-model-1.0");
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class ParseControlFunctionTest {
     private static final String CONTROL_TOPIC = "biostream.control";
-    private final PipelineConfig config = PipelineTestData.config("unused-keyset.json", Map.of("biostream.dlq.max-original-bytes", "100"));
+    private final PipelineConfig config = PipelineTestData.configWithoutKeys(Map.of("biostream.dlq.max-original-bytes", "100"));
     private OneInputStreamOperatorTestHarness<RawRecord, ControlRecord> harness;
 
     @BeforeEach

@@ -27,7 +27,7 @@ class ParseFrameFunctionTest {
     private static final byte[] KEY = "cam-1".getBytes(StandardCharsets.UTF_8);
 
     /** Small limits so an oversized record stays small: records over 1000 + 64 KiB bytes are refused. */
-    private final PipelineConfig config = PipelineTestData.config("unused-keyset.json", Map.of(
+    private final PipelineConfig config = PipelineTestData.configWithoutKeys(Map.of(
             "biostream.decode.max-frame-bytes", "1000",
             "biostream.dlq.max-original-bytes", Integer.toString(CAP)));
     private OneInputStreamOperatorTestHarness<RawRecord, FrameRecord> harness;

@@ -2,6 +2,9 @@ package io.biostream.operators.pipeline;
 
 import io.biostream.schemas.WireFormat;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TestKeyRings;
+import java.nio.file.Path;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.Frame;
 import java.io.IOException;
@@ -29,11 +32,23 @@ final class PipelineTestData {
                 .build();
     }
 
-    /** The pipeline configuration with the required keys set and {@code extra} on top. */
-    static PipelineConfig config(String keysetPath, Map<String, String> extra) {
+    /**
+     * The pipeline configuration with the required keys set and {@code extra} on top: a local
+     * key-encryption keyset and a directory data key store under {@code keysDir}.
+     */
+    /** The configuration for functions that never open the key ring (parsing): key settings that point nowhere. */
+    static PipelineConfig configWithoutKeys(Map<String, String> extra) {
         Map<String, String> values = new HashMap<>(extra);
+        values.put(CryptoConfig.KEK_URI, "biostream-local:///nonexistent/kek.json");
+        values.put(CryptoConfig.KEY_STORE, "directory:/nonexistent/data-keys");
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
-        values.put("biostream.crypto.template-keyset", keysetPath);
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    static PipelineConfig config(Path keysDir, Map<String, String> extra) throws Exception {
+        Map<String, String> values = new HashMap<>(TestKeyRings.directorySettings(keysDir));
+        values.putAll(extra);
+        values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
         return PipelineConfig.from(Settings.of(values));
     }
 

@@ -12,16 +12,17 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SubjectSightingsFunctionTest {
-    private KeyedOneInputStreamOperatorTestHarness<String, SightingUpdate, Void> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, SightingUpdate, Outbound> harness;
 
     @BeforeEach
     void open() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction(),
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction("biostream.templates"),
                 update -> update.subjectId, Types.STRING);
     }
 
@@ -39,7 +40,11 @@ class SubjectSightingsFunctionTest {
     }
 
     private void match(String subjectId, String camera, long sequence, long time) throws Exception {
-        harness.processElement(SightingUpdate.match(subjectId, camera, sequence, camera + "/" + sequence + "/0", time, 0.3f), 0L);
+        harness.processElement(SightingUpdate.match(subjectId, camera, sequence, sightingFaceId(camera, sequence), time, 0.3f), 0L);
+    }
+
+    private static String sightingFaceId(String camera, long sequence) {
+        return camera + "/" + sequence + "/0";
     }
 
     @Test
@@ -70,6 +75,15 @@ class SubjectSightingsFunctionTest {
         harness.processElement(SightingUpdate.erasure("raj"), 0L);
 
         assertThat(sightings("raj")).isNull();
+        // The erased subject's sighted templates are tombstoned (null value) in the templates topic.
+        List<Outbound> tombstones = harness.extractOutputValues();
+        assertThat(tombstones).hasSize(1);
+        assertThat(tombstones.get(0).topic).isEqualTo("biostream.templates");
+        assertThat(tombstones.get(0).value).isNull();
+        assertThat(new String(tombstones.get(0).key, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(sightingFaceId("door-1", 1));
+        harness.processElement(SightingUpdate.erasure("raj"), 0L); // the other analysis subtasks' erasures
+        assertThat(harness.extractOutputValues()).hasSize(1);
         assertThat(sightings("lennard").getTotal()).isEqualTo(1L);
         match("raj", "door-1", 3, 3_000L); // enrolled again later: counts start afresh
         assertThat(sightings("raj").getTotal()).isEqualTo(1L);

@@ -23,7 +23,11 @@ public final class TestControlEvents {
     /** A descriptor sealed as an enrollment: template id {@code enroll/SUBJECT/N}, bound to that id. */
     public static EncryptedTemplate enrollmentTemplate(TemplateCipher cipher, String subjectId, int n, float[] descriptor, String model) {
         AssociatedData ad = new AssociatedData("enroll:" + subjectId, (long) n, 0);
-        return cipher.seal("enroll/" + subjectId + "/" + n, descriptor, ad, model);
+        try {
+            return cipher.seal("enroll/" + subjectId + "/" + n, descriptor, ad, model, cipher.keys().subjectKey(subjectId));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static ControlEvent enrolled(String subjectId, EncryptedTemplate template) {

@@ -1,0 +1,23 @@
+package io.biostream.operators.crypto;
+
+import io.biostream.operators.config.Settings;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Key rings for tests: a local key-encryption keyset under a master secret, all in a temp directory. */
+public final class TestKeyRings {
+    private TestKeyRings() {}
+
+    /** Crypto settings for a local KEK in {@code dir} and data keys as files under it. */
+    public static Map<String, String> directorySettings(Path dir) throws Exception {
+        Map<String, String> values = new HashMap<>(LocalKeyFiles.prepare(dir));
+        values.put(CryptoConfig.KEY_STORE, "directory:" + dir.resolve("data-keys"));
+        return values;
+    }
+
+    /** A key ring whose keys are files under {@code dir}. */
+    public static TemplateKeyRing directory(Path dir) throws Exception {
+        return CryptoConfig.from(Settings.of(directorySettings(dir)), null, "unused").openKeyRing();
+    }
+}
