@@ -15,7 +15,7 @@ import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.CameraLatest;
@@ -64,9 +64,12 @@ class ApiServerTest {
     private static ApiServer server;
     private static CameraLatest lobby;
 
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path keysDir;
+
     @BeforeAll
     static void start() throws Exception {
-        cipher = new TemplateCipher(TemplateKeys.generate());
+        cipher = new TemplateCipher(TestKeyRings.directory(keysDir));
         keys = new ApiKeyStore();
         analyst = keys.generate("dashboard", Set.of(Role.ANALYST), Set.of());
         analystWithDescriptors = keys.generate("investigator", Set.of(Role.ANALYST), Set.of(Permission.DESCRIPTORS));
@@ -184,7 +187,7 @@ class ApiServerTest {
 
         EncryptedTemplate sealed = lobby.getTemplates().get(1);
         JsonNode template = face.get("template");
-        assertThat(template.get("keyId").asText()).isEqualTo(cipher.keyId());
+        assertThat(template.get("keyId").asText()).isEqualTo(sealed.getKeyId()).startsWith("dk_");
         assertThat(template.get("algorithm").asText()).isEqualTo(TemplateCipher.ALGORITHM);
         assertThat(template.get("model").asText()).isEqualTo(Results.MODEL);
         assertThat(Base64.getDecoder().decode(template.get("ciphertext").asText()))

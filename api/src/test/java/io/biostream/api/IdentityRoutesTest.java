@@ -14,7 +14,7 @@ import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.identity.ControlUnavailableException;
 import io.biostream.operators.identity.DefaultMatchSettings;
@@ -71,9 +71,12 @@ class IdentityRoutesTest {
     private static IdentityServices identity;
     private static ApiServer server;
 
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path keysDir;
+
     @BeforeAll
     static void start() throws Exception {
-        cipher = new TemplateCipher(TemplateKeys.generate());
+        cipher = new TemplateCipher(TestKeyRings.directory(keysDir));
         ApiKeyStore keys = new ApiKeyStore();
         admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
         analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());

@@ -30,7 +30,7 @@ final class Results {
             faces.add(face(i, faceId, FaceStatus.DESCRIBED, faceId));
             AssociatedData ad = AssociatedData.newBuilder()
                     .setCameraId(cameraId).setSequence(sequence).setFaceIndex(i).build();
-            templates.add(cipher.seal(faceId, descriptors[i], ad, MODEL));
+            templates.add(cipher.seal(faceId, descriptors[i], ad, MODEL, periodKey(cipher, cameraId)));
         }
         int small = descriptors.length;
         faces.add(face(small, cameraId + "/" + sequence + "/" + small, FaceStatus.TOO_SMALL, null));
@@ -65,5 +65,14 @@ final class Results {
                 .setStatus(status)
                 .setTemplateRef(templateRef)
                 .build();
+    }
+
+    /** The camera's key of the current period, kept 30 days, as the job seals faces of people not enrolled. */
+    static io.biostream.operators.crypto.TemplateKeyRing.DataKey periodKey(TemplateCipher cipher, String cameraId) {
+        try {
+            return cipher.keys().periodKey(cameraId, Instant.now(), java.time.Duration.ofDays(1), java.time.Duration.ofDays(30));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

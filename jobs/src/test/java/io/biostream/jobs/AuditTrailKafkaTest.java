@@ -26,7 +26,7 @@ import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.audit.StoredAuditEvent;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import java.io.IOException;
@@ -288,7 +288,7 @@ class AuditTrailKafkaTest {
         JobID noJob = new JobID();
         QueryableStateCameraReader state = new QueryableStateCameraReader(config, () -> Optional.of(noJob));
         AuditTrail audit = new AuditTrail(sink, new KafkaAuditReader(broker.bootstrapServers(), readTopic, TIMEOUT), verifier);
-        return ApiServer.start(config, keys, state, new TemplateCipher(TemplateKeys.generate()), audit);
+        return ApiServer.start(config, keys, state, new TemplateCipher(TestKeyRings.directory(dir.resolve("template-keys"))), audit);
     }
 
     private static int closedPort() throws IOException {

@@ -24,7 +24,7 @@ import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.identity.ControlTopicFollower;
@@ -102,8 +102,8 @@ class IdentityControlTopicTest {
     static void start() throws Exception {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
-        // The keyset file the job reads: the API seals enrollments with the very same keys.
-        cipher = new TemplateCipher(TemplateKeys.readOrCreate(dir.resolve("keys/templates.json")));
+        // The API's key ring; the job opens its own on the same KEK and keys topic.
+        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
                 new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5)), TIMEOUT);
 
@@ -173,9 +173,10 @@ class IdentityControlTopicTest {
             assertThat(template.getAssociatedData().getSequence()).isEqualTo(n);
             assertThat(template.getAssociatedData().getFaceIndex()).isZero();
             assertThat(template.getModel()).isEqualTo(identity.vision().modelId());
-            // The job's keyset (the same file) opens it under the contract's associated data.
-            TemplateCipher jobCipher = new TemplateCipher(TemplateKeys.read(dir.resolve("keys/templates.json")));
-            assertThat(jobCipher.open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
+            // A ring of the job's (same KEK, same keys topic) opens it under the contract's associated data.
+            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+                assertThat(new TemplateCipher(jobKeys).open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
+            }
         }
     }
 

@@ -21,7 +21,7 @@ import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
@@ -57,7 +57,7 @@ final class PipelineCluster implements AutoCloseable {
     final Path dir;
     final EmbeddedKafkaBroker broker;
     final LocalFlinkCluster flink;
-    final Path keysetFile;
+    final Map<String, String> keySettings;
     final TemplateCipher cipher;
     final Topics topics = Topics.defaults();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -67,8 +67,9 @@ final class PipelineCluster implements AutoCloseable {
         this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         closeables.add(broker);
         broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
-        this.keysetFile = dir.resolve("keys/templates.json");
-        this.cipher = new TemplateCipher(TemplateKeys.readOrCreate(keysetFile));
+        this.keySettings = LocalKeyFiles.prepare(dir.resolve("keys"));
+        this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
+        closeables.add(0, cipher.keys());
         this.flink = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
                 .set("execution.checkpointing.interval", "1s")
                 .set("taskmanager.numberOfTaskSlots", "4")
@@ -78,10 +79,9 @@ final class PipelineCluster implements AutoCloseable {
     }
 
     PipelineConfig pipelineConfig(Map<String, String> overrides) {
-        Map<String, String> values = new HashMap<>(Map.of(
-                "biostream.kafka.bootstrap-servers", broker.bootstrapServers(),
-                "biostream.crypto.template-keyset", keysetFile.toString(),
-                "biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES)));
+        Map<String, String> values = new HashMap<>(keySettings);
+        values.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        values.put("biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES));
         values.putAll(overrides);
         return PipelineConfig.from(Settings.of(values));
     }

@@ -14,7 +14,7 @@ import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Role;
 import io.biostream.api.state.StateUnavailableException.Reason;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.schemas.Box;
 import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.FaceResult;
@@ -161,7 +161,7 @@ class QueryableStateMiniClusterTest {
     void theApiServesTheJobsStateOverHttp() throws Exception {
         ApiKeyStore keys = new ApiKeyStore();
         IssuedKey analyst = keys.generate("it", Set.of(Role.ANALYST), Set.of());
-        TemplateCipher cipher = new TemplateCipher(TemplateKeys.generate());
+        TemplateCipher cipher = new TemplateCipher(TestKeyRings.directory(temp.resolve("keys")));
         try (QueryableStateCameraReader reader = reader(Optional.of(job));
              ApiServer api = ApiServer.start(ApiConfig.defaults().withPort(0), keys, reader, cipher,
                      new InMemoryAuditTrail().trail())) {
