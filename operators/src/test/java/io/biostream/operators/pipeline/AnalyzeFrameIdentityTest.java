@@ -195,7 +195,7 @@ class AnalyzeFrameIdentityTest {
         assertThat(onlyFace(analyze("door-1", 1, RAJ_PROBE)).getMatched()).isTrue();
 
         control(settingsChanged(TestControlEvents.settings(0.0001f, 1, 40, "ssd",
-                Map.of("door-2", new CameraOverride(0.6f, null, null)), 1L)));
+                Map.of("door-2", new CameraOverride(0.6f, null, null, null, null)), 1L)));
 
         Identification strict = onlyFace(analyze("door-1", 2, RAJ_PROBE));
         assertThat(strict.getMatched()).isFalse();
