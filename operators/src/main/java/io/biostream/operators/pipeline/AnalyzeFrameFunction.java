@@ -98,12 +98,14 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
             return;
         }
-        Identification[] identifications = identify(found, policy);
+        // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
+        Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
+        List<FacePipeline.Face> kept = PrivacyFilter.kept(policy.privacyMode(), found, identifications);
         long now = System.currentTimeMillis();
         List<FaceResult> faceResults = new ArrayList<>(found.size());
         List<EncryptedTemplate> templates = new ArrayList<>();
         int matches = 0;
-        for (FacePipeline.Face face : found) {
+        for (FacePipeline.Face face : kept) {
             String faceId = faceId(frame, face.index());
             EncryptedTemplate template = null;
             Identification identification = identifications[face.index()];
@@ -140,6 +142,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 .setHeight(frame.getHeight())
                 .setDetector(faces.detectorName())
                 .setFaces(faceResults)
+                .setDroppedFaces(found.size() - kept.size())
                 .build();
 
         for (EncryptedTemplate template : templates) {
