@@ -106,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
         routes.delete("/api/v1/subjects/{id}", identity == null ? unavailable : identity.subjects()::erase, Role.ADMIN);
         routes.post("/api/v1/subjects/{id}/images", identity == null ? unavailable : identity.enrollment()::enroll, Role.ADMIN);
         routes.get("/api/v1/subjects/{id}/sightings", identity == null ? unavailable : identity.subjects()::sightings, Role.ANALYST);
+        routes.get("/api/v1/subjects/{id}/export", identity == null ? unavailable : identity.subjects()::export, Role.ADMIN);
         routes.post("/api/v1/search", identity == null ? unavailable : identity.matching()::search, Role.ANALYST);
         routes.post("/api/v1/verify", identity == null ? unavailable : identity.matching()::verify, Role.ANALYST);
         routes.post("/api/v1/annotate", identity == null ? unavailable : identity.annotate()::annotate, Role.ANALYST);

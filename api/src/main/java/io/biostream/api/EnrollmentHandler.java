@@ -3,7 +3,6 @@ package io.biostream.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKey;
-import io.biostream.api.identity.IdentityCommands;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.ImageUploads;
 import io.biostream.api.identity.VisionService;
@@ -26,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * POST /api/v1/subjects/{id}/images: enrolls a subject from photos. Each photo goes through the
  * API's face pipeline under the live settings' gate and must show exactly one face, large and good
  * enough to describe; each accepted face is sealed as the subject's next template and published.
- * Photos that are not images refuse the whole request before anything is enrolled.
+ * Photos that are not images refuse the whole request before anything is enrolled. A subject
+ * whose consent is missing or has expired is refused (409) before any photo is looked at.
  */
 final class EnrollmentHandler {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentHandler.class);
@@ -55,7 +55,7 @@ final class EnrollmentHandler {
     void enroll(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
         String subjectId = SubjectHandlers.subjectId(ctx);
-        identity.commands().ledger().subject(subjectId).orElseThrow(() -> IdentityCommands.subjectNotFound(subjectId));
+        requireConsent(caller, subjectId); // before any photo is analysed: describing a face is processing it
         List<ImageUploads.Upload> photos = uploads.read(ctx, List.of("image"));
         List<RgbImage> images = photos.stream().map(identity.vision()::decode).toList();
 
@@ -93,6 +93,18 @@ final class EnrollmentHandler {
         int templateCount = identity.commands().ledger().subject(subjectId).map(s -> s.templates().size()).orElse(0);
         ctx.status(templateIds.isEmpty() ? 422 : 201)
                 .json(new Enrollment(subjectId, templateIds.size(), refused, templateCount, List.of(outcomes)));
+    }
+
+    /** 404 for an unknown subject; 409 (audited as denied) when its consent does not allow enrollment now. */
+    private void requireConsent(ApiKey caller, String subjectId) {
+        try {
+            identity.commands().consentingSubject(subjectId);
+        } catch (ApiError refused) {
+            if (refused.status() == 409) {
+                audit.record(caller, AuditActions.SUBJECT_ENROLL, subjectId, AuditOutcome.DENIED, Map.of("error", refused.code()));
+            }
+            throw refused;
+        }
     }
 
     /**

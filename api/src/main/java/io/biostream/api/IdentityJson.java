@@ -58,6 +58,23 @@ final class IdentityJson {
         return new SightingView(s.getCameraId(), s.getSequence(), s.getFaceId(), s.getTime(), s.getDistance());
     }
 
+    /** What is held about a sealed template: never its ciphertext or the descriptor inside. */
+    record TemplateView(String templateId, String model, String keyId, String algorithm, int dimensions, Instant createdAt) {}
+
+    /** Everything held about a subject (GET /api/v1/subjects/{id}/export). */
+    record SubjectExport(String format, Instant exportedAt, SubjectView subject, List<TemplateView> templates,
+                         SightingsView sightings) {}
+
+    static final String EXPORT_FORMAT = "biostream.subject-export/1";
+
+    static SubjectExport export(IdentityLedger.SubjectEntry entry, Sightings sightings, Instant now) {
+        List<TemplateView> templates = entry.templates().stream()
+                .map(t -> new TemplateView(t.getFaceId(), t.getModel(), t.getKeyId(), t.getAlgorithm(), t.getDimensions(),
+                        t.getCreatedTime()))
+                .toList();
+        return new SubjectExport(EXPORT_FORMAT, now, subject(entry, now), templates, sightings(entry.subjectId(), sightings));
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SessionView(String sessionId, List<String> cameras, String purpose, Instant startedAt, Instant endsAt,
                        String status, long frames, long faces, long matches, Instant lastFrameAt) {}
@@ -75,18 +92,19 @@ final class IdentityJson {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record OverrideView(Float threshold, Integer minFaceSize, Float minQuality) {}
+    record OverrideView(Float threshold, Integer minFaceSize, Float minQuality, String privacyMode, Long retentionSeconds) {}
 
     record SettingsView(float threshold, int minFaceSize, float minQuality, String detector, int topK,
-                        Map<String, OverrideView> cameras, long version) {}
+                        Map<String, OverrideView> cameras, long version, String privacyMode, long retentionSeconds) {}
 
     static SettingsView settings(MatchSettings s) {
         Map<String, OverrideView> cameras = new TreeMap<>();
         for (Map.Entry<String, CameraOverride> e : s.getCameras().entrySet()) {
             CameraOverride o = e.getValue();
-            cameras.put(e.getKey(), new OverrideView(o.getThreshold(), o.getMinFaceSize(), o.getMinQuality()));
+            cameras.put(e.getKey(), new OverrideView(o.getThreshold(), o.getMinFaceSize(), o.getMinQuality(),
+                    o.getPrivacyMode(), o.getRetentionSeconds()));
         }
         return new SettingsView(s.getThreshold(), s.getMinFaceSize(), s.getMinQuality(), s.getDetector(), s.getTopK(),
-                cameras, s.getVersion());
+                cameras, s.getVersion(), s.getPrivacyMode(), s.getRetentionSeconds());
     }
 }

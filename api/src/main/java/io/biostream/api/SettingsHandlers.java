@@ -8,6 +8,8 @@ import io.biostream.api.identity.IdentityServices;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.config.CameraIds;
+import io.biostream.operators.pipeline.MatchSettingsRules;
+import io.biostream.operators.pipeline.PrivacyMode;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.CameraOverride;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * keep their values; {@code cameras}, when given, replaces all overrides), is validated field by
  * field, and travels over the control topic as SETTINGS_CHANGED with the next version. A PUT
  * carrying {@code version} applies only if that is still the current version (409 otherwise).
+ * {@code privacyMode} and {@code retentionSeconds} (of unenrolled faces' templates) are set
+ * globally and per camera like the matching fields.
  */
 final class SettingsHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(SettingsHandlers.class);
@@ -33,8 +37,10 @@ final class SettingsHandlers {
     static final int MAX_TOP_K = 100;
     static final int MAX_CAMERA_OVERRIDES = 1000;
     private static final Set<String> FIELDS = Set.of("threshold", "minFaceSize", "minQuality", "detector", "topK",
-            "cameras", "version");
-    private static final Set<String> OVERRIDE_FIELDS = Set.of("threshold", "minFaceSize", "minQuality");
+            "cameras", "version", "privacyMode", "retentionSeconds");
+    private static final Set<String> OVERRIDE_FIELDS = Set.of("threshold", "minFaceSize", "minQuality", "privacyMode",
+            "retentionSeconds");
+    private static final String OVERRIDE_SHAPE = "{threshold?, minFaceSize?, minQuality?, privacyMode?, retentionSeconds?}";
 
     private final IdentityServices identity;
     private final IdentityAudit audit;
@@ -103,6 +109,12 @@ final class SettingsHandlers {
             }
             next.setTopK(topK.asInt());
         }
+        if (present(body, "privacyMode")) {
+            next.setPrivacyMode(privacyMode(body.get("privacyMode"), "privacyMode"));
+        }
+        if (present(body, "retentionSeconds")) {
+            next.setRetentionSeconds(retentionSeconds(body.get("retentionSeconds"), "retentionSeconds"));
+        }
         if (body.has("cameras")) {
             next.setCameras(cameras(body.get("cameras")));
         }
@@ -116,7 +128,7 @@ final class SettingsHandlers {
         }
         if (!node.isObject() || node.size() > MAX_CAMERA_OVERRIDES) {
             throw JsonRequests.invalid("cameras", "must be an object of at most " + MAX_CAMERA_OVERRIDES
-                    + " camera ids to {threshold?, minFaceSize?, minQuality?}");
+                    + " camera ids to " + OVERRIDE_SHAPE);
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -127,13 +139,16 @@ final class SettingsHandlers {
             String where = "cameras." + e.getKey() + ".";
             JsonNode o = e.getValue();
             if (!o.isObject()) {
-                throw JsonRequests.invalid("cameras." + e.getKey(), "must be an object {threshold?, minFaceSize?, minQuality?}");
+                throw JsonRequests.invalid("cameras." + e.getKey(), "must be an object " + OVERRIDE_SHAPE);
             }
             JsonRequests.onlyFields(o, OVERRIDE_FIELDS, where);
             cameras.put(e.getKey(), CameraOverride.newBuilder()
                     .setThreshold(present(o, "threshold") ? threshold(o.get("threshold"), where + "threshold") : null)
                     .setMinFaceSize(present(o, "minFaceSize") ? minFaceSize(o.get("minFaceSize"), where + "minFaceSize") : null)
                     .setMinQuality(present(o, "minQuality") ? minQuality(o.get("minQuality"), where + "minQuality") : null)
+                    .setPrivacyMode(present(o, "privacyMode") ? privacyMode(o.get("privacyMode"), where + "privacyMode") : null)
+                    .setRetentionSeconds(present(o, "retentionSeconds")
+                            ? retentionSeconds(o.get("retentionSeconds"), where + "retentionSeconds") : null)
                     .build());
         }
         return cameras;
@@ -165,6 +180,22 @@ final class SettingsHandlers {
         return (float) value.asDouble();
     }
 
+    private static String privacyMode(JsonNode value, String field) {
+        if (!value.isTextual() || PrivacyMode.fromWire(value.asText()).isEmpty()) {
+            throw JsonRequests.invalid(field, "must be one of " + PrivacyMode.wireNames());
+        }
+        return value.asText();
+    }
+
+    private static long retentionSeconds(JsonNode value, String field) {
+        if (!value.isIntegralNumber() || !value.canConvertToLong()
+                || value.asLong() < MatchSettingsRules.MIN_RETENTION_SECONDS || value.asLong() > MatchSettingsRules.MAX_RETENTION_SECONDS) {
+            throw JsonRequests.invalid(field, "must be an integer from " + MatchSettingsRules.MIN_RETENTION_SECONDS + " to "
+                    + MatchSettingsRules.MAX_RETENTION_SECONDS + " (seconds, at most 3 years)");
+        }
+        return value.asLong();
+    }
+
     private static Map<String, String> summary(MatchSettings s) {
         Map<String, String> details = new TreeMap<>();
         details.put("version", Long.toString(s.getVersion()));
@@ -173,6 +204,8 @@ final class SettingsHandlers {
         details.put("minQuality", Float.toString(s.getMinQuality()));
         details.put("detector", s.getDetector());
         details.put("topK", Integer.toString(s.getTopK()));
+        details.put("privacyMode", s.getPrivacyMode());
+        details.put("retentionSeconds", Long.toString(s.getRetentionSeconds()));
         details.put("cameraOverrides", Integer.toString(s.getCameras().size()));
         return details;
     }

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Routes under /api/v1/subjects: register, list, read, erase, and where a subject was seen. */
+/** Routes under /api/v1/subjects: register, list, read, erase, export, and where a subject was seen. */
 final class SubjectHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(SubjectHandlers.class);
     static final int MAX_PAGE_SIZE = 500;
@@ -85,6 +85,23 @@ final class SubjectHandlers {
         IdentityJson.SightingsView body = IdentityJson.sightings(subject.subjectId(), sightings.orElse(null));
         audit.record(caller, AuditActions.SIGHTINGS_READ, subject.subjectId(), AuditOutcome.SUCCESS,
                 Map.of("sightings", Integer.toString(body.sightings().size())));
+        ctx.json(body);
+    }
+
+    /**
+     * GET /api/v1/subjects/{id}/export: everything held about the subject, machine-readable (the
+     * record and consent, template metadata without ciphertext, sightings from the job's state).
+     * Each export is an audit event, recorded before the answer leaves.
+     */
+    void export(Context ctx) throws StateUnavailableException {
+        ApiKey caller = AccessControl.caller(ctx);
+        IdentityLedger.SubjectEntry subject = existing(ctx);
+        Optional<Sightings> sightings = identity.state().sightings(subject.subjectId());
+        IdentityJson.SubjectExport body = IdentityJson.export(subject, sightings.orElse(null), identity.commands().clock().instant());
+        audit.record(caller, AuditActions.SUBJECT_EXPORT, subject.subjectId(), AuditOutcome.SUCCESS,
+                Map.of("templates", Integer.toString(body.templates().size()),
+                        "sightings", Integer.toString(body.sightings().sightings().size())));
+        LOG.info("subject exported: {} by key {}", subject.subjectId(), caller.id());
         ctx.json(body);
     }
 

@@ -525,6 +525,7 @@ class IdentityRoutesTest {
                 new Route("DELETE", "/api/v1/subjects/ada", EnumSet.of(Role.ADMIN)),
                 new Route("POST", "/api/v1/subjects/ada/images", EnumSet.of(Role.ADMIN)),
                 new Route("GET", "/api/v1/subjects/ada/sightings", EnumSet.of(Role.ANALYST)),
+                new Route("GET", "/api/v1/subjects/ada/export", EnumSet.of(Role.ADMIN)),
                 new Route("POST", "/api/v1/search", EnumSet.of(Role.ANALYST)),
                 new Route("POST", "/api/v1/verify", EnumSet.of(Role.ANALYST)),
                 new Route("POST", "/api/v1/annotate", EnumSet.of(Role.ANALYST)),

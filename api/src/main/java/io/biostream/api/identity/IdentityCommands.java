@@ -4,6 +4,7 @@ import io.biostream.api.ApiError;
 import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.identity.ConsentStatus;
 import java.security.GeneralSecurityException;
 import io.biostream.operators.identity.ControlLog;
 import io.biostream.operators.identity.Enrollments;
@@ -60,12 +61,29 @@ public final class IdentityCommands {
     }
 
     /**
+     * The subject, when it exists and its consent allows enrolling it now: 404 when unknown, 409
+     * {@code consent_missing} or {@code consent_expired} otherwise.
+     */
+    public IdentityLedger.SubjectEntry consentingSubject(String subjectId) {
+        IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+        switch (ConsentStatus.of(subject.subject().getConsent(), clock.instant())) {
+            case MISSING -> throw new ApiError(409, "consent_missing", "subject " + subjectId
+                    + " has no consent on record (legal basis and purpose); it cannot be enrolled");
+            case EXPIRED -> throw new ApiError(409, "consent_expired", "the consent of subject " + subjectId + " expired at "
+                    + subject.subject().getConsent().getExpiresTime() + "; it cannot be enrolled until consent is recorded again");
+            case VALID -> { }
+        }
+        return subject;
+    }
+
+    /**
      * Seals each descriptor as the subject's next enrollment template and publishes it; returns the
-     * template ids in order. 404 when the subject does not exist (any more).
+     * template ids in order. 404 when the subject does not exist (any more), 409 when its consent
+     * does not allow enrollment now.
      */
     public List<String> enroll(String actor, String subjectId, List<float[]> descriptors, String modelId) {
         return inTurn(() -> {
-            IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+            IdentityLedger.SubjectEntry subject = consentingSubject(subjectId);
             List<String> templateIds = new ArrayList<>();
             long n = subject.nextTemplateNumber();
             TemplateKeyRing.DataKey key = subjectKey(subjectId);

@@ -113,12 +113,17 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
             return;
         }
-        Identification[] identifications = identify(found, policy);
+        // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
+        Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
+        for (int i = 0; i < identifications.length; i++) {
+            identifications[i] = withLiveSubject(identifications[i]);
+        }
+        List<FacePipeline.Face> kept = PrivacyFilter.kept(policy.privacyMode(), found, identifications);
         long now = System.currentTimeMillis();
         List<FaceResult> faceResults = new ArrayList<>(found.size());
         List<EncryptedTemplate> templates = new ArrayList<>();
         int matches = 0;
-        for (FacePipeline.Face face : found) {
+        for (FacePipeline.Face face : kept) {
             String faceId = faceId(frame, face.index());
             EncryptedTemplate template = null;
             Identification identification = identifications[face.index()];
@@ -157,6 +162,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 .setHeight(frame.getHeight())
                 .setDetector(faces.detectorName())
                 .setFaces(faceResults)
+                .setDroppedFaces(found.size() - kept.size())
                 .build();
 
         for (EncryptedTemplate template : templates) {
@@ -176,21 +182,30 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
 
     /**
      * The key a face is sealed under: its matched subject's own key, else the camera's period key.
-     * A subject whose key is gone (erased a moment ago, before its erasure reached this subtask)
-     * no longer matches: the face is identified as if the subject had never been enrolled.
      */
     private Sealing sealingFor(Identification identification, String cameraId, long now, MatchPolicy policy)
             throws GeneralSecurityException {
-        Identification id = identification;
-        while (id != null && id.getMatched()) {
+        Identification id = withLiveSubject(identification);
+        if (id != null && id.getMatched()) {
             Optional<TemplateKeyRing.DataKey> subjectKey = keys.existingSubjectKey(id.getSubjectId());
             if (subjectKey.isPresent()) {
                 return new Sealing(id, subjectKey.get());
             }
-            id = Identifications.without(id, id.getSubjectId());
         }
         return new Sealing(id, keys.periodKey(cameraId, Instant.ofEpochMilli(now), config.crypto().period(),
                 policy.unenrolledRetention()));
+    }
+
+    /**
+     * The identification without subjects whose data key is gone (erased a moment ago, before the
+     * erasure reached this subtask): as if they had never been enrolled.
+     */
+    private Identification withLiveSubject(Identification identification) throws GeneralSecurityException {
+        Identification id = identification;
+        while (id != null && id.getMatched() && keys.existingSubjectKey(id.getSubjectId()).isEmpty()) {
+            id = Identifications.without(id, id.getSubjectId());
+        }
+        return id;
     }
 
     /**

@@ -15,7 +15,8 @@ public record IdentityConfig(float matchThreshold, int topK) implements Serializ
     public static final IdentityConfig DEFAULTS = new IdentityConfig(0.6f, 5);
 
     public IdentityConfig {
-        List<String> problems = MatchSettingsRules.problems(new MatchSettings(matchThreshold, 1, 0f, "ssd", topK, Map.of(), 0L));
+        List<String> problems = MatchSettingsRules.problems(MatchSettings.newBuilder()
+                .setThreshold(matchThreshold).setMinFaceSize(1).setMinQuality(0f).setDetector("ssd").setTopK(topK).build());
         if (!problems.isEmpty()) {
             throw new Settings.ConfigException("biostream.identity", String.join("; ", problems));
         }

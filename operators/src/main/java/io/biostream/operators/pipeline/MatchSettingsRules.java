@@ -15,6 +15,11 @@ public final class MatchSettingsRules {
     public static final int MAX_TOP_K = 100;
     public static final float MAX_THRESHOLD = 10f;
     public static final int MAX_MIN_FACE_SIZE = 10_000;
+    /** Retention of unenrolled faces' templates: the schema's default, 30 days. */
+    public static final long DEFAULT_RETENTION_SECONDS = 30L * 24 * 3600;
+    public static final long MIN_RETENTION_SECONDS = 1;
+    /** Three years (of 365 days). */
+    public static final long MAX_RETENTION_SECONDS = 3L * 365 * 24 * 3600;
 
     private MatchSettingsRules() {}
 
@@ -29,6 +34,8 @@ public final class MatchSettingsRules {
         if (s.getTopK() < 1 || s.getTopK() > MAX_TOP_K) {
             problems.add("topK must be between 1 and " + MAX_TOP_K + ", got " + s.getTopK());
         }
+        privacyMode("privacyMode", s.getPrivacyMode(), problems);
+        retentionSeconds("retentionSeconds", s.getRetentionSeconds(), problems);
         if (s.getCameras() != null) {
             for (Map.Entry<String, CameraOverride> e : s.getCameras().entrySet()) {
                 String prefix = "cameras." + e.getKey() + ".";
@@ -41,6 +48,12 @@ public final class MatchSettingsRules {
                 }
                 if (o.getMinQuality() != null) {
                     minQuality(prefix + "minQuality", o.getMinQuality(), problems);
+                }
+                if (o.getPrivacyMode() != null) {
+                    privacyMode(prefix + "privacyMode", o.getPrivacyMode(), problems);
+                }
+                if (o.getRetentionSeconds() != null) {
+                    retentionSeconds(prefix + "retentionSeconds", o.getRetentionSeconds(), problems);
                 }
             }
         }
@@ -62,6 +75,19 @@ public final class MatchSettingsRules {
     private static void minQuality(String field, float value, List<String> problems) {
         if (!(value >= 0 && value <= 1)) {
             problems.add(field + " must be between 0 and 1, got " + value);
+        }
+    }
+
+    private static void privacyMode(String field, String value, List<String> problems) {
+        if (PrivacyMode.fromWire(value).isEmpty()) {
+            problems.add(field + " must be one of " + PrivacyMode.wireNames() + ", got '" + value + "'");
+        }
+    }
+
+    private static void retentionSeconds(String field, long value, List<String> problems) {
+        if (value < MIN_RETENTION_SECONDS || value > MAX_RETENTION_SECONDS) {
+            problems.add(field + " must be between " + MIN_RETENTION_SECONDS + " and " + MAX_RETENTION_SECONDS
+                    + " seconds (3 years), got " + value);
         }
     }
 }

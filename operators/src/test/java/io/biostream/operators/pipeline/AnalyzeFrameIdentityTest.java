@@ -194,7 +194,7 @@ class AnalyzeFrameIdentityTest {
         assertThat(onlyFace(analyze("door-1", 1, RAJ_PROBE)).getMatched()).isTrue();
 
         control(settingsChanged(TestControlEvents.settings(0.0001f, 1, 40, "ssd",
-                Map.of("door-2", new CameraOverride(0.6f, null, null)), 1L)));
+                Map.of("door-2", new CameraOverride(0.6f, null, null, null, null)), 1L)));
 
         Identification strict = onlyFace(analyze("door-1", 2, RAJ_PROBE));
         assertThat(strict.getMatched()).isFalse();
@@ -327,6 +327,48 @@ class AnalyzeFrameIdentityTest {
         assertThat(afterEnd.getSessionId()).isNull();
         assertThat(side(AnalyzeFrameFunction.SESSION_FRAMES)).extracting(f -> f.sessionId + "/" + f.cameraId + "/" + f.faces)
                 .containsExactly("visit-1/lobby/0", "camera-session/lobby/0");
+    }
+
+    @Test
+    void privacyModesKeepOnlyWhatTheCameraMayKeep() throws Exception {
+        harness = open();
+        enroll("raj", RAJ_ENROLL, 1);
+        control(settingsChanged(TestControlEvents.settings(0.6f, 5, 40, "ssd", Map.of(
+                "gate", new CameraOverride(null, null, null, "watchlist-only", null),
+                "hall", new CameraOverride(null, null, null, "count-only", 3600L)), 1L)));
+
+        // watchlist-only: the enrolled person is kept with template and sighting; the stranger only counted.
+        FrameResult known = analyze("gate", 1, RAJ_PROBE);
+        assertThat(onlyFace(known).getSubjectId()).isEqualTo("raj");
+        assertThat(known.getDroppedFaces()).isZero();
+        assertThat(templateKeys()).containsExactly("gate/1/0");
+        assertThat(side(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)).singleElement()
+                .satisfies(s -> assertThat(s.faceId).isEqualTo("gate/1/0"));
+        FrameResult stranger = analyze("gate", 2, STRANGER_PROBE);
+        assertThat(stranger.getFaces()).isEmpty();
+        assertThat(stranger.getDroppedFaces()).isEqualTo(1);
+        assertThat(templateKeys()).isEmpty();
+        assertThat(side(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)).as("side outputs accumulate: still only gate/1/0").hasSize(1);
+        assertThat(latest("gate").getTemplates()).isEmpty();
+
+        // count-only: even the enrolled person is only counted, and not matched.
+        FrameResult counted = analyze("hall", 1, RAJ_PROBE);
+        assertThat(counted.getFaces()).isEmpty();
+        assertThat(counted.getDroppedFaces()).isEqualTo(1);
+        assertThat(templateKeys()).isEmpty();
+        assertThat(side(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)).hasSize(1);
+
+        // Other cameras keep the deployment's mode, full.
+        FrameResult full = analyze("door-1", 1, STRANGER_PROBE);
+        assertThat(full.getFaces()).hasSize(1);
+        assertThat(full.getDroppedFaces()).isZero();
+        assertThat(templateKeys()).containsExactly("door-1/1/0");
+    }
+
+    /** Keys of the templates the last frame sent to the templates topic. */
+    private List<String> templateKeys() {
+        return harness.extractOutputValues().stream().filter(o -> o.topic.equals(config.topics().templates()))
+                .map(o -> new String(o.key, java.nio.charset.StandardCharsets.UTF_8)).toList();
     }
 
     private FrameResult analyzeFrame(Frame frame) throws Exception {

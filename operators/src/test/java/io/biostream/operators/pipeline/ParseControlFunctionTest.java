@@ -70,7 +70,7 @@ class ParseControlFunctionTest {
         ControlEvent noTemplate = ControlEvent.newBuilder(TestControlEvents.erased("raj")).setType(ControlType.TEMPLATE_ENROLLED).build();
         ControlEvent unknown = ControlEvent.newBuilder(TestControlEvents.erased("raj")).setType(ControlType.UNKNOWN).build();
         ControlEvent badSettings = TestControlEvents.settingsChanged(
-                new MatchSettings(Float.NaN, 0, 2f, "yolo", 0, Map.of(), 1L));
+                new MatchSettings(Float.NaN, 0, 2f, "yolo", 0, Map.of(), 1L, "full", 60L));
         ControlEvent noSession = ControlEvent.newBuilder().setEventId("e").setTime(Instant.EPOCH).setActor("a")
                 .setType(ControlType.SESSION_STARTED).build();
 

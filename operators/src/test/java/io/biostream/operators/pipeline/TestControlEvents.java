@@ -57,7 +57,8 @@ public final class TestControlEvents {
     /** The deployment defaults with another threshold, top-k, detector and per-camera overrides. */
     public static MatchSettings settings(float threshold, int topK, int minFaceSize, String detector,
                                          Map<String, CameraOverride> cameras, long version) {
-        return new MatchSettings(threshold, minFaceSize, 0f, detector, topK, cameras, version);
+        return new MatchSettings(threshold, minFaceSize, 0f, detector, topK, cameras, version, PrivacyMode.FULL.wireName(),
+                MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
     }
 
     private static ControlEvent.Builder base(ControlType type) {
