@@ -1,6 +1,9 @@
 package io.biostream.api;
 
+import io.biostream.api.auth.JwtConfig;
+import io.biostream.api.auth.RateLimit;
 import io.biostream.operators.config.Settings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +31,9 @@ import java.util.regex.Pattern;
  * @param jobId hex id of the Flink job whose state is read, or null when it is supplied at run time
  * @param visionMaxWait how long a photo request waits for the API's face pipeline (one image at a time)
  *                      before it is refused with 503
+ * @param rateLimit requests per second and burst per caller ({@code api.rate-limit.*}; rate 0: no limit)
+ * @param jwt bearer JWTs besides API keys ({@code api.jwt.*}; off unless a JWK set file is given)
+ * @param tls HTTPS ({@code api.tls.*}; off unless a keystore is given)
  */
 public record ApiConfig(
         String host,
@@ -38,7 +44,10 @@ public record ApiConfig(
         Duration stateRetryDeadline,
         long maxRequestBodyBytes,
         String jobId,
-        Duration visionMaxWait) {
+        Duration visionMaxWait,
+        RateLimit rateLimit,
+        JwtConfig jwt,
+        TlsConfig tls) {
 
     public static final String HOST = "api.host";
     public static final String PORT = "api.port";
@@ -52,7 +61,9 @@ public record ApiConfig(
 
     static final List<String> KEYS = List.of(
             HOST, PORT, STATE_PROXY_HOST, STATE_PROXY_PORT, STATE_QUERY_TIMEOUT, STATE_RETRY_DEADLINE,
-            STATE_JOB_ID, MAX_REQUEST_BODY, VISION_MAX_WAIT);
+            STATE_JOB_ID, MAX_REQUEST_BODY, VISION_MAX_WAIT,
+            RateLimit.RATE, RateLimit.BURST, JwtConfig.JWKS_FILE, JwtConfig.ISSUER, JwtConfig.AUDIENCE,
+            TlsConfig.KEYSTORE, TlsConfig.PASSWORD_FILE, TlsConfig.PASSWORD);
     private static final String KEY_PREFIX = "api.";
     private static final Duration MAX_DURATION = Duration.ofMinutes(10);
     private static final long MAX_BODY = 256L << 20;
@@ -76,6 +87,14 @@ public record ApiConfig(
                 STATE_JOB_ID + " must be 32 lowercase hex digits (a Flink JobID), got '" + jobId + "'");
         require(visionMaxWait != null && !visionMaxWait.isNegative() && visionMaxWait.compareTo(MAX_DURATION) <= 0,
                 VISION_MAX_WAIT + " must be between 0 and 10 min, got " + visionMaxWait);
+        require(rateLimit != null && jwt != null && tls != null, "rate limit, JWT and TLS settings must be given");
+    }
+
+    /** Without the access settings: default rate limit, no JWT, no TLS. */
+    public ApiConfig(String host, int port, String stateProxyHost, int stateProxyPort, Duration stateQueryTimeout,
+                     Duration stateRetryDeadline, long maxRequestBodyBytes, String jobId, Duration visionMaxWait) {
+        this(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout, stateRetryDeadline, maxRequestBodyBytes,
+                jobId, visionMaxWait, RateLimit.defaults(), JwtConfig.off(), TlsConfig.off());
     }
 
     public static ApiConfig defaults() {
@@ -89,32 +108,47 @@ public record ApiConfig(
 
     public ApiConfig withPort(int newPort) {
         return new ApiConfig(host, newPort, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
     }
 
     public ApiConfig withStateProxy(String newHost, int newPort) {
         return new ApiConfig(host, port, newHost, newPort, stateQueryTimeout, stateRetryDeadline,
-                maxRequestBodyBytes, jobId, visionMaxWait);
+                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
     }
 
     public ApiConfig withStateTimings(Duration queryTimeout, Duration retryDeadline) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, queryTimeout, retryDeadline,
-                maxRequestBodyBytes, jobId, visionMaxWait);
+                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
     }
 
     public ApiConfig withMaxRequestBodyBytes(long bytes) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, bytes, jobId, visionMaxWait);
+                stateRetryDeadline, bytes, jobId, visionMaxWait, rateLimit, jwt, tls);
     }
 
     public ApiConfig withJobId(String newJobId) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, newJobId, visionMaxWait);
+                stateRetryDeadline, maxRequestBodyBytes, newJobId, visionMaxWait, rateLimit, jwt, tls);
     }
 
     public ApiConfig withVisionMaxWait(Duration wait) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, wait);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, wait, rateLimit, jwt, tls);
+    }
+
+    public ApiConfig withRateLimit(RateLimit limit) {
+        return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, limit, jwt, tls);
+    }
+
+    public ApiConfig withJwt(JwtConfig newJwt) {
+        return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, newJwt, tls);
+    }
+
+    public ApiConfig withTls(TlsConfig newTls) {
+        return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, newTls);
     }
 
     /** Reads from a config map only (keys not starting with {@code api.} are ignored). */
@@ -159,7 +193,18 @@ public record ApiConfig(
                 settings.getDuration(STATE_RETRY_DEADLINE, d.stateRetryDeadline()),
                 settings.getBytes(MAX_REQUEST_BODY, d.maxRequestBodyBytes()),
                 jobId == null ? null : jobId.toLowerCase(Locale.ROOT),
-                settings.getDuration(VISION_MAX_WAIT, d.visionMaxWait()));
+                settings.getDuration(VISION_MAX_WAIT, d.visionMaxWait()),
+                new RateLimit(settings.getDouble(RateLimit.RATE, d.rateLimit().requestsPerSecond()),
+                        integer(settings, RateLimit.BURST, d.rateLimit().burst())),
+                new JwtConfig(path(settings, JwtConfig.JWKS_FILE), settings.get(JwtConfig.ISSUER, null),
+                        settings.get(JwtConfig.AUDIENCE, null)),
+                new TlsConfig(path(settings, TlsConfig.KEYSTORE), path(settings, TlsConfig.PASSWORD_FILE),
+                        settings.get(TlsConfig.PASSWORD, null)));
+    }
+
+    private static Path path(Settings settings, String key) {
+        String value = settings.get(key, null);
+        return value == null ? null : Path.of(value);
     }
 
     /** Any int; the record checks the range, with the same message whether read or built in code. */

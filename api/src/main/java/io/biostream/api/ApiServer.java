@@ -8,6 +8,8 @@ import io.biostream.api.audit.DeniedRequestAudit;
 import io.biostream.api.auth.Access;
 import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.JwtVerifier;
+import io.biostream.api.auth.RateLimiter;
 import io.biostream.api.auth.Role;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.ImageUploads;
@@ -18,6 +20,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +34,11 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger ACCESS_LOG = LoggerFactory.getLogger("io.biostream.api.access");
 
     private final Javalin app;
+    private final List<Route> routes;
 
-    private ApiServer(Javalin app) {
+    private ApiServer(Javalin app, List<Route> routes) {
         this.app = app;
+        this.routes = routes;
     }
 
     /**
@@ -60,40 +68,70 @@ public final class ApiServer implements AutoCloseable {
         if (keys.isEmpty()) {
             LOG.warn("the API key store is empty: every /api request will be refused with 401");
         }
-        AccessControl access = new AccessControl(keys, new DeniedRequestAudit(audit.sink()));
+        AccessControl access = new AccessControl(keys, jwtVerifier(config), new RateLimiter(config.rateLimit()),
+                new DeniedRequestAudit(audit.sink()));
+        HttpsConnector https = config.tls().enabled() ? HttpsConnector.open(config.tls()) : null;
+        KeyHandlers keyRoutes = new KeyHandlers(keys, audit.sink());
         HealthHandler health = new HealthHandler(state);
         CameraHandlers cameras = new CameraHandlers(state, cipher, audit.sink());
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(audit.sink()));
+        RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, identityRoutes);
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxRequestBodyBytes();
             cfg.jsonMapper(new JavalinJackson(jsonMapper(), false));
             cfg.requestLogger.http(ApiServer::logAccess);
-            routes(cfg.routes, config.maxRequestBodyBytes(), access, health, cameras, auditRoutes, identityRoutes);
+            if (https != null) {
+                cfg.jetty.addConnector((server, http) -> https.connector(server, http, config.host(), config.port()));
+            }
+            filters(cfg.routes, config.maxRequestBodyBytes(), access);
+            table.registerOn(cfg.routes);
+            ErrorHandlers.register(cfg.routes);
         });
         app.start(config.host(), config.port());
-        LOG.info("API listening on http://{}:{}", config.host(), app.port());
-        return new ApiServer(app);
+        LOG.info("API listening on {}://{}:{}", https != null ? "https" : "http", config.host(), app.port());
+        return new ApiServer(app, table.routes());
+    }
+
+    private static JwtVerifier jwtVerifier(ApiConfig config) {
+        if (!config.jwt().enabled()) {
+            return null;
+        }
+        try {
+            return JwtVerifier.open(config.jwt(), Clock.systemUTC());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What runs before every matched route: size limit, access control, no caching of answers. */
+    private static void filters(RoutesConfig routes, long maxBody, AccessControl access) {
+        routes.before(ctx -> refuseLargeBody(ctx, maxBody));
+        routes.beforeMatched(access::check);
+        routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
     }
 
     /**
      * The route table: each route with the roles that may call it ({@link Access#PUBLIC}: no key).
-     * {@link AccessControl#check} enforces it before the handler runs.
+     * {@link AccessControl#check} enforces it before the handler runs; RouteAccessTest checks
+     * every row against every role.
      */
-    private static void routes(RoutesConfig routes, long maxBody, AccessControl access,
-                               HealthHandler health, CameraHandlers cameras, AuditHandlers audit, IdentityRoutes identity) {
-        routes.before(ctx -> refuseLargeBody(ctx, maxBody));
-        routes.beforeMatched(access::check);
-        routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
-
+    static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
+                             IdentityRoutes identity) {
+        RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
         routes.get("/api/v1/audit", audit::list, Role.AUDITOR);
         routes.get("/api/v1/audit/verify", audit::verify, Role.AUDITOR);
+
+        // API keys: the admin's.
+        routes.post("/api/v1/keys", keys::create, Role.ADMIN);
+        routes.get("/api/v1/keys", keys::list, Role.ADMIN);
+        routes.delete("/api/v1/keys/{id}", keys::revoke, Role.ADMIN);
 
         // Identity. Writes are the admin's; reads of subjects, sessions and settings are the
         // analyst's and the admin's; biometric work (search, verify, annotate, sightings) is the analyst's.
@@ -115,8 +153,7 @@ public final class ApiServer implements AutoCloseable {
         routes.post("/api/v1/sessions/{id}/end", identity == null ? unavailable : identity.sessions()::end, Role.ADMIN);
         routes.get("/api/v1/config", identity == null ? unavailable : identity.settings()::get, Role.ANALYST, Role.ADMIN);
         routes.put("/api/v1/config", identity == null ? unavailable : identity.settings()::put, Role.ADMIN);
-
-        ErrorHandlers.register(routes);
+        return routes;
     }
 
     /** Refuses a declared oversized body before anything reads it (Javalin also caps reads). */
@@ -140,6 +177,25 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Every route this server answers, with its roles. */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** {@code METHOD /path} of every HTTP endpoint Javalin registered (to check none skipped the table). */
+    List<String> registeredEndpoints() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .map(endpoint -> endpoint.method.name() + " " + endpoint.path)
+                .toList();
+    }
+
+    /** Paths of WebSocket endpoints Javalin registered (none today; they would need a table row too). */
+    List<String> registeredWebSockets() {
+        return app.unsafe.internalRouter.allWsHandlers().stream().map(Object::toString).toList();
     }
 
     public void stop() {

@@ -14,7 +14,7 @@ import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.TemplateKeys;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityEvents;
@@ -69,7 +69,7 @@ class PrivacyRoutesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TemplateCipher cipher = new TemplateCipher(TemplateKeys.generate());
+        TemplateCipher cipher = TestKeyRings.throwawayCipher();
         ApiKeyStore keys = new ApiKeyStore();
         admin = keys.generate("privacy officer", EnumSet.of(Role.ADMIN), Set.of());
         analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());

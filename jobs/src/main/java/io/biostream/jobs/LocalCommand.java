@@ -1,5 +1,7 @@
 package io.biostream.jobs;
 
+import io.biostream.api.auth.Role;
+import io.biostream.jobs.local.LocalCredentials;
 import io.biostream.operators.config.Settings;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -48,11 +50,13 @@ public final class LocalCommand {
         out.println("  Flink UI   " + local.webUiUrl());
         out.println("  API        " + local.apiUrl());
         out.println("  job        " + local.jobId() + local.restoredFrom().map(p -> " (resumed from " + p + ")").orElse(""));
-        if (local.issuedKey().isPresent()) {
-            out.println("  API key    " + local.issuedKey().get());
-            out.println("             (shown once; also in " + options.varDir().resolve("credentials.json") + ", mode 600)");
+        if (local.issuedCredentials().isPresent()) {
+            for (Role role : Role.values()) {
+                out.printf("  %-10s %s%n", role.wireName() + " key", local.issuedCredentials().get().key(role));
+            }
+            out.println("             (shown once; also in " + options.varDir().resolve(LocalCredentials.FILE) + ", mode 600)");
         } else {
-            out.println("  API key    in " + options.varDir().resolve("credentials.json"));
+            out.println("  API keys   in " + options.varDir().resolve(LocalCredentials.FILE));
         }
         if (options.demo()) {
             out.println("  demo       camera demo-cam: " + local.apiUrl() + "/api/v1/cameras/demo-cam/latest");

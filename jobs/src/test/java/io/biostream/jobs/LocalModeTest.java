@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.api.auth.Role;
 import io.biostream.jobs.local.ListeningSockets;
+import io.biostream.jobs.local.LocalCredentials;
 import io.biostream.operators.config.Settings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Local mode as a user runs it: the demo camera's faces reach the API within 90 s, the Flink web UI
  * lists the job as running, a request without the key gets 401, everything listens on loopback,
- * and a second start on the same directory resumes from the last checkpoint with the same key.
+ * and a second start on the same directory resumes from the last checkpoint with the same keys
+ * (one per role, from var/credentials.json).
  */
 class LocalModeTest {
     private static final Duration FIRST_RESULT = Duration.ofSeconds(90);
@@ -45,16 +48,22 @@ class LocalModeTest {
 
     @Test
     void demoCameraReachesTheApiAndASecondStartResumes() throws Exception {
-        String key;
+        String analyst;
+        String admin;
+        String auditor;
         long started = System.nanoTime();
         try (LocalMode local = LocalMode.start(options())) {
-            key = local.issuedKey().orElseThrow();
             Path credentials = var.resolve("credentials.json");
-            assertThat(JSON.readTree(credentials.toFile()).get("apiKey").asText()).isEqualTo(key);
+            LocalCredentials keys = LocalCredentials.read(var);
+            analyst = keys.key(Role.ANALYST);
+            admin = keys.key(Role.ADMIN);
+            auditor = keys.key(Role.AUDITOR);
+            assertThat(local.issuedKey()).hasValue(admin);
+            assertThat(JSON.readTree(credentials.toFile()).get("apiKey").asText()).isEqualTo(admin);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials))).isEqualTo("rw-------");
-            assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(key.substring(key.lastIndexOf('_') + 1));
+            assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(admin.substring(admin.lastIndexOf('_') + 1));
 
-            JsonNode latest = awaitDemoFaces(local, key, FIRST_RESULT);
+            JsonNode latest = awaitDemoFaces(local, analyst, FIRST_RESULT);
             System.out.printf("local mode: demo-cam latest with %d faces %.1f s after start%n",
                     latest.get("faces").size(), (System.nanoTime() - started) / 1e9);
 
@@ -64,11 +73,13 @@ class LocalModeTest {
                 assertThat(job.get("state").asText()).isEqualTo("RUNNING");
             });
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", null).statusCode()).isEqualTo(401);
+            assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", admin).statusCode())
+                    .as("the admin key holds the admin role only").isEqualTo(403);
             // The descriptor reads above are in the audit trail, signed with a keyset only the owner reads.
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var.resolve("keys/audit-signing.json"))))
                     .isEqualTo("rw-------");
             assertThat(Files.readString(var.resolve("keys/audit-verify.json"))).doesNotContain("ASYMMETRIC_PRIVATE");
-            JsonNode verified = JSON.readTree(get(local.apiUrl() + "/api/v1/audit/verify", key).body());
+            JsonNode verified = JSON.readTree(get(local.apiUrl() + "/api/v1/audit/verify", auditor).body());
             assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
             assertThat(verified.get("events").asLong()).isPositive();
             if (ListeningSockets.supported()) {
@@ -76,22 +87,22 @@ class LocalModeTest {
                         .allMatch(host -> host.equals("127.0.0.1"), "every listener on 127.0.0.1");
             }
             // Identity changes go to the control topic ...
-            assertThat(send(local.apiUrl() + "/api/v1/subjects", key, "POST", "{\"id\": \"ada\", \"displayName\": \"Ada\","
+            assertThat(send(local.apiUrl() + "/api/v1/subjects", admin, "POST", "{\"id\": \"ada\", \"displayName\": \"Ada\","
                     + " \"consent\": {\"legalBasis\": \"explicit-consent\", \"purpose\": \"test\"}}").statusCode()).isEqualTo(201);
-            assertThat(send(local.apiUrl() + "/api/v1/config", key, "PUT", "{\"threshold\": 0.5}").statusCode()).isEqualTo(200);
+            assertThat(send(local.apiUrl() + "/api/v1/config", admin, "PUT", "{\"threshold\": 0.5}").statusCode()).isEqualTo(200);
             local.cluster().awaitCompletedCheckpoint(local.jobId(), 0, Duration.ofSeconds(60));
         }
 
         try (LocalMode again = LocalMode.start(options())) {
             assertThat(again.issuedKey()).as("no new key on a second start").isEmpty();
             assertThat(again.restoredFrom()).as("resumed from a retained checkpoint").isPresent();
-            JsonNode resumedTrail = JSON.readTree(get(again.apiUrl() + "/api/v1/audit/verify", key).body());
+            JsonNode resumedTrail = JSON.readTree(get(again.apiUrl() + "/api/v1/audit/verify", auditor).body());
             assertThat(resumedTrail.get("ok").asBoolean()).as("the trail continues across restarts: %s", resumedTrail).isTrue();
-            assertThat(awaitDemoFaces(again, key, FIRST_RESULT).get("faces").size()).isPositive();
+            assertThat(awaitDemoFaces(again, analyst, FIRST_RESULT).get("faces").size()).isPositive();
             // ... and come back from it after a restart.
-            assertThat(JSON.readTree(get(again.apiUrl() + "/api/v1/subjects/ada", key).body()).get("displayName").asText())
+            assertThat(JSON.readTree(get(again.apiUrl() + "/api/v1/subjects/ada", analyst).body()).get("displayName").asText())
                     .isEqualTo("Ada");
-            JsonNode config = JSON.readTree(get(again.apiUrl() + "/api/v1/config", key).body());
+            JsonNode config = JSON.readTree(get(again.apiUrl() + "/api/v1/config", analyst).body());
             assertThat(config.get("version").asLong()).isEqualTo(1);
             assertThat(config.get("threshold").floatValue()).isEqualTo(0.5f);
         }

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records refused requests (401, 403) as DENIED audit events. Anyone can send refused requests
+ * Records refused requests (401, 403, 429) as DENIED audit events. Anyone can send refused requests
  * and the audit topic is kept forever, so at most {@code maxPerSecond} are recorded each second;
  * the number left out is carried by the next one that is recorded ({@code suppressedBefore}).
  */
@@ -47,8 +47,8 @@ public final class DeniedRequestAudit {
      * failure to record it is logged, not turned into another answer.
      *
      * @param actor  the key id when the key was valid but lacked the role, else anonymous
-     * @param status 401 or 403
-     * @param code   the error code answered (unauthorized, forbidden)
+     * @param status 401, 403 or 429
+     * @param code   the error code answered (unauthorized, forbidden, rate_limited)
      */
     public void denied(String actor, String method, String path, int status, String code) {
         Long suppressedBefore = admit();

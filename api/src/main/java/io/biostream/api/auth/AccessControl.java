@@ -12,20 +12,34 @@ import java.util.Set;
 /**
  * Authenticates the bearer key and checks the matched route's roles, before the route's handler
  * runs. A route marked {@link Access#PUBLIC} needs no key; any other route needs a key holding
- * one of its roles, and a route with no role at all is refused (fails closed). Every refusal is
- * audited ({@link DeniedRequestAudit}).
+ * one of its roles, and a route with no role at all is refused (fails closed). The bearer is an
+ * API key ({@code bsk_...}) or, when configured, a JWT ({@link JwtVerifier}). An authenticated
+ * caller over its rate limit is refused with 429. Every refusal is audited ({@link DeniedRequestAudit}).
  */
 public final class AccessControl {
     private static final String CALLER = "biostream.caller";
     private static final String REALM = "Bearer realm=\"biostream\"";
-    private static final int MAX_AUTHORIZATION = 512;
+    /** Room for a JWT with a few claims; longer headers are refused unread. */
+    private static final int MAX_AUTHORIZATION = 4096;
 
     private final ApiKeyStore keys;
+    private final JwtVerifier jwt;
+    private final RateLimiter limiter;
     private final DeniedRequestAudit denials;
 
-    public AccessControl(ApiKeyStore keys, DeniedRequestAudit denials) {
+    /**
+     * @param jwt verifies bearer tokens that are not API keys, or null to accept API keys only
+     */
+    public AccessControl(ApiKeyStore keys, JwtVerifier jwt, RateLimiter limiter, DeniedRequestAudit denials) {
         this.keys = keys;
+        this.jwt = jwt;
+        this.limiter = limiter;
         this.denials = denials;
+    }
+
+    /** API keys only, no rate limit. */
+    public AccessControl(ApiKeyStore keys, DeniedRequestAudit denials) {
+        this(keys, null, new RateLimiter(RateLimit.unlimited()), denials);
     }
 
     /** Javalin beforeMatched handler. */
@@ -43,6 +57,13 @@ public final class AccessControl {
         }
         if (!allowed(required, caller)) {
             ApiError refused = new ApiError(403, "forbidden", "this API key may not use this route");
+            denials.denied(caller.id(), ctx.method().name(), ctx.path(), refused.status(), refused.code());
+            throw refused;
+        }
+        long retryAfter = limiter.acquire(caller.id());
+        if (retryAfter > 0) {
+            ApiError refused = new ApiError(429, "rate_limited", "too many requests for this API key; retry after "
+                    + retryAfter + " s", Map.of("Retry-After", Long.toString(retryAfter)));
             denials.denied(caller.id(), ctx.method().name(), ctx.path(), refused.status(), refused.code());
             throw refused;
         }
@@ -75,8 +96,12 @@ public final class AccessControl {
             throw new ApiError(401, "unauthorized", "an API key is required: Authorization: Bearer <key>",
                     Map.of("WWW-Authenticate", REALM));
         }
-        return keys.authenticate(token.get()).orElseThrow(() -> new ApiError(401, "unauthorized",
-                "the API key is not valid", Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\"")));
+        String bearer = token.get();
+        Optional<ApiKey> caller = bearer.startsWith(ApiKeyStore.PREFIX) || jwt == null
+                ? keys.authenticate(bearer)
+                : jwt.verify(bearer);
+        return caller.orElseThrow(() -> new ApiError(401, "unauthorized",
+                "the API key or token is not valid", Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\"")));
     }
 
     /** The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive). */

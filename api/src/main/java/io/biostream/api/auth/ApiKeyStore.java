@@ -6,9 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.biostream.operators.crypto.SecretFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -29,6 +35,10 @@ import java.util.stream.Collectors;
  * entry and a 256-bit random secret. The store keeps SHA-256(salt || key) per entry; a salted
  * fast hash is enough because the keys are random 256-bit values, not passwords. There is no
  * default key: a new store is empty and refuses everyone.
+ *
+ * <p>A store opened on a file ({@link #load}, {@link #fileBacked}) writes every change
+ * ({@link #generate}, {@link #revoke}) back to that file before the change takes effect for the
+ * caller; a change that cannot be written is undone and reported as {@link UncheckedIOException}.
  */
 public final class ApiKeyStore {
     static final String PREFIX = "bsk_";
@@ -52,15 +62,36 @@ public final class ApiKeyStore {
             new byte[SALT_BYTES], new byte[32]);
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Where changes are saved, or null for a store kept in memory only. */
+    private final Path file;
 
-    /** An empty store: no key authenticates until one is generated. */
-    public ApiKeyStore() {}
+    /** An empty store kept in memory: no key authenticates until one is generated. */
+    public ApiKeyStore() {
+        this(null);
+    }
+
+    private ApiKeyStore(Path file) {
+        this.file = file;
+    }
+
+    /**
+     * The store saved in {@code file}, or an empty one that will be saved there on its first
+     * change; either way every later change is saved there.
+     */
+    public static ApiKeyStore fileBacked(Path file) throws IOException {
+        return Files.exists(file) ? load(file) : new ApiKeyStore(file);
+    }
+
+    /** The file changes are saved to, if any. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
 
     /**
      * Generates a key with the given roles and permissions. The returned plaintext is the only
      * copy; the store keeps its salted hash.
      */
-    public IssuedKey generate(String name, Set<Role> roles, Set<Permission> permissions) {
+    public synchronized IssuedKey generate(String name, Set<Role> roles, Set<Permission> permissions) {
         checkName(name);
         if (roles.isEmpty()) {
             throw new IllegalArgumentException("an API key needs at least one role");
@@ -73,6 +104,12 @@ public final class ApiKeyStore {
         byte[] salt = random(SALT_BYTES);
         ApiKey key = new ApiKey(id, name, roles, permissions, Instant.now().truncatedTo(ChronoUnit.SECONDS));
         entries.put(id, new Entry(key, salt, hash(salt, plaintext)));
+        try {
+            persist();
+        } catch (UncheckedIOException e) {
+            entries.remove(id);
+            throw e;
+        }
         return new IssuedKey(key, plaintext);
     }
 
@@ -89,8 +126,28 @@ public final class ApiKeyStore {
         return matches && entry != null ? Optional.of(entry.key()) : Optional.empty();
     }
 
-    public boolean revoke(String keyId) {
-        return entries.remove(keyId) != null;
+    /**
+     * Removes the key: it stops authenticating at once. On a file-backed store the removal is
+     * saved first, so a key the caller was told is revoked stays revoked after a restart.
+     *
+     * @return false when no key has this id
+     */
+    public synchronized boolean revoke(String keyId) {
+        Entry removed = entries.remove(keyId);
+        if (removed == null) {
+            return false;
+        }
+        try {
+            persist();
+        } catch (UncheckedIOException e) {
+            entries.put(keyId, removed);
+            throw e;
+        }
+        return true;
+    }
+
+    public Optional<ApiKey> find(String keyId) {
+        return Optional.ofNullable(entries.get(keyId)).map(Entry::key);
     }
 
     public List<ApiKey> keys() {
@@ -121,7 +178,7 @@ public final class ApiKeyStore {
             throw new IOException("API key store " + file + " has format version " + stored.version()
                     + "; this service reads version " + FORMAT_VERSION);
         }
-        ApiKeyStore store = new ApiKeyStore();
+        ApiKeyStore store = new ApiKeyStore(file);
         for (StoredKey k : stored.keys()) {
             Entry entry;
             try {
@@ -136,13 +193,28 @@ public final class ApiKeyStore {
         return store;
     }
 
-    /** Writes the hashed store; the file is created readable by its owner only. */
-    public synchronized void save(Path file) throws IOException {
+    /**
+     * Writes the hashed store, readable by its owner only. The new content goes to a temporary
+     * file in the same directory that then replaces {@code target} atomically, so a reader (or a
+     * crash) never sees half a store.
+     */
+    public synchronized void save(Path target) throws IOException {
         List<StoredKey> keys = entries.values().stream()
                 .sorted(Comparator.comparing(e -> e.key().id()))
                 .map(StoredKey::of)
                 .toList();
-        SecretFiles.writeOwnerOnly(file, JSON.writeValueAsString(new StoreFile(FORMAT_VERSION, keys)));
+        SecretFiles.writeOwnerOnly(target, JSON.writeValueAsString(new StoreFile(FORMAT_VERSION, keys)));
+    }
+
+    private void persist() {
+        if (file == null) {
+            return;
+        }
+        try {
+            save(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the API key store " + file + " could not be saved: " + e.getMessage(), e);
+        }
     }
 
     private static void checkName(String name) {

@@ -25,7 +25,11 @@ public final class AuditActions {
     public static final String SESSION_START = "session.start";
     public static final String SESSION_END = "session.end";
     public static final String KEY_ROTATION = "key.rotate";
-    /** An /api request refused with 401 or 403. */
+    /** An admin issued an API key (details: key id, name, roles, permissions; never the key). */
+    public static final String API_KEY_CREATE = "api.key.create";
+    /** An admin revoked an API key (details: key id). */
+    public static final String API_KEY_REVOKE = "api.key.revoke";
+    /** An /api request refused with 401, 403 or 429 (rate limited). */
     public static final String REQUEST_DENIED = "api.request.denied";
     /** A signed event written on demand (for example when the audit log closes), bounding the unsigned tail. */
     public static final String CHECKPOINT = "audit.checkpoint";

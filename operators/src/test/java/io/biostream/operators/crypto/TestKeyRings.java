@@ -20,4 +20,17 @@ public final class TestKeyRings {
     public static TemplateKeyRing directory(Path dir) throws Exception {
         return CryptoConfig.from(Settings.of(directorySettings(dir)), null, "unused").openKeyRing();
     }
+
+    /** A cipher on a key ring of its own in a temp directory removed when the JVM exits. */
+    public static TemplateCipher throwawayCipher() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("biostream-keys");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException e) {
+                // best effort: a temp directory
+            }
+        }));
+        return new TemplateCipher(directory(dir));
+    }
 }
