@@ -77,7 +77,7 @@ public final class ApiServer implements AutoCloseable {
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(audit.sink()));
-        RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, identityRoutes);
+        RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), audit.sink()), identityRoutes);
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -120,7 +120,7 @@ public final class ApiServer implements AutoCloseable {
      * every row against every role.
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
-                             IdentityRoutes identity) {
+                             CryptoHandlers crypto, IdentityRoutes identity) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
@@ -132,6 +132,7 @@ public final class ApiServer implements AutoCloseable {
         routes.post("/api/v1/keys", keys::create, Role.ADMIN);
         routes.get("/api/v1/keys", keys::list, Role.ADMIN);
         routes.delete("/api/v1/keys/{id}", keys::revoke, Role.ADMIN);
+        routes.post("/api/v1/crypto/kek/rotate", crypto::rotateKek, Role.ADMIN);
 
         // Identity. Writes are the admin's; reads of subjects, sessions and settings are the
         // analyst's and the admin's; biometric work (search, verify, annotate, sightings) is the analyst's.

@@ -60,9 +60,16 @@ final class PipelineCluster implements AutoCloseable {
     final Map<String, String> keySettings;
     final TemplateCipher cipher;
     final Topics topics = Topics.defaults();
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     PipelineCluster(Path dir) throws Exception {
+        this(dir, Map.of());
+    }
+
+    /** @param flinkSettings Flink settings on top of the test defaults (RocksDB in dir/rocksdb, 1 s checkpoints) */
+    PipelineCluster(Path dir, Map<String, String> flinkSettings) throws Exception {
         this.dir = dir;
         this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         closeables.add(broker);
@@ -70,11 +77,13 @@ final class PipelineCluster implements AutoCloseable {
         this.keySettings = LocalKeyFiles.prepare(dir.resolve("keys"));
         this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
         closeables.add(0, cipher.keys());
-        this.flink = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
+        LocalFlinkCluster.Builder builder = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
+                .rocksDbLocalDir(dir.resolve("rocksdb"))
                 .set("execution.checkpointing.interval", "1s")
                 .set("taskmanager.numberOfTaskSlots", "4")
-                .set("parallelism.default", "1")
-                .start();
+                .set("parallelism.default", "1");
+        flinkSettings.forEach(builder::set);
+        this.flink = builder.start();
         closeables.add(0, flink);
     }
 
@@ -138,6 +147,19 @@ final class PipelineCluster implements AutoCloseable {
         closeables.add(0, api);
         closeables.add(1, reader);
         return api;
+    }
+
+    /** One HTTP request to the API with a bearer key; the body is sent with the given content type. */
+    static java.net.http.HttpResponse<String> send(ApiServer api, String method, String path, String key, String type, byte[] body)
+            throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + api.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", type)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     static ApiKeyStore keys(Map<String, String> issued) {

@@ -44,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PrivacyModesPipelineTest {
     private static final Duration WAIT = Duration.ofSeconds(180);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -179,12 +178,6 @@ class PrivacyModesPipelineTest {
 
     private static HttpResponse<String> send(ApiServer api, String method, String path, IssuedKey key, String type, byte[] body)
             throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + key.plaintext())
-                .header("Content-Type", type)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return PipelineCluster.send(api, method, path, key.plaintext(), type, body);
     }
 }
