@@ -33,9 +33,6 @@ import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sighting;
 import io.biostream.schemas.Sightings;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,7 +54,6 @@ import org.junit.jupiter.api.Test;
  */
 class IdentityRoutesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final long MAX_BODY = 3L << 20;
 
     private static TemplateCipher cipher;
@@ -578,21 +574,10 @@ class IdentityRoutesTest {
 
     private static HttpResponse<byte[]> send(String method, String path, IssuedKey key, String contentType, byte[] body)
             throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(120))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        if (key != null) {
-            request.header("Authorization", "Bearer " + key.plaintext());
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return ApiRequests.send(server.port(), method, path, key, contentType, body);
     }
 
     private static JsonNode json(HttpResponse<byte[]> response) throws IOException {
-        assertThat(response.headers().firstValue("Content-Type")).as(new String(response.body(), StandardCharsets.UTF_8))
-                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
-        return JSON.readTree(response.body());
+        return ApiRequests.json(response);
     }
 }

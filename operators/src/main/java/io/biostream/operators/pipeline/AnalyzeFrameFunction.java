@@ -244,10 +244,11 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         sweeper.scheduleWithFixedDelay(() -> {
             try {
                 keys.destroyExpired();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // a throw would end the schedule silently
                 LOG.warn("destroying expired data keys failed; retried in {}: {}", interval, e.toString());
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("expired data keys are destroyed every {}", interval);
         return sweeper;
     }
 
