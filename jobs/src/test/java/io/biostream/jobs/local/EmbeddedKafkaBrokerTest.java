@@ -86,7 +86,7 @@ class EmbeddedKafkaBrokerTest {
             ConfigResource templates = new ConfigResource(ConfigResource.Type.TOPIC, TOPICS.templates());
             ConfigResource frames = new ConfigResource(ConfigResource.Type.TOPIC, TOPICS.frames());
             Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(templates, frames)).all().get(30, TimeUnit.SECONDS);
-            assertThat(configs.get(templates).get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(configs.get(templates).get("cleanup.policy").value()).isEqualTo("compact,delete");
             assertThat(Integer.parseInt(configs.get(frames).get("max.message.bytes").value()))
                     .isGreaterThan(Topics.DEFAULT_MAX_FRAME_BYTES);
         }
