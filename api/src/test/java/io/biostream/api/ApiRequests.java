@@ -15,7 +15,6 @@ import java.time.Duration;
 
 /** HTTP requests to a test's API server on 127.0.0.1, and its JSON answers. */
 final class ApiRequests {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ApiRequests() {}
@@ -32,7 +31,10 @@ final class ApiRequests {
         if (key != null) {
             request.header("Authorization", "Bearer " + key.plaintext());
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        // A client per request: a server that refuses a large body closes the connection, and a
+        // pooled connection closed that way fails the next request with "received no bytes".
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** The answer's JSON body, after checking that it is declared as JSON. */
