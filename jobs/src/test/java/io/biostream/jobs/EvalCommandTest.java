@@ -2,11 +2,11 @@ package io.biostream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.testing.SharedFolder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,13 +34,9 @@ class EvalCommandTest {
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** The bbt crops in the shared folder; skips the calling test when absent. */
+    /** The bbt crops in the shared folder ({@link SharedFolder}: skip, or fail where required). */
     private static Path bbt() {
-        String shared = System.getProperty("biostream.shared.dir");
-        assumeTrue(shared != null, "system property biostream.shared.dir is not set: eval test skipped");
-        Path bbt = Path.of(shared, "data", "faces", "bbt");
-        assumeTrue(Files.isDirectory(bbt), "no face set at " + bbt + ": eval test skipped");
-        return bbt;
+        return SharedFolder.resolve("data/faces/bbt");
     }
 
     /** {@code count} images of each named person, copied into a temp set (the set is never in the repository). */

@@ -3,7 +3,6 @@ package io.biostream.jobs;
 import static io.biostream.operators.pipeline.TestControlEvents.enrolled;
 import static io.biostream.operators.pipeline.TestControlEvents.enrollmentTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.biostream.jobs.eval.FaceImageReader;
 import io.biostream.jobs.eval.TightCropProtocol;
@@ -14,6 +13,7 @@ import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.Gallery;
 import io.biostream.operators.identity.GalleryMatcher;
 import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.testing.SharedFolder;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.vision.RgbImage;
 import io.biostream.schemas.FaceResult;
@@ -60,9 +60,7 @@ class IdentificationAccuracyTest {
 
     @Test
     void identificationAndFalseMatchRatesOfTheJobEqualTheEvaluation() throws Exception {
-        String shared = System.getProperty("biostream.shared.dir");
-        Path faces = shared == null ? null : Path.of(shared, "data", "faces");
-        assumeTrue(faces != null && Files.isDirectory(faces.resolve("bbt")), "no shared face photos: identification test skipped");
+        Path faces = SharedFolder.resolve("data/faces/bbt").getParent();
 
         FaceImageReader reader = new FaceImageReader(DecodeLimits.DEFAULTS);
         try (PipelineCluster cluster = new PipelineCluster(dir)) {

@@ -1,7 +1,6 @@
 package io.biostream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.biostream.api.ApiServer;
 import io.biostream.api.auth.ApiKeyStore;
@@ -10,6 +9,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.testing.SharedFolder;
 import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;
@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -43,8 +42,7 @@ class LiveSettingsTest {
 
     @Test
     void enrollmentOverHttpIsMatchedByTheJobAndANewThresholdAppliesToLaterFrames() throws Exception {
-        String shared = System.getProperty("biostream.shared.dir");
-        assumeTrue(shared != null && Files.isDirectory(Path.of(shared, "data", "faces", "bbt")), "no shared face photos: skipped");
+        SharedFolder.resolve("data/faces/bbt");
         try (PipelineCluster cluster = new PipelineCluster(dir)) {
             PipelineConfig config = cluster.pipelineConfig(Map.of());
             JobClient job = cluster.submit(config, Optional.empty());

@@ -1,5 +1,6 @@
 package io.biostream.operators.identity;
 
+import io.biostream.operators.testing.SharedFolder;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Real face photos from the shared data (never copied into the repository), prepared as a client
@@ -22,13 +22,10 @@ public final class FacePhotos {
 
     private FacePhotos() {}
 
-    /** The shared data folder, or the test is skipped with a message. */
+    /** The shared folder, once its bbt photos are there ({@link SharedFolder}: skip, or fail where required). */
     public static Path sharedDir() {
-        String dir = System.getProperty("biostream.shared.dir");
-        Path path = dir == null ? null : Path.of(dir);
-        Assumptions.assumeTrue(path != null && Files.isDirectory(path.resolve("data/faces/bbt")),
-                "skipped: ../shared/data/faces/bbt not found (biostream.shared.dir=" + dir + ")");
-        return path;
+        SharedFolder.resolve("data/faces/bbt");
+        return SharedFolder.root();
     }
 
     /** {@code bbt/<person>/<person>_<n>.png} with its black border, as PNG bytes. */

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.biostream.operators.testing.SharedFolder;
 import io.biostream.operators.vision.Goldens;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,16 +21,14 @@ class VerificationMetricsPeerTest {
     @ParameterizedTest
     @ValueSource(strings = {"bbt", "orl_att"})
     void givesThePeersFiguresForThePeersDescriptors(String set) throws Exception {
-        Path peer = Goldens.dir().resolve("peer");
-        Path descriptorsFile = peer.resolve(set + ".descriptors.json");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(descriptorsFile), "no peer descriptors at " + descriptorsFile);
+        Path descriptorsFile = SharedFolder.resolve("goldens/peer/" + set + ".descriptors.json");
         List<String> identities = new ArrayList<>();
         List<float[]> descriptors = new ArrayList<>();
         for (JsonNode image : Goldens.json(descriptorsFile).get("images")) {
             identities.add(image.get("identity").asText());
             descriptors.add(Goldens.floats(image.get("face").get("descriptor")));
         }
-        JsonNode want = Goldens.json(peer.resolve(set + ".metrics.json")).get("metrics");
+        JsonNode want = Goldens.json(SharedFolder.resolve("goldens/peer/" + set + ".metrics.json")).get("metrics");
         VerificationMetrics metrics = VerificationPairs.of(identities, descriptors).metrics();
 
         assertThat(metrics.samePairs()).isEqualTo(want.get("samePairs").asInt());

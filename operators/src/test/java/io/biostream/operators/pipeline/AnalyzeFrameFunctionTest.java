@@ -1,5 +1,6 @@
 package io.biostream.operators.pipeline;
 
+import io.biostream.operators.testing.SharedFolder;
 import io.biostream.schemas.WireFormat;
 import static io.biostream.operators.pipeline.PipelineTestData.FRAMES_TOPIC;
 import static io.biostream.operators.pipeline.PipelineTestData.deadLetter;
@@ -7,7 +8,6 @@ import static io.biostream.operators.pipeline.PipelineTestData.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.decode.FrameDecoder;
@@ -117,11 +117,7 @@ class AnalyzeFrameFunctionTest {
     }
 
     private static Path facePhoto() {
-        String shared = System.getProperty("biostream.shared.dir");
-        assumeTrue(shared != null, "system property biostream.shared.dir is not set: face photo test skipped");
-        Path photo = Path.of(shared, FACE_PHOTO);
-        assumeTrue(Files.isRegularFile(photo), "no face photo at " + photo + ": face photo test skipped");
-        return photo;
+        return SharedFolder.resolve(FACE_PHOTO);
     }
 
     @Test

@@ -1,16 +1,15 @@
 package io.biostream.operators.pipeline;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.biostream.operators.decode.TestImages;
+import io.biostream.operators.testing.SharedFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Real face photos from the shared data folder ({@code biostream.shared.dir}); a test using them is
- * skipped with a message when the folder is absent.
+ * Real face photos from the shared data folder; a test using them is skipped with a message when the
+ * folder is absent, or fails where it is required ({@link SharedFolder}).
  */
 public final class SharedFaces {
     /** Border around a 150x150 crop before detection, as the evaluation protocol uses (TightCropProtocol). */
@@ -20,11 +19,7 @@ public final class SharedFaces {
 
     /** The photo at {@code relative} under the shared folder, e.g. {@code data/faces/bbt/raj/raj_1.png}. */
     public static Path photo(String relative) {
-        String shared = System.getProperty("biostream.shared.dir");
-        assumeTrue(shared != null, "system property biostream.shared.dir is not set: face photo test skipped");
-        Path photo = Path.of(shared, relative);
-        assumeTrue(Files.isRegularFile(photo), "no face photo at " + photo + ": face photo test skipped");
-        return photo;
+        return SharedFolder.resolve(relative);
     }
 
     /** A bbt crop ({@code person/person_n.png}) in a black border, as PNG: a frame a detector finds the face in. */

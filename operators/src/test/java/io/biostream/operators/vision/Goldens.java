@@ -1,12 +1,10 @@
 package io.biostream.operators.vision;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.operators.testing.SharedFolder;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
@@ -17,13 +15,9 @@ public final class Goldens {
     private Goldens() {
     }
 
-    /** {@code <biostream.shared.dir>/goldens}; skips the calling test when it is absent. */
+    /** {@code ../shared/goldens}; skips or fails the calling test when it is absent ({@link SharedFolder}). */
     public static Path dir() {
-        String shared = System.getProperty("biostream.shared.dir");
-        assumeTrue(shared != null, "system property biostream.shared.dir is not set: golden test skipped");
-        Path goldens = Path.of(shared, "goldens");
-        assumeTrue(Files.isDirectory(goldens), "no face-api goldens at " + goldens + ": golden test skipped");
-        return goldens;
+        return SharedFolder.resolve("goldens");
     }
 
     public static JsonNode json(Path file) throws IOException {
