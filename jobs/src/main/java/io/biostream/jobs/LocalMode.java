@@ -15,6 +15,7 @@ import io.biostream.jobs.local.EmbeddedKafkaBroker;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.jobs.local.LocalCredentials;
 import io.biostream.jobs.local.LocalFlinkCluster;
+import io.biostream.jobs.local.PortCheck;
 import io.biostream.jobs.local.RetainedCheckpoints;
 import io.biostream.operators.audit.AuditChain;
 import io.biostream.operators.audit.AuditLog;
@@ -94,6 +95,7 @@ public final class LocalMode implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
+        PortCheck.requireFree(options.listeners());
         Path var = Files.createDirectories(options.varDir());
         Topics topics = Topics.from(options.settings());
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();

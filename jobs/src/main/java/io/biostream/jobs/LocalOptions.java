@@ -1,9 +1,11 @@
 package io.biostream.jobs;
 
 import io.biostream.api.ApiConfig;
+import io.biostream.jobs.local.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Kafka a free
@@ -23,5 +25,14 @@ public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path f
                 settings.getInt("queryable-state.proxy.ports", 9069, 0, 65_535),
                 demo,
                 Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
+    }
+
+    /** The fixed ports local mode listens on, with the setting that changes each. */
+    public List<PortCheck.Listener> listeners() {
+        return List.of(
+                new PortCheck.Listener("Kafka broker", kafkaPort, "biostream.local.kafka-port"),
+                new PortCheck.Listener("Flink web UI and REST API", webUiPort, "rest.port"),
+                new PortCheck.Listener("queryable-state proxy", stateProxyPort, "queryable-state.proxy.ports"),
+                new PortCheck.Listener("biostream API", api.port(), "api.port"));
     }
 }
