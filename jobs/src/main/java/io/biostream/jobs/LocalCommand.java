@@ -24,6 +24,7 @@ public final class LocalCommand {
                       --rest.port=N                        Flink web UI port (default 8081)
                       --api.port=N                         API port (default 7070)
                       --queryable-state.proxy.ports=N      queryable-state proxy port (default 9069)
+                      --biostream.local.metrics-port=N     Flink metrics for Prometheus (default 9249)
                       any biostream.* job setting, e.g. --biostream.vision.min-face-size=30
                     Everything listens on 127.0.0.1 only.""");
             return 0;
@@ -49,6 +50,7 @@ public final class LocalCommand {
         out.println("  Kafka      " + local.kafkaBootstrap());
         out.println("  Flink UI   " + local.webUiUrl());
         out.println("  API        " + local.apiUrl());
+        out.println("  metrics    " + local.metricsUrl() + " (Flink, Prometheus format)");
         out.println("  job        " + local.jobId() + local.restoredFrom().map(p -> " (resumed from " + p + ")").orElse(""));
         if (local.issuedCredentials().isPresent()) {
             for (Role role : Role.values()) {

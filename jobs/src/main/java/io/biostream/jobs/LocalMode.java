@@ -111,6 +111,7 @@ public final class LocalMode implements AutoCloseable {
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
                 .queryableStateProxyPort(options.stateProxyPort())
+                .prometheusPort(options.metricsPort())
                 .start();
 
         restoredFrom = newestCheckpoint(cluster.checkpointDir());
@@ -214,6 +215,11 @@ public final class LocalMode implements AutoCloseable {
 
     public String webUiUrl() {
         return cluster.restUrl().toString();
+    }
+
+    /** Flink's metrics (every operator's, the job's own under "biostream") in the Prometheus format. */
+    public String metricsUrl() {
+        return cluster.prometheusUrl().map(Object::toString).orElseThrow();
     }
 
     public String apiUrl() {

@@ -8,11 +8,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Kafka a free
- * port unless set) and the demo camera; every other key is passed on to the job and the API.
+ * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Flink metrics
+ * for Prometheus 9249, Kafka a free port unless set) and the demo camera; every other key is passed on to the job and the API.
  */
 public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path flinkConfDir, int kafkaPort,
-                           int webUiPort, int stateProxyPort, boolean demo, Duration demoInterval) {
+                           int webUiPort, int stateProxyPort, int metricsPort, boolean demo, Duration demoInterval) {
+
+    /** Port of the Flink metrics in the Prometheus format (/metrics); 0 picks a free one. */
+    public static final String METRICS_PORT = "biostream.local.metrics-port";
 
     public static LocalOptions from(Settings settings, boolean demo, Path home) {
         return new LocalOptions(
@@ -23,6 +26,7 @@ public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path f
                 settings.getInt("biostream.local.kafka-port", 0, 0, 65_535),
                 settings.getInt("rest.port", 8081, 0, 65_535),
                 settings.getInt("queryable-state.proxy.ports", 9069, 0, 65_535),
+                settings.getInt(METRICS_PORT, 9249, 0, 65_535),
                 demo,
                 Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
     }
@@ -33,6 +37,7 @@ public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path f
                 new PortCheck.Listener("Kafka broker", kafkaPort, "biostream.local.kafka-port"),
                 new PortCheck.Listener("Flink web UI and REST API", webUiPort, "rest.port"),
                 new PortCheck.Listener("queryable-state proxy", stateProxyPort, "queryable-state.proxy.ports"),
-                new PortCheck.Listener("biostream API", api.port(), "api.port"));
+                new PortCheck.Listener("biostream API", api.port(), "api.port"),
+                new PortCheck.Listener("Flink metrics for Prometheus", metricsPort, METRICS_PORT));
     }
 }

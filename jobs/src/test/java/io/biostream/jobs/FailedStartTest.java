@@ -30,7 +30,8 @@ class FailedStartTest {
             "rest.port, Flink web UI and REST API",
             "api.port, biostream API",
             "queryable-state.proxy.ports, queryable-state proxy",
-            "biostream.local.kafka-port, Kafka broker"})
+            "biostream.local.kafka-port, Kafka broker",
+            "biostream.local.metrics-port, Flink metrics for Prometheus"})
     void aTakenPortStopsTheStartWithItsSettingAndStartsNothing(String setting, String what) throws Exception {
         Path var = dir.resolve("var");
         try (ServerSocket taken = new ServerSocket()) {
@@ -45,7 +46,8 @@ class FailedStartTest {
                     "--rest.port=" + freeUnless(setting, "rest.port", port),
                     "--api.port=" + freeUnless(setting, "api.port", port),
                     "--queryable-state.proxy.ports=" + freeUnless(setting, "queryable-state.proxy.ports", port),
-                    "--biostream.local.kafka-port=" + freeUnless(setting, "biostream.local.kafka-port", port)},
+                    "--biostream.local.kafka-port=" + freeUnless(setting, "biostream.local.kafka-port", port),
+                    "--biostream.local.metrics-port=" + freeUnless(setting, "biostream.local.metrics-port", port)},
                     new PrintStream(err, true, StandardCharsets.UTF_8));
 
             String message = err.toString(StandardCharsets.UTF_8);
@@ -68,7 +70,7 @@ class FailedStartTest {
         int status = Main.run(new String[] {"local",
                         "--biostream.local.var-dir=" + notAFolder.resolve("var"),
                         "--biostream.local.flink-conf-dir=" + PipelineCluster.CONF_DIR,
-                        "--rest.port=0", "--api.port=0", "--queryable-state.proxy.ports=0"},
+                        "--rest.port=0", "--api.port=0", "--queryable-state.proxy.ports=0", "--biostream.local.metrics-port=0"},
                 new PrintStream(err, true, StandardCharsets.UTF_8));
 
         assertThat(status).isEqualTo(1);

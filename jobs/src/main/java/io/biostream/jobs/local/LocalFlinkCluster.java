@@ -58,6 +58,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+    /** The name of local mode's metrics reporter in {@code metrics.reporter.<name>.*}. */
+    static final String PROMETHEUS_REPORTER = "prometheus";
 
     private final MiniCluster miniCluster;
     private final Configuration configuration;
@@ -99,6 +101,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
     /** Port of the queryable-state client proxy on 127.0.0.1 (what a QueryableStateClient connects to). */
     public int queryableStateProxyPort() {
         return queryableStateProxyPort;
+    }
+
+    /** Where the Flink metrics are served in the Prometheus format, if {@link Builder#prometheusPort} was set. */
+    public Optional<URI> prometheusUrl() {
+        String port = configuration.getString("metrics.reporter." + PROMETHEUS_REPORTER + "." + LoopbackPrometheusReporterFactory.PORT, null);
+        return Optional.ofNullable(port).map(p -> URI.create("http://" + Loopback.HOST + ":" + p + "/metrics"));
     }
 
     /** The effective cluster configuration: config.yaml plus the local overrides. A copy. */
@@ -258,6 +266,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         private final Path stateDir;
         private int restPort;
         private int queryableStateProxyPort;
+        private int prometheusPort = -1;
         private Path rocksDbLocalDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -275,6 +284,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
         /** Port of the queryable-state proxy; 0 (the default) picks a free one. */
         public Builder queryableStateProxyPort(int port) {
             this.queryableStateProxyPort = requirePort(port);
+            return this;
+        }
+
+        /**
+         * Serve every Flink metric in the Prometheus format on 127.0.0.1 at this port
+         * ({@link LoopbackPrometheusReporter}); 0 picks a free one. Off unless set.
+         */
+        public Builder prometheusPort(int port) {
+            this.prometheusPort = requirePort(port);
             return this;
         }
 
@@ -386,6 +404,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
             config.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
             config.set(QueryableStateOptions.PROXY_PORT_RANGE, Integer.toString(proxyPort));
             config.set(QueryableStateOptions.SERVER_PORT_RANGE, "0");
+
+            if (prometheusPort >= 0) {
+                String prefix = "metrics.reporter." + PROMETHEUS_REPORTER + ".";
+                config.setString(prefix + "factory.class", LoopbackPrometheusReporterFactory.class.getName());
+                config.setString(prefix + LoopbackPrometheusReporterFactory.HOST, Loopback.HOST);
+                config.setString(prefix + LoopbackPrometheusReporterFactory.PORT,
+                        Integer.toString(prometheusPort == 0 ? Loopback.freePort() : prometheusPort));
+            }
 
             // State backend, incremental checkpoints, interval and retention come from config.yaml;
             // only the locations are local.

@@ -70,6 +70,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
     private transient DeadLetters deadLetters;
     private transient ControlState control;
     private transient ValueState<byte[]> latest;
+    private transient AnalysisMetrics metrics;
 
     public AnalyzeFrameFunction(PipelineConfig config) {
         this.config = config;
@@ -86,8 +87,10 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             keySweeper = startKeySweeper(keys, config.crypto().sweepInterval());
         }
-        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
+                DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
         control = new ControlState(cipher, modelId, config.identity().defaultSettings(config.vision()));
+        metrics = AnalysisMetrics.register(getRuntimeContext().getMetricGroup(), control::gallerySize);
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
         latest = getRuntimeContext().getState(descriptor);
@@ -101,9 +104,11 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         FacePipeline faces;
         List<FacePipeline.Face> found;
         try {
+            long decodeStart = System.nanoTime();
             RgbImage image = decoder.decode(frame);
+            metrics.took(AnalysisMetrics.Step.DECODE, System.nanoTime() - decodeStart);
             faces = pipelines.forDetector(policy.detector());
-            found = faces.analyze(image, policy.minFaceSize(), policy.minQuality());
+            found = faces.analyze(image, policy.minFaceSize(), policy.minQuality(), metrics);
         } catch (FrameRejectedException e) {
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, e.reason(), e.getMessage()));
             return;
@@ -114,7 +119,9 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             return;
         }
         // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
+        long matchStart = System.nanoTime();
         Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
+        metrics.took(AnalysisMetrics.Step.MATCH, System.nanoTime() - matchStart);
         for (int i = 0; i < identifications.length; i++) {
             identifications[i] = withLiveSubject(identifications[i]);
         }
@@ -131,7 +138,9 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 Sealing sealing = sealingFor(identification, frame.getCameraId(), now, policy);
                 identification = sealing.identification();
                 AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
+                long sealStart = System.nanoTime();
                 template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId(), sealing.key());
+                metrics.took(AnalysisMetrics.Step.SEAL, System.nanoTime() - sealStart);
                 templates.add(template);
                 if (identification.getMatched()) {
                     matches++;
@@ -165,6 +174,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 .setDroppedFaces(found.size() - kept.size())
                 .build();
 
+        countAnalysis(found, kept.size(), templates.size(), matches, now, frame.getCaptureTime().toEpochMilli());
         for (EncryptedTemplate template : templates) {
             out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
         }
@@ -176,6 +186,16 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
                     frame.getCaptureTime().toEpochMilli()));
         }
+    }
+
+    private void countAnalysis(List<FacePipeline.Face> found, int kept, int sealed, int matches, long now, long captured) {
+        metrics.framesAnalyzed.inc();
+        metrics.facesFound.inc(found.size());
+        metrics.facesDescribed.inc(found.stream().filter(FacePipeline.Face::described).count());
+        metrics.facesDropped.inc(found.size() - kept);
+        metrics.templatesSealed.inc(sealed);
+        metrics.facesMatched.inc(matches);
+        metrics.lag(now, captured);
     }
 
     private record Sealing(Identification identification, TemplateKeyRing.DataKey key) {}

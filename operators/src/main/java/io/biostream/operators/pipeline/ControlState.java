@@ -186,7 +186,8 @@ public final class ControlState implements AutoCloseable {
     }
 
     public int gallerySize() {
-        return gallery.size();
+        Gallery loaded = gallery; // read by metrics reporters on their own thread, also before the first load
+        return loaded == null ? 0 : loaded.size();
     }
 
     /** 1:N for each probe: the policy's top-k subjects, matched when the nearest is strictly under its threshold. */

@@ -12,10 +12,16 @@ import java.util.Arrays;
 public final class DeadLetters {
     private final String topic;
     private final int maxOriginalBytes;
+    private final DeadLetterMetrics metrics;
 
     public DeadLetters(String topic, int maxOriginalBytes) {
+        this(topic, maxOriginalBytes, DeadLetterMetrics.NONE);
+    }
+
+    public DeadLetters(String topic, int maxOriginalBytes, DeadLetterMetrics metrics) {
         this.topic = topic;
         this.maxOriginalBytes = maxOriginalBytes;
+        this.metrics = metrics;
     }
 
     public Outbound of(RawRecord source, String cameraId, Long sequence, DeadLetterReason reason, String message) {
@@ -33,6 +39,7 @@ public final class DeadLetters {
                 .setFailedTime(Instant.now())
                 .build();
         byte[] key = cameraId != null ? cameraId.getBytes(StandardCharsets.UTF_8) : source.key;
+        metrics.count(reason);
         return new Outbound(topic, key, WireFormat.encode(letter), System.currentTimeMillis());
     }
 

@@ -4,6 +4,7 @@ import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.WireFormat;
 import java.util.Optional;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -24,10 +25,13 @@ public class ParseControlFunction extends ProcessFunction<RawRecord, ControlReco
     }
 
     @Override
+    public void open(OpenContext openContext) {
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
+                DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
+    }
+
+    @Override
     public void processElement(RawRecord record, Context ctx, Collector<ControlRecord> out) {
-        if (deadLetters == null) {
-            deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
-        }
         if (record.value == null || record.value.length == 0) {
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetter(record, DeadLetterReason.EMPTY, "control record has no value"));
             return;

@@ -5,7 +5,10 @@ import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -19,16 +22,22 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
 
     private final PipelineConfig config;
     private transient DeadLetters deadLetters;
+    private transient Counter framesReceived;
 
     public ParseFrameFunction(PipelineConfig config) {
         this.config = config;
     }
 
     @Override
+    public void open(OpenContext openContext) {
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        framesReceived = metrics.addGroup(AnalysisMetrics.GROUP).counter("framesReceived");
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(), DeadLetterMetrics.register(metrics));
+    }
+
+    @Override
     public void processElement(RawRecord record, Context ctx, Collector<FrameRecord> out) {
-        if (deadLetters == null) {
-            deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes());
-        }
+        framesReceived.inc();
         String keyText = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
         if (record.value == null || record.value.length == 0) {
             ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.EMPTY, "record has no value"));

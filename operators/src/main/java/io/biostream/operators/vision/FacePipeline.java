@@ -55,12 +55,31 @@ public final class FacePipeline implements AutoCloseable {
      * LOW_QUALITY (live settings change these without reloading the nets).
      */
     public List<Face> analyze(RgbImage image, int minFaceSize, double minQuality) {
-        return describe(image, detector.detect(image), minFaceSize, minQuality);
+        return analyze(image, minFaceSize, minQuality, StageTimes.NONE);
+    }
+
+    /** As {@link #analyze(RgbImage, int, double)}, telling {@code times} how long each stage took. */
+    public List<Face> analyze(RgbImage image, int minFaceSize, double minQuality, StageTimes times) {
+        long start = System.nanoTime();
+        List<DetectedFace> detections = detector.detect(image);
+        times.took(Stage.DETECT, System.nanoTime() - start, detections.size());
+        return describe(image, detections, minFaceSize, minQuality, times);
+    }
+
+    /** The stages of an analysis, as metrics name them. */
+    public enum Stage { DETECT, LANDMARKS, DESCRIBE }
+
+    /** Receives the duration of each stage that ran, with how many faces it handled (a batch). */
+    @FunctionalInterface
+    public interface StageTimes {
+        StageTimes NONE = (stage, nanos, faces) -> {};
+
+        void took(Stage stage, long nanos, int faces);
     }
 
     /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
     public Face describeRegion(RgbImage image, DetectedFace region) {
-        return describe(image, List.of(region), minFaceSize, minQuality).get(0);
+        return describe(image, List.of(region), minFaceSize, minQuality, StageTimes.NONE).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
@@ -68,14 +87,20 @@ public final class FacePipeline implements AutoCloseable {
         return descriptorNet.describe(crop);
     }
 
-    private List<Face> describe(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality) {
+    private List<Face> describe(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality,
+                                StageTimes times) {
         List<DetectedFace> measurable = new ArrayList<>();
         for (DetectedFace d : detections) {
             if (largeEnough(d, minFaceSize) && insideImage(d, image)) {
                 measurable.add(d);
             }
         }
-        List<FaceLandmarks> landmarks = measurable.isEmpty() ? List.of() : landmarkNet.detect(image, measurable);
+        List<FaceLandmarks> landmarks = List.of();
+        if (!measurable.isEmpty()) {
+            long start = System.nanoTime();
+            landmarks = landmarkNet.detect(image, measurable);
+            times.took(Stage.LANDMARKS, System.nanoTime() - start, measurable.size());
+        }
 
         Face[] faces = new Face[detections.size()];
         List<RgbImage> crops = new ArrayList<>();
@@ -106,7 +131,9 @@ public final class FacePipeline implements AutoCloseable {
             cropOwners.add(i);
         }
         if (!crops.isEmpty()) {
+            long start = System.nanoTime();
             float[][] descriptors = descriptorNet.describe(crops);
+            times.took(Stage.DESCRIBE, System.nanoTime() - start, crops.size());
             for (int c = 0; c < crops.size(); c++) {
                 Face f = faces[cropOwners.get(c)];
                 faces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptors[c], f.status());
