@@ -82,6 +82,18 @@ biostream-local://{{ include "biostream.secretsDir" . }}/{{ .Values.crypto.kek.l
 
 {{/* Checks the schema cannot express; fails the render with the setting to change. */}}
 {{- define "biostream.validate" -}}
+{{- /* The schema refuses these already; repeated for installs that skip schema validation. */ -}}
+{{- $_ := required "kafka.bootstrapServers is required" .Values.kafka.bootstrapServers -}}
+{{- $_ = required "api.keys.secretName: name the existing Secret holding the API key store" .Values.api.keys.secretName -}}
+{{- $_ = required "api.auditSigning.secretName: name the existing Secret holding the audit signing keyset" .Values.api.auditSigning.secretName -}}
+{{- if eq .Values.crypto.kek.type "local" -}}
+{{- $_ = required "crypto.kek.local.secretName: name the existing Secret holding the local KEK keyset and master secret" .Values.crypto.kek.local.secretName -}}
+{{- else -}}
+{{- $_ = required "crypto.kek.uri: the KMS key URI (aws-kms://..., gcp-kms://...)" .Values.crypto.kek.uri -}}
+{{- end -}}
+{{- if .Values.api.tls.enabled -}}
+{{- $_ = required "api.tls.secretName: name the existing Secret holding the keystore and its password" .Values.api.tls.secretName -}}
+{{- end -}}
 {{- $storage := .Values.flink.storage -}}
 {{- range $name := list "checkpoints" "savepoints" "ha" -}}
 {{- $dir := index $storage $name -}}
