@@ -16,6 +16,7 @@ import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.CameraLatest;
@@ -227,6 +228,41 @@ class ApiServerTest {
             assertThat(get("/api/v1/cameras/yard-3/latest", bearer(analyst)).statusCode()).isEqualTo(200);
         } finally {
             state.remove("yard-3");
+        }
+    }
+
+    @Test
+    void aFaceWhoseDataKeyIsDestroyedIsDroppedFromTheAnswerAndTheOthersStay() throws Exception {
+        float[] erased = Results.descriptor(21);
+        float[] kept = Results.descriptor(22);
+        CameraLatest frame = Results.latest(cipher, "hall-4", 9, erased, kept);
+        // Face 0 is an enrolled subject's sighting: sealed under the subject's own key, as the job does.
+        AssociatedData ad = frame.getTemplates().get(0).getAssociatedData();
+        EncryptedTemplate subjects = cipher.seal("hall-4/9/0", erased, ad, Results.MODEL, cipher.keys().subjectKey("erased-e"));
+        List<EncryptedTemplate> templates = new ArrayList<>(frame.getTemplates());
+        templates.set(0, subjects);
+        state.put(CameraLatest.newBuilder(frame).setTemplates(templates).build());
+        try {
+            JsonNode before = json(get("/api/v1/cameras/hall-4/latest", bearer(analyst)));
+            assertThat(before.get("faces")).extracting(f -> f.get("faceId").asText())
+                    .containsExactly("hall-4/9/0", "hall-4/9/1", "hall-4/9/2");
+            assertThat(before.get("faces").get(0).get("template").get("keyId").asText()).isEqualTo(subjects.getKeyId());
+
+            assertThat(cipher.keys().destroySubject("erased-e")).containsExactly(subjects.getKeyId());
+
+            HttpResponse<String> plain = get("/api/v1/cameras/hall-4/latest", bearer(analyst));
+            assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+            assertThat(json(plain).get("faces")).extracting(f -> f.get("faceId").asText())
+                    .containsExactly("hall-4/9/1", "hall-4/9/2");
+            assertThat(plain.body()).doesNotContain(subjects.getKeyId()).doesNotContain("hall-4/9/0");
+
+            HttpResponse<String> withDescriptors = get("/api/v1/cameras/hall-4/latest", bearer(analystWithDescriptors));
+            assertThat(withDescriptors.statusCode()).as(withDescriptors.body()).isEqualTo(200);
+            JsonNode faces = json(withDescriptors).get("faces");
+            assertThat(faces).extracting(f -> f.get("faceId").asText()).containsExactly("hall-4/9/1", "hall-4/9/2");
+            assertThat(floats(faces.get(0).get("descriptor"))).isEqualTo(kept);
+        } finally {
+            state.remove("hall-4");
         }
     }
 
