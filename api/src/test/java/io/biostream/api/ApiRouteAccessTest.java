@@ -12,19 +12,27 @@ import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Permission;
 import io.biostream.api.auth.RateLimit;
 import io.biostream.api.auth.Role;
-import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.javalin.http.HandlerType;
+import io.javalin.security.RouteRole;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,16 +41,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every route of the route table against every kind of caller, over real HTTP: no key, a key
- * that is not valid, and one key per role. A caller the route does not allow gets 401 or 403 with
- * the JSON error body; a caller it allows gets past access control (whatever the handler then
- * answers, it is not 401 or 403). Routes are read from the running server's table, so a route
- * added later is checked without touching this test, and the table is compared with what Javalin
- * actually registered, so a route cannot bypass the table.
+ * Access to every route, with the expected answers taken from the documentation, not from the
+ * code: the route table of docs/architecture.md ("| route | access |") and the roles table of
+ * docs/security.md ("| route | camera | analyst | admin | auditor | no key |") must both name
+ * exactly the server's routes with the same callers, and every documented route is sent every
+ * kind of caller over real HTTP: no key, a key that is not valid, and one key per role. A caller
+ * the documentation does not allow gets 401 or 403 with the JSON error body; a caller it allows
+ * gets past access control (whatever the handler then answers, it is not 401 or 403). The route
+ * table is also compared with what Javalin actually registered, so a route cannot bypass it.
  */
 class ApiRouteAccessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String PUBLIC = "public";
 
     private static final Map<Role, IssuedKey> KEYS = new EnumMap<>(Role.class);
     private static String invalidKey;
@@ -73,9 +84,18 @@ class ApiRouteAccessTest {
         List<String> table = server.routes().stream().map(Route::name).toList();
         assertThat(server.registeredEndpoints()).containsExactlyInAnyOrderElementsOf(table);
         assertThat(server.registeredWebSockets()).as("WebSocket routes need a row in the route table").isEmpty();
-        assertThat(table).as("the table knows the key routes").contains(
-                "POST /api/v1/keys", "GET /api/v1/keys", "DELETE /api/v1/keys/{id}");
-        assertThat(server.routes()).filteredOn(Route::isPublic).extracting(Route::name).containsExactly("GET /health");
+    }
+
+    @Test
+    void theArchitectureTableDocumentsEveryRouteWithItsRoles() throws IOException {
+        assertThat(codeTable()).as("ApiServer.routes (left) against docs/architecture.md's route table (right)")
+                .isEqualTo(architectureTable());
+    }
+
+    @Test
+    void theSecurityTableDocumentsEveryRouteWithItsRoles() throws IOException {
+        assertThat(codeTable()).as("ApiServer.routes (left) against docs/security.md's roles table (right)")
+                .isEqualTo(securityTable());
     }
 
     @Test
@@ -88,24 +108,131 @@ class ApiRouteAccessTest {
         assertThatThrownBy(() -> twice.get("/api/v1/x", ctx -> { }, Role.ANALYST)).hasMessageContaining("twice");
     }
 
+    /** Each documented route, each caller, the documented answer. */
     @TestFactory
-    Stream<DynamicTest> everyRouteAgainstEveryCaller() {
+    Stream<DynamicTest> everyDocumentedRouteAgainstEveryCaller() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Route route : server.routes()) {
-            tests.add(DynamicTest.dynamicTest(route.name() + " without a key",
-                    () -> expect(route, null, route.isPublic())));
-            tests.add(DynamicTest.dynamicTest(route.name() + " with an invalid key",
-                    () -> expect(route, invalidKey, route.isPublic())));
+        for (Map.Entry<String, Set<String>> row : architectureTable().entrySet()) {
+            String route = row.getKey();
+            Set<String> callers = row.getValue();
+            boolean isPublic = callers.contains(PUBLIC);
+            tests.add(DynamicTest.dynamicTest(route + " without a key", () -> expect(route, null, isPublic)));
+            tests.add(DynamicTest.dynamicTest(route + " with an invalid key", () -> expect(route, invalidKey, isPublic)));
             for (Role role : Role.values()) {
-                tests.add(DynamicTest.dynamicTest(route.name() + " as " + role.wireName(),
-                        () -> expect(route, KEYS.get(role).plaintext(), route.isPublic() || route.allows(role))));
+                tests.add(DynamicTest.dynamicTest(route + " as " + role.wireName(),
+                        () -> expect(route, KEYS.get(role).plaintext(), isPublic || callers.contains(role.wireName()))));
             }
         }
-        assertThat(tests).hasSize(server.routes().size() * (2 + Role.values().length));
         return tests.stream();
     }
 
-    private static void expect(Route route, String key, boolean allowed) throws Exception {
+    /** The server's routes: "METHOD /path" -> {"public"} or the wire names of its roles. */
+    private static Map<String, Set<String>> codeTable() {
+        Map<String, Set<String>> table = new TreeMap<>();
+        for (Route route : server.routes()) {
+            Set<String> callers = new TreeSet<>();
+            for (RouteRole marker : route.access()) {
+                callers.add(marker == Access.PUBLIC ? PUBLIC : ((Role) marker).wireName());
+            }
+            table.put(route.name(), callers);
+        }
+        return table;
+    }
+
+    /**
+     * docs/architecture.md's route table. A row reads {@code | `METHOD /path?query` | public; ... |},
+     * {@code | ... | role `x`; ... |} or {@code | ... | roles `x`, `y`; ... |}; a row in another
+     * shape fails the test rather than being skipped.
+     */
+    static Map<String, Set<String>> architectureTable() throws IOException {
+        Pattern row = Pattern.compile("^\\|\\s*`([A-Z]+) (/[^`?\\s]*)(\\?[^`]*)?`\\s*\\|\\s*([^;|]+?)\\s*[;|].*$");
+        Pattern access = Pattern.compile("public|role `([a-z]+)`|roles `[a-z]+`(, `[a-z]+`)+");
+        Map<String, Set<String>> table = new TreeMap<>();
+        for (String line : tableRows(doc("docs/architecture.md"), "| route | access |")) {
+            Matcher m = row.matcher(line);
+            assertThat(m.matches()).as("docs/architecture.md route row in an unknown shape: %s", line).isTrue();
+            String accessText = m.group(4);
+            assertThat(accessText).as("access of %s", line).matches(access);
+            Set<String> callers = new TreeSet<>();
+            if (accessText.equals(PUBLIC)) {
+                callers.add(PUBLIC);
+            } else {
+                Matcher roles = Pattern.compile("`([a-z]+)`").matcher(accessText);
+                while (roles.find()) {
+                    callers.add(Role.parse(roles.group(1)).wireName());
+                }
+            }
+            String name = m.group(1) + " " + m.group(2);
+            assertThat(table.put(name, callers)).as("%s documented twice", name).isNull();
+        }
+        return table;
+    }
+
+    /**
+     * docs/security.md's roles table: one or more {@code `METHOD /path`} per row, then "yes" or
+     * nothing per column. A public route is one every column allows, "no key" included.
+     */
+    static Map<String, Set<String>> securityTable() throws IOException {
+        String header = "| route | camera | analyst | admin | auditor | no key |";
+        List<String> columns = List.of("camera", "analyst", "admin", "auditor", "no key");
+        Pattern route = Pattern.compile("`([A-Z]+) (/[^`\\s]*)`");
+        Map<String, Set<String>> table = new TreeMap<>();
+        for (String line : tableRows(doc("docs/security.md"), header)) {
+            String[] cells = line.split("\\|", -1);
+            assertThat(cells).as("docs/security.md roles row with %d columns: %s", columns.size() + 1, line)
+                    .hasSize(columns.size() + 3);
+            Set<String> allowed = new TreeSet<>();
+            for (int i = 0; i < columns.size(); i++) {
+                String cell = cells[i + 2].trim();
+                assertThat(cell).as("a cell of %s", line).isIn("yes", "");
+                if (cell.equals("yes")) {
+                    allowed.add(columns.get(i));
+                }
+            }
+            Set<String> callers = new TreeSet<>();
+            if (allowed.contains("no key")) {
+                assertThat(allowed).as("a route open without a key is open to every role: %s", line).hasSize(columns.size());
+                callers.add(PUBLIC);
+            } else {
+                callers.addAll(allowed);
+            }
+            Matcher m = route.matcher(cells[1]);
+            int routes = 0;
+            while (m.find()) {
+                String name = m.group(1) + " " + m.group(2);
+                assertThat(table.put(name, callers)).as("%s documented twice", name).isNull();
+                routes++;
+            }
+            assertThat(routes).as("routes named in %s", line).isPositive();
+        }
+        return table;
+    }
+
+    /** The rows of the Markdown table whose header line is {@code header}, without the separator line. */
+    private static List<String> tableRows(List<String> lines, String header) {
+        int start = lines.indexOf(header);
+        assertThat(start).as("table header '%s'", header).isNotNegative();
+        assertThat(lines.get(start + 1)).as("separator under '%s'", header).startsWith("| ---");
+        List<String> rows = new ArrayList<>();
+        for (int i = start + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+            rows.add(lines.get(i));
+        }
+        return rows;
+    }
+
+    /** A file of the repository: the first directory up from the working directory that has it. */
+    static List<String> doc(String relative) throws IOException {
+        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        for (int up = 0; dir != null && up < 4; up++, dir = dir.getParent()) {
+            Path file = dir.resolve(relative);
+            if (Files.isRegularFile(file) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return Files.readAllLines(file, StandardCharsets.UTF_8);
+            }
+        }
+        throw new IOException(relative + " not found above " + System.getProperty("user.dir"));
+    }
+
+    private static void expect(String route, String key, boolean allowed) throws Exception {
         HttpResponse<String> response = send(route, key);
         String seen = response.statusCode() + " " + response.body();
         if (allowed) {
@@ -122,14 +249,15 @@ class ApiRouteAccessTest {
     }
 
     /** The route's method on its path with each {param} filled in, and an empty JSON object as body. */
-    private static HttpResponse<String> send(Route route, String key) throws Exception {
-        String path = route.path().replaceAll("\\{[^}]+}", "p1");
-        HttpRequest.BodyPublisher body = route.method() == HandlerType.POST || route.method() == HandlerType.PUT
+    private static HttpResponse<String> send(String route, String key) throws Exception {
+        String method = route.substring(0, route.indexOf(' '));
+        String path = route.substring(route.indexOf(' ') + 1).replaceAll("\\{[^}]+}", "p1");
+        HttpRequest.BodyPublisher body = method.equals(HandlerType.POST.name()) || method.equals(HandlerType.PUT.name())
                 ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
-                .method(route.method().name(), body);
+                .method(method, body);
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }

@@ -164,12 +164,72 @@ class KeyRoutesTest {
             HttpResponse<String> response = send("POST", "/api/v1/keys", admin.plaintext(),
                     "{\"name\": \"unaudited\", \"roles\": [\"admin\"]}");
             assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("audit_unavailable");
             assertThat(response.body()).doesNotContain("bsk_");
         } finally {
             audit.failWith(null);
         }
         assertThat(keys.keys()).hasSize(before);
         assertThat(ApiKeyStore.load(storeFile).keys()).hasSize(before);
+        assertThat(keys.keys()).noneMatch(k -> k.name().equals("unaudited"));
+    }
+
+    @Test
+    void aRevocationStandsWhenItsAuditEventCannotBeWritten() throws Exception {
+        // Failing closed: a key an admin wants gone must not come back because the trail is down.
+        IssuedKey leaked = keys.generate("leaked", Set.of(Role.ANALYST), Set.of());
+        assertThat(send("GET", "/api/v1/cameras", leaked.plaintext(), null).statusCode()).isEqualTo(200);
+        int auditFrom = audit.size();
+        audit.failWith(new AuditUnavailableException("audit topic down", null));
+        HttpResponse<String> response;
+        try {
+            response = send("DELETE", "/api/v1/keys/" + leaked.key().id(), admin.plaintext(), null);
+        } finally {
+            audit.failWith(null);
+        }
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("audit_unavailable");
+        assertThat(keys.find(leaked.key().id())).isEmpty();
+        assertThat(ApiKeyStore.load(storeFile).authenticate(leaked.plaintext())).as("revocation saved").isEmpty();
+        assertThat(send("GET", "/api/v1/cameras", leaked.plaintext(), null).statusCode()).isEqualTo(401);
+        assertThat(audit.events(auditFrom)).noneMatch(e -> e.getAction().equals(AuditActions.API_KEY_REVOKE));
+    }
+
+    @Test
+    void aChangeTheKeyStoreCannotSaveIsUndoneAndAnswered503() throws Exception {
+        Path file = dir.resolve("unsaved").resolve("api-keys.json");
+        ApiKeyStore store = ApiKeyStore.fileBacked(file);
+        IssuedKey registrar = store.generate("registrar", Set.of(Role.ADMIN), Set.of());
+        IssuedKey victim = store.generate("victim", Set.of(Role.ANALYST), Set.of());
+        InMemoryAuditTrail trail = new InMemoryAuditTrail();
+        try (ApiServer unsaved = ApiServer.start(ApiConfig.defaults().withPort(0).withRateLimit(RateLimit.unlimited()),
+                store, new InMemoryCameraState(), TestKeyRings.throwawayCipher(), trail.trail())) {
+            // A non-empty directory where the file goes: the atomic move fails, also for root.
+            Files.delete(file);
+            Files.createDirectories(file.resolve("blocker"));
+
+            HttpResponse<String> issue = send(unsaved, "POST", "/api/v1/keys", registrar.plaintext(),
+                    "{\"name\": \"unsaved\", \"roles\": [\"admin\"]}");
+            assertThat(issue.statusCode()).as(issue.body()).isEqualTo(503);
+            assertThat(JSON.readTree(issue.body()).get("error").asText()).isEqualTo("key_store_unavailable");
+            assertThat(issue.body()).doesNotContain("bsk_");
+            assertThat(store.keys()).extracting(k -> k.id()).containsExactlyInAnyOrder(registrar.key().id(), victim.key().id());
+
+            HttpResponse<String> revoke = send(unsaved, "DELETE", "/api/v1/keys/" + victim.key().id(), registrar.plaintext(), null);
+            assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(503);
+            assertThat(JSON.readTree(revoke.body()).get("error").asText()).isEqualTo("key_store_unavailable");
+            // Undone: the caller was told nothing changed, and a restart would read the old file.
+            assertThat(send(unsaved, "GET", "/api/v1/cameras", victim.plaintext(), null).statusCode()).isEqualTo(200);
+            assertThat(trail.events(0)).noneMatch(e -> e.getAction().equals(AuditActions.API_KEY_CREATE)
+                    || e.getAction().equals(AuditActions.API_KEY_REVOKE));
+
+            // Once the file can be written again the same revocation goes through and is saved.
+            Files.delete(file.resolve("blocker"));
+            Files.delete(file);
+            assertThat(send(unsaved, "DELETE", "/api/v1/keys/" + victim.key().id(), registrar.plaintext(), null)
+                    .statusCode()).isEqualTo(204);
+            assertThat(ApiKeyStore.load(file).keys()).extracting(k -> k.id()).containsExactly(registrar.key().id());
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.InMemoryControlLog;
 import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
+import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
@@ -239,6 +240,31 @@ class PrivacyRoutesTest {
         assertThat(send("DELETE", "/api/v1/subjects/howard-x", admin, null, null).statusCode()).isEqualTo(200);
         assertThat(get("/api/v1/subjects/howard-x/export", admin).statusCode()).isEqualTo(404);
         assertThat(audit.events(auditFrom)).filteredOn(e -> e.getAction().equals(AuditActions.SUBJECT_EXPORT)).hasSize(1);
+    }
+
+    @Test
+    void anExportIsCompleteOrNotGivenWhenTheJobsStateCannotBeRead() throws Exception {
+        assertThat(post("/api/v1/subjects", admin, "application/json", subjectJson("ingrid-x")).statusCode()).isEqualTo(201);
+        int auditFrom = audit.size();
+        state.failWith(new StateUnavailableException(StateUnavailableException.Reason.UNREACHABLE,
+                "the state store did not accept a connection"));
+        HttpResponse<byte[]> refused;
+        try {
+            refused = get("/api/v1/subjects/ingrid-x/export", admin);
+        } finally {
+            state.failWith(null);
+        }
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(refused).get("error").asText()).isEqualTo("state_unreachable");
+        // No partial export: neither the record nor the consent left, and nothing was audited as exported.
+        assertThat(new String(refused.body(), StandardCharsets.UTF_8)).doesNotContain("Subject ingrid-x")
+                .doesNotContain("building access");
+        assertThat(audit.events(auditFrom)).noneMatch(e -> e.getAction().equals(AuditActions.SUBJECT_EXPORT));
+
+        HttpResponse<byte[]> given = get("/api/v1/subjects/ingrid-x/export", admin);
+        assertThat(given.statusCode()).isEqualTo(200);
+        assertThat(json(given).get("subject").get("displayName").asText()).isEqualTo("Subject ingrid-x");
     }
 
     private static Subject subject(String id, Consent consent) {

@@ -134,8 +134,10 @@ class QueryableStateMiniClusterTest {
 
             List<CameraSeen> cameras = awaitCameras(reader, CAMERAS.length);
             assertThat(cameras).extracting(CameraSeen::cameraId).containsExactly(CAMERAS);
-            for (CameraSeen seen : cameras) {
-                assertThat(seen.lastSequence()).isNotNegative();
+            for (int i = 0; i < cameras.size(); i++) {
+                CameraSeen seen = cameras.get(i);
+                // Sequence n goes to camera n % 3: the index names the camera's own last frame.
+                assertThat(seen.lastSequence() % CAMERAS.length).as(seen.toString()).isEqualTo(i);
                 assertThat(seen.lastSeen()).isBefore(Instant.now().plusSeconds(1)).isAfter(Instant.now().minus(WAIT));
             }
             assertThat(reader.status()).isEqualTo(CameraStateReader.StateStatus.REACHABLE);
