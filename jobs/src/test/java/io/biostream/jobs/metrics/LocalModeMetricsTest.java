@@ -76,8 +76,8 @@ class LocalModeMetricsTest {
                         .isPositive();
                 assertThat(await("faces described in Prometheus", () -> sum(prometheus, OPERATOR + "facesDescribed")))
                         .as("the demo photos have faces").isPositive();
-                assertThat(await("describe latency", () -> sum(prometheus, OPERATOR + "describeMicros{quantile=\"0.5\"}")))
-                        .as("median describe time, microseconds").isPositive();
+                assertThat(await("describe latency", () -> sum(prometheus, OPERATOR + "describeMicros{quantile=\"0.5\"} > 0")))
+                        .as("median describe time, microseconds (NaN on a subtask that described nothing yet)").isPositive();
                 assertThat(await("dead letters by reason",
                         () -> sum(prometheus, OPERATOR + "reason_deadLetters{reason=\"not_avro\"}"))).isEqualTo(1.0);
                 JsonNode gallery = prometheus.query(OPERATOR + "gallerySize");
