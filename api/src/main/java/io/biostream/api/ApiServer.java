@@ -14,6 +14,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.ImageUploads;
 import io.biostream.api.state.CameraStateReader;
+import io.biostream.operators.audit.AuditSink;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
@@ -68,16 +69,19 @@ public final class ApiServer implements AutoCloseable {
         if (keys.isEmpty()) {
             LOG.warn("the API key store is empty: every /api request will be refused with 401");
         }
+        ApiMetrics metrics = new ApiMetrics();
+        AuditSink auditSink = metrics.timed(audit.sink());
         AccessControl access = new AccessControl(keys, jwtVerifier(config), new RateLimiter(config.rateLimit()),
-                new DeniedRequestAudit(audit.sink()));
+                new DeniedRequestAudit(auditSink));
         HttpsConnector https = config.tls().enabled() ? HttpsConnector.open(config.tls()) : null;
-        KeyHandlers keyRoutes = new KeyHandlers(keys, audit.sink());
+        KeyHandlers keyRoutes = new KeyHandlers(keys, auditSink);
         HealthHandler health = new HealthHandler(state);
-        CameraHandlers cameras = new CameraHandlers(state, cipher, audit.sink());
+        CameraHandlers cameras = new CameraHandlers(state, cipher, auditSink);
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
-                : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(audit.sink()));
-        RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), audit.sink()), identityRoutes);
+                : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(auditSink));
+        RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
+                identityRoutes, metrics);
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -87,7 +91,7 @@ public final class ApiServer implements AutoCloseable {
             if (https != null) {
                 cfg.jetty.addConnector((server, http) -> https.connector(server, http, config.host(), config.port()));
             }
-            filters(cfg.routes, config.maxRequestBodyBytes(), access);
+            filters(cfg.routes, config.maxRequestBodyBytes(), access, metrics);
             table.registerOn(cfg.routes);
             ErrorHandlers.register(cfg.routes);
         });
@@ -107,11 +111,23 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** What runs before every matched route: size limit, access control, no caching of answers. */
-    private static void filters(RoutesConfig routes, long maxBody, AccessControl access) {
-        routes.before(ctx -> refuseLargeBody(ctx, maxBody));
-        routes.beforeMatched(access::check);
+    /** What runs around every route: metrics, size limit, access control, no caching of answers. */
+    private static void filters(RoutesConfig routes, long maxBody, AccessControl access, ApiMetrics metrics) {
+        routes.before(metrics::started);
+        routes.before(ctx -> refusing(metrics, () -> refuseLargeBody(ctx, maxBody)));
+        routes.beforeMatched(ctx -> refusing(metrics, () -> access.check(ctx)));
         routes.beforeMatched("/api/*", ctx -> ctx.header("Cache-Control", "no-store"));
+        routes.after(metrics::finished);
+    }
+
+    /** Runs a check, counting its refusal (an ApiError) before passing it on. */
+    private static void refusing(ApiMetrics metrics, Runnable check) {
+        try {
+            check.run();
+        } catch (ApiError refused) {
+            metrics.refused(refused.status());
+            throw refused;
+        }
     }
 
     /**
@@ -120,9 +136,10 @@ public final class ApiServer implements AutoCloseable {
      * every row against every role.
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
-                             CryptoHandlers crypto, IdentityRoutes identity) {
+                             CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
+        routes.get("/metrics", metrics::serve, Role.MONITOR);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
         routes.get("/api/v1/audit", audit::list, Role.AUDITOR);

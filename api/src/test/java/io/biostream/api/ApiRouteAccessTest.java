@@ -43,7 +43,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Access to every route, with the expected answers taken from the documentation, not from the
  * code: the route table of docs/architecture.md ("| route | access |") and the roles table of
- * docs/security.md ("| route | camera | analyst | admin | auditor | no key |") must both name
+ * docs/security.md ("| route | camera | analyst | admin | auditor | monitor | no key |") must both name
  * exactly the server's routes with the same callers, and every documented route is sent every
  * kind of caller over real HTTP: no key, a key that is not valid, and one key per role. A caller
  * the documentation does not allow gets 401 or 403 with the JSON error body; a caller it allows
@@ -173,8 +173,8 @@ class ApiRouteAccessTest {
      * nothing per column. A public route is one every column allows, "no key" included.
      */
     static Map<String, Set<String>> securityTable() throws IOException {
-        String header = "| route | camera | analyst | admin | auditor | no key |";
-        List<String> columns = List.of("camera", "analyst", "admin", "auditor", "no key");
+        String header = "| route | camera | analyst | admin | auditor | monitor | no key |";
+        List<String> columns = List.of("camera", "analyst", "admin", "auditor", "monitor", "no key");
         Pattern route = Pattern.compile("`([A-Z]+) (/[^`\\s]*)`");
         Map<String, Set<String>> table = new TreeMap<>();
         for (String line : tableRows(doc("docs/security.md"), header)) {

@@ -411,6 +411,11 @@ class RenderedChartTest {
     void productionScrapesFlinkAndTheApiAndShipsTheDashboard() {
         assertThat(production.rendered().ofKind("PodMonitor")).extracting(o -> o.path("metadata").path("name").asText())
                 .containsExactlyInAnyOrder(FLINK + "-flink", API);
+        // The API's /metrics takes an API key with role monitor, from the Secret named in values.
+        JsonNode apiScrape = production.rendered().get("PodMonitor", API).path("spec").path("podMetricsEndpoints").get(0);
+        assertThat(apiScrape.path("path").asText()).isEqualTo("/metrics");
+        assertThat(apiScrape.path("authorization").path("type").asText()).isEqualTo("Bearer");
+        assertThat(apiScrape.path("authorization").path("credentials").path("name").asText()).isEqualTo("biostream-monitor-key");
         JsonNode dashboard = production.rendered().get("ConfigMap", FLINK + "-dashboard");
         assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
         JsonNode json;
@@ -447,7 +452,7 @@ class RenderedChartTest {
             throw new AssertionError(Rendered.describe(monitor) + " selects no pod of the chart");
         }
         for (JsonNode endpoint : spec.path("podMetricsEndpoints")) {
-            assertThat(fieldNames(endpoint)).isSubsetOf("port", "path", "interval", "scheme", "tlsConfig");
+            assertThat(fieldNames(endpoint)).isSubsetOf("port", "path", "interval", "scheme", "tlsConfig", "authorization");
             assertThat(endpoint.path("path").asText()).startsWith("/");
             assertThat(endpoint.path("interval").asText()).matches("[0-9]+(ms|s|m|h)");
             assertThat(containers).flatExtracting(Container::getPorts)

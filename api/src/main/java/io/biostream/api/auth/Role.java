@@ -16,7 +16,9 @@ public enum Role implements RouteRole {
     /** Manages subjects and configuration. */
     ADMIN,
     /** Reads and verifies the audit trail. */
-    AUDITOR;
+    AUDITOR,
+    /** Reads the API's operational metrics (GET /metrics): no personal data, no results. */
+    MONITOR;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

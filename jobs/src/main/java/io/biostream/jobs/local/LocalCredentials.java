@@ -31,6 +31,8 @@ public final class LocalCredentials {
     public static final String STORE = "api-keys.json";
     /** The name the all-roles key of earlier versions was issued under. */
     static final String LEGACY_KEY_NAME = "local-admin";
+    /** The roles the single key of a var/ from before one key per role held. */
+    private static final Set<Role> LEGACY_ROLES = EnumSet.of(Role.CAMERA, Role.ANALYST, Role.ADMIN, Role.AUDITOR);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<Role, String> keys;
@@ -54,7 +56,7 @@ public final class LocalCredentials {
             return new Issued(store, Optional.empty());
         }
         for (ApiKey legacy : store.keys()) {
-            if (legacy.name().equals(LEGACY_KEY_NAME) && legacy.roles().size() == Role.values().length) {
+            if (legacy.name().equals(LEGACY_KEY_NAME) && legacy.roles().containsAll(LEGACY_ROLES)) {
                 store.revoke(legacy.id());
             }
         }

@@ -32,7 +32,7 @@ class LocalCredentialsTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         JsonNode json = JSON.readTree(file.toFile());
         assertThat(json.get("apiKey").asText()).isEqualTo(issued.key(Role.ADMIN));
-        assertThat(json.get("keys").fieldNames()).toIterable().containsExactlyInAnyOrder("admin", "analyst", "auditor", "camera");
+        assertThat(json.get("keys").fieldNames()).toIterable().containsExactlyInAnyOrder("admin", "analyst", "auditor", "camera", "monitor");
 
         ApiKeyStore reloaded = ApiKeyStore.load(var.resolve(LocalCredentials.STORE));
         for (Role role : Role.values()) {
@@ -45,7 +45,7 @@ class LocalCredentialsTest {
 
         LocalCredentials.Issued second = LocalCredentials.openStore(var);
         assertThat(second.credentials()).as("no new keys on a second start").isEmpty();
-        assertThat(second.store().keys()).hasSize(4);
+        assertThat(second.store().keys()).hasSize(Role.values().length);
     }
 
     @Test
@@ -54,14 +54,16 @@ class LocalCredentialsTest {
         Files.delete(var.resolve(LocalCredentials.FILE));
         LocalCredentials.Issued again = LocalCredentials.openStore(var);
         assertThat(again.credentials()).isEmpty();
-        assertThat(again.store().keys()).hasSize(4);
+        assertThat(again.store().keys()).hasSize(Role.values().length);
         assertThat(var.resolve(LocalCredentials.FILE)).doesNotExist();
     }
 
     @Test
     void aVarDirectoryWithTheOldSingleKeyGetsTheNewSetAndTheOldKeyIsRevoked() throws Exception {
         ApiKeyStore old = new ApiKeyStore();
-        IssuedKey legacy = old.generate(LocalCredentials.LEGACY_KEY_NAME, EnumSet.allOf(Role.class), EnumSet.of(Permission.DESCRIPTORS));
+        // the four roles there were then (no monitor role)
+        IssuedKey legacy = old.generate(LocalCredentials.LEGACY_KEY_NAME,
+                EnumSet.of(Role.CAMERA, Role.ANALYST, Role.ADMIN, Role.AUDITOR), EnumSet.of(Permission.DESCRIPTORS));
         old.save(var.resolve(LocalCredentials.STORE));
         SecretFiles.writeOwnerOnly(var.resolve(LocalCredentials.FILE), JSON.writeValueAsString(Map.of("apiKey", legacy.plaintext())));
 
@@ -70,6 +72,6 @@ class LocalCredentialsTest {
         assertThat(migrated.store().authenticate(legacy.plaintext())).isEmpty();
         assertThat(ApiKeyStore.load(var.resolve(LocalCredentials.STORE)).authenticate(legacy.plaintext())).isEmpty();
         assertThat(LocalCredentials.read(var).key(Role.CAMERA)).isEqualTo(issued.key(Role.CAMERA));
-        assertThat(migrated.store().keys()).hasSize(4);
+        assertThat(migrated.store().keys()).hasSize(Role.values().length);
     }
 }

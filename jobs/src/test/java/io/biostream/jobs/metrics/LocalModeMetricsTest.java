@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.jobs.LocalMode;
 import io.biostream.jobs.LocalOptions;
+import io.biostream.api.auth.Role;
 import io.biostream.jobs.local.ListeningSockets;
+import io.biostream.jobs.local.LocalCredentials;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import java.net.InetSocketAddress;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Local mode with the demo camera and one record that is not a frame: the job's own metrics show in
  * the Flink web UI's REST API, and a real Prometheus server scraping local mode's loopback endpoint
  * answers PromQL on them (frames analysed, faces described, stage latency, dead letters by reason,
- * gallery size). Every listener stays on 127.0.0.1.
+ * gallery size), and on the API's own /metrics, read with the monitor key. Every listener stays on
+ * 127.0.0.1.
  */
 class LocalModeMetricsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,8 +73,12 @@ class LocalModeMetricsTest {
 
             URI metrics = URI.create(local.metricsUrl());
             assertThat(metrics.getHost()).isEqualTo("127.0.0.1");
-            try (PrometheusServer prometheus = PrometheusServer.start(Files.createDirectories(dir.resolve("prometheus")),
-                    List.of(metrics.getHost() + ":" + metrics.getPort()))) {
+            // The API's own /metrics, read with the monitor key local mode issued.
+            Path monitorKey = Files.writeString(dir.resolve("monitor.key"), LocalCredentials.read(var).key(Role.MONITOR));
+            URI api = URI.create(local.apiUrl());
+            try (PrometheusServer prometheus = PrometheusServer.start(Files.createDirectories(dir.resolve("prometheus")), List.of(
+                    new PrometheusServer.ScrapeJob("flink", metrics.getHost() + ":" + metrics.getPort(), null),
+                    new PrometheusServer.ScrapeJob("api", api.getHost() + ":" + api.getPort(), monitorKey)))) {
                 assertThat(await("frames analysed in Prometheus", () -> sum(prometheus, OPERATOR + "framesAnalyzed")))
                         .isPositive();
                 assertThat(await("faces described in Prometheus", () -> sum(prometheus, OPERATOR + "facesDescribed")))
@@ -83,7 +90,10 @@ class LocalModeMetricsTest {
                 JsonNode gallery = prometheus.query(OPERATOR + "gallerySize");
                 assertThat(gallery).isNotEmpty();
                 assertThat(gallery.get(0).get("value").get(1).asDouble()).as("nobody enrolled").isZero();
-                assertThat(prometheus.targets()).allSatisfy(target -> assertThat(target.get("health").asText()).isEqualTo("up"));
+                assertThat(await("API requests in Prometheus", () -> sum(prometheus, "biostream_api_requests_total{route=\"/metrics\",status=\"200\"}")))
+                        .as("its own scrapes, counted by the API").isPositive();
+                assertThat(prometheus.targets()).hasSize(2)
+                        .allSatisfy(target -> assertThat(target.get("health").asText()).as(target.toString()).isEqualTo("up"));
             }
             if (ListeningSockets.supported()) {
                 assertThat(ListeningSockets.ofThisProcess()).extracting(InetSocketAddress::getHostString)

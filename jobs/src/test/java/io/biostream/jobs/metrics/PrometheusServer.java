@@ -36,19 +36,27 @@ public final class PrometheusServer implements AutoCloseable {
         this.url = url;
     }
 
-    /** Starts Prometheus with its data under {@code dir}, scraping {@code host:port} targets (job "biostream"). */
-    public static PrometheusServer start(Path dir, List<String> targets) throws IOException, InterruptedException {
+    /** A scrape job: its {@code host:port} target and, for the API, the file holding a bearer key. */
+    public record ScrapeJob(String name, String target, Path bearerKeyFile) {}
+
+    /** Starts Prometheus with its data under {@code dir}, scraping each job's target every second. */
+    public static PrometheusServer start(Path dir, List<ScrapeJob> jobs) throws IOException, InterruptedException {
         Path binary = binary();
         Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, """
+        StringBuilder yaml = new StringBuilder("""
                 global:
                   scrape_interval: 1s
                   evaluation_interval: 1s
                 scrape_configs:
-                  - job_name: biostream
-                    static_configs:
-                      - targets: [%s]
-                """.formatted(String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())));
+                """);
+        for (ScrapeJob job : jobs) {
+            yaml.append("  - job_name: ").append(job.name()).append('\n')
+                    .append("    static_configs: [{targets: ['").append(job.target()).append("']}]\n");
+            if (job.bearerKeyFile() != null) {
+                yaml.append("    authorization: {type: Bearer, credentials_file: '").append(job.bearerKeyFile()).append("'}\n");
+            }
+        }
+        Files.writeString(config, yaml);
         int port = Loopback.freePort();
         Process process = new ProcessBuilder(binary.toString(),
                 "--config.file=" + config,
