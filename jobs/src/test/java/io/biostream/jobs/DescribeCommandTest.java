@@ -1,16 +1,19 @@
 package io.biostream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.vision.GoldenTolerances;
 import io.biostream.operators.vision.Goldens;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,27 +53,59 @@ class DescribeCommandTest {
         assertThat(line.get("file").asText()).isEqualTo(image.toString());
         JsonNode face = line.get("faces").get(0);
         assertThat(face.get("box").get("width").asInt()).isEqualTo(150);
-        float[] want = Goldens.floats(crop.get("descriptor"));
-        double sum = 0;
-        for (int i = 0; i < want.length; i++) {
-            double d = face.get("descriptor").get(i).floatValue() - want[i];
-            sum += d * d;
-        }
-        assertThat(Math.sqrt(sum)).as("distance to face-api's descriptor").isLessThan(1e-3);
+        assertThat(distance(face.get("descriptor"), Goldens.floats(crop.get("descriptor"))))
+                .as("distance to face-api's descriptor").isLessThanOrEqualTo(GoldenTolerances.MAX_DESCRIPTOR_DISTANCE);
         assertThat(run.err()).contains(notAnImage + ": UNSUPPORTED_FORMAT").contains(missing + ": cannot read");
     }
 
+    /** The group photos of the goldens: face-api's boxes, scores and descriptors, face by face, in its order. */
     @Test
-    void findsFacesInAGroupPhoto() throws Exception {
-        Path sample = Goldens.dir().resolve("images/sample1.png");
-        Run run = describe(sample.toString());
-        assertThat(run.status()).isZero();
-        JsonNode faces = JSON.readTree(run.lines().get(0)).get("faces");
-        assertThat(faces.size()).isPositive();
-        for (JsonNode face : faces) {
-            assertThat(face.get("score").floatValue()).isPositive();
-            assertThat(face.get("descriptor").size()).isEqualTo(128);
+    void groupPhotosGiveFaceApisBoxesScoresAndDescriptors() throws Exception {
+        Path goldens = Goldens.dir();
+        List<JsonNode> samples = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            JsonNode sample = Goldens.json(goldens.resolve("out/sample" + n + ".json"));
+            samples.add(sample);
+            files.add(goldens.resolve(sample.get("image").get("png").asText()).toString());
         }
+
+        Run run = describe(files.toArray(String[]::new));
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.lines()).hasSize(samples.size());
+        int faces = 0;
+        for (int n = 0; n < samples.size(); n++) {
+            JsonNode line = JSON.readTree(run.lines().get(n));
+            assertThat(line.get("file").asText()).isEqualTo(files.get(n));
+            JsonNode want = samples.get(n).get("faces");
+            JsonNode got = line.get("faces");
+            assertThat(got.size()).as("faces in %s", files.get(n)).isEqualTo(want.size());
+            for (int i = 0; i < want.size(); i++) {
+                String id = "sample" + (n + 1) + " face " + i;
+                JsonNode wantBox = want.get(i).get("detection").get("box");
+                for (String k : List.of("x", "y", "width", "height")) {
+                    assertThat(got.get(i).get("box").get(k).asDouble()).as("%s box %s", id, k)
+                            .isCloseTo(wantBox.get(k).asDouble(), within(GoldenTolerances.MAX_BOX_PX));
+                }
+                assertThat(got.get(i).get("score").asDouble()).as("%s score", id)
+                        .isCloseTo(want.get(i).get("detection").get("score").asDouble(), within(1e-4));
+                assertThat(distance(got.get(i).get("descriptor"), Goldens.floats(want.get(i).get("descriptor"))))
+                        .as("%s distance to face-api's descriptor", id).isLessThanOrEqualTo(GoldenTolerances.MAX_DESCRIPTOR_DISTANCE);
+                faces++;
+            }
+        }
+        assertThat(faces).as("faces face-api found in the four samples").isEqualTo(13);
+    }
+
+    private static double distance(JsonNode descriptor, float[] want) {
+        assertThat(descriptor.size()).isEqualTo(want.length);
+        double sum = 0;
+        for (int i = 0; i < want.length; i++) {
+            double d = descriptor.get(i).floatValue() - want[i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
     }
 
     @Test

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.bytedeco.javacpp.BytePointer;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * enrolled with three photos each; their other photos, the two other bbt people and ORL faces are
  * streamed as frames. The identification and false-match rates read from the job's results must
  * equal what the evaluation code (same border protocol, same pipeline, no fallback: the job has
- * none) computes directly on the same photos.
+ * none) computes directly on the same photos, and both must be the figures docs/accuracy.md quotes.
  */
 class IdentificationAccuracyTest {
     private static final Duration WAIT = Duration.ofSeconds(240);
@@ -141,10 +142,17 @@ class IdentificationAccuracyTest {
                         .map(id -> id.getMatched() ? id.getSubjectId() : "");
             });
             System.out.printf("identification through the job: %s%nexpected from the evaluation code: %s%n", actual, expected);
-            job.cancel().get();
+            job.cancel().get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(actual).isEqualTo(expected);
-            assertThat(expected.genuine()).isPositive();
-            assertThat(expected.impostors()).isPositive();
+            // docs/accuracy.md, "1:N identification through the job": at face-api's threshold, 31 of
+            // the 53 other photos of the three enrolled people are identified as the right person,
+            // none of the 46 strangers' photos matches anyone, and 48 of the 99 probes have no
+            // described face. (CPU, fixed photos: the counts are exact.)
+            assertThat(actual.genuine()).as("probes of enrolled people").isEqualTo(53);
+            assertThat(actual.identified()).as("identified as the right person").isEqualTo(31);
+            assertThat(actual.impostors()).as("probes of strangers").isEqualTo(46);
+            assertThat(actual.falseMatches()).as("strangers matched to someone").isZero();
+            assertThat(actual.undetected()).as("probes without a described face").isEqualTo(48);
         }
     }
 

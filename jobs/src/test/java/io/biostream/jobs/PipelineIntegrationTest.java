@@ -188,9 +188,9 @@ class PipelineIntegrationTest {
         }
         System.out.printf("golden samples through the job: %d faces, max box error %.2e px, max landmark error %.2e px, max descriptor distance %.2e%n",
                 faces, maxBox, maxLandmark, maxDescriptor);
-        assertThat(maxBox).isLessThan(0.5);
-        assertThat(maxLandmark).isLessThan(0.05);
-        assertThat(maxDescriptor).isLessThan(1e-3);
+        assertThat(maxBox).isLessThanOrEqualTo(io.biostream.operators.vision.GoldenTolerances.MAX_BOX_PX);
+        assertThat(maxLandmark).isLessThanOrEqualTo(io.biostream.operators.vision.GoldenTolerances.MAX_LANDMARK_PX);
+        assertThat(maxDescriptor).isLessThanOrEqualTo(io.biostream.operators.vision.GoldenTolerances.MAX_DESCRIPTOR_DISTANCE);
 
         JsonNode withMesh = JSON.readTree(get("/api/v1/cameras/golden-1/latest?mesh=true", KEYS.get("analyst")).body());
         JsonNode mesh = withMesh.get("faces").get(0).get("mesh");

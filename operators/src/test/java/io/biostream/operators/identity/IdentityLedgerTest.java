@@ -138,7 +138,7 @@ class IdentityLedgerTest {
         assertThat(enrolled.key()).isEqualTo("ada");
         assertThat(enrolled.event().getActor()).isEqualTo("key1");
         assertThat(enrolled.event().getTime()).isEqualTo(T0);
-        assertThat(java.util.UUID.fromString(enrolled.event().getEventId())).isNotNull();
+        assertThat(java.util.UUID.fromString(enrolled.event().getEventId()).version()).as("a random UUID").isEqualTo(4);
         assertThat(enrolled.event().getEventId()).isNotEqualTo(events.subjectErased("key1", "ada").event().getEventId());
     }
 

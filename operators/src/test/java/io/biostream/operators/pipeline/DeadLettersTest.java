@@ -10,6 +10,8 @@ import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,9 @@ class DeadLettersTest {
         }
         RawRecord raw = new RawRecord("biostream.frames", 3, 99L, 5L, "cam-1".getBytes(StandardCharsets.UTF_8), value);
 
+        Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Outbound out = deadLetters.of(raw, "cam-1", null, DeadLetterReason.NOT_AVRO, "not avro");
+        Instant after = Instant.now();
 
         assertThat(out.topic).isEqualTo("biostream.dlq");
         assertThat(out.key).isEqualTo("cam-1".getBytes(StandardCharsets.UTF_8));
@@ -38,7 +42,7 @@ class DeadLettersTest {
         assertThat(letter.getTopic()).isEqualTo("biostream.frames");
         assertThat(letter.getPartition()).isEqualTo(3);
         assertThat(letter.getOffset()).isEqualTo(99L);
-        assertThat(letter.getFailedTime()).isNotNull();
+        assertThat(letter.getFailedTime()).as("when it failed, to the millisecond").isBetween(before, after);
     }
 
     @Test

@@ -93,6 +93,21 @@ class MatchSettingsTest {
         assertThat(PrivacyMode.WATCHLIST_ONLY.matches()).isTrue();
     }
 
+    /** Settings that reached the job with a mode it does not know (a newer writer): the least is kept (docs/security.md). */
+    @Test
+    void anUnknownPrivacyModeIsTreatedAsCountOnly() {
+        MatchSettings newer = MatchSettings.newBuilder(settings).setPrivacyMode("blur-faces")
+                .setCameras(Map.of("gate", new CameraOverride(null, null, null, "anonymous", null),
+                        "hall", new CameraOverride(null, null, null, "full", null)))
+                .build();
+
+        assertThat(MatchPolicy.forCamera(newer, "lobby").privacyMode()).as("unknown deployment mode").isEqualTo(PrivacyMode.COUNT_ONLY);
+        assertThat(MatchPolicy.forCamera(newer, "gate").privacyMode()).as("unknown camera mode").isEqualTo(PrivacyMode.COUNT_ONLY);
+        assertThat(MatchPolicy.forCamera(newer, "hall").privacyMode()).as("a known camera mode still applies").isEqualTo(PrivacyMode.FULL);
+        assertThat(MatchPolicy.forCamera(MatchSettings.newBuilder(settings).setPrivacyMode("FULL").build(), "lobby").privacyMode())
+                .as("wire names are case-sensitive").isEqualTo(PrivacyMode.COUNT_ONLY);
+    }
+
     @Test
     void settingsWrittenBeforePrivacyModesReadAsFullWithThirtyDays() throws Exception {
         // A version-1 writer knew neither field: the schema defaults stand in for them.

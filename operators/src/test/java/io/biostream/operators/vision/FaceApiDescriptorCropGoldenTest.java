@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * landmarks, and the whole chain golden detection box, landmark net, crop, descriptor net.
  */
 class FaceApiDescriptorCropGoldenTest {
-    private static final double MAX_DISTANCE = 1e-3;
+    private static final double MAX_DISTANCE = GoldenTolerances.MAX_DESCRIPTOR_DISTANCE;
 
     private static FaceLandmarkNet sharedLandmarks;
     private static FaceDescriptorNet sharedDescriptors;

@@ -297,7 +297,8 @@ class FaceQualityTest {
         // Laplacian 120 and -120 on the two columns either side of the edge, 0 elsewhere.
         assertThat(report.sharpness()).isCloseTo(2 * 120.0 * 120.0 / 100, within(1e-6));
         assertThat(report.yaw()).isNaN();
-        assertThat(report.score()).isGreaterThan(0).isLessThan(1);
+        // Only the size costs: 100 px of the 112 a full score needs, from 32 -> (100-32)/(112-32); blur is e^-(288/25).
+        assertThat(report.score()).isCloseTo(0.85 * (1 - Math.exp(-288.0 / 25)), within(1e-9));
 
         QualityReport flat = FaceQuality.assess(image, new DetectedFace(0, 0, 90, 90, 0.9f));
         assertThat(flat.sharpness()).isZero();

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * there, so a missing shared folder shows as skipped tests with the reason.
  */
 class SsdMobilenetV1DetectorGoldenTest {
-    /** Pixels; the two JavaScript backends differ by 2.3e-4 px (PREPROCESSING.md section 8). */
-    private static final double MAX_BOX_PX = 0.5;
+    /** Pixels; measured 2.3e-4 px, as far as the two JavaScript backends are apart (PREPROCESSING.md section 8). */
+    private static final double MAX_BOX_PX = GoldenTolerances.MAX_BOX_PX;
     private static final double MAX_SCORE = 1e-4;
     /** Activations 0..6; the JavaScript backends differ by up to 1e-4. */
     private static final double MAX_ACTIVATION = 5e-4;
@@ -65,7 +65,7 @@ class SsdMobilenetV1DetectorGoldenTest {
             assertThat(section.get("iouThreshold").asDouble()).isEqualTo(SsdMobilenetV1Detector.IOU_THRESHOLD);
             worst.check("sample" + n, section.get("detections"), detector.detect(image(sample)));
         }
-        assertThat(worst.detections).isGreaterThanOrEqualTo(DetectorGoldens.SAMPLES);
+        assertThat(worst.detections).as("face-api's SSD detections in the four samples").isEqualTo(13);
         System.out.printf("ssd detections (%d): max box delta %.3g px, max score delta %.3g%n",
                 worst.detections, worst.box, worst.score);
     }
