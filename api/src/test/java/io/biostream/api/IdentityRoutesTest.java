@@ -61,6 +61,7 @@ class IdentityRoutesTest {
     private static IssuedKey analyst;
     private static IssuedKey auditor;
     private static IssuedKey camera;
+    private static IssuedKey monitor;
     private static InMemoryAuditTrail audit;
     private static InMemoryControlLog control;
     private static InMemoryIdentityState state;
@@ -78,6 +79,7 @@ class IdentityRoutesTest {
         analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());
         auditor = keys.generate("privacy office", EnumSet.of(Role.AUDITOR), Set.of());
         camera = keys.generate("door camera", EnumSet.of(Role.CAMERA), Set.of());
+        monitor = keys.generate("prometheus", EnumSet.of(Role.MONITOR), Set.of());
         audit = new InMemoryAuditTrail();
         control = new InMemoryControlLog(new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5)));
         state = new InMemoryIdentityState();
@@ -535,7 +537,8 @@ class IdentityRoutesTest {
                 new Route("POST", "/api/v1/sessions/s-1/end", EnumSet.of(Role.ADMIN)),
                 new Route("GET", "/api/v1/config", readers),
                 new Route("PUT", "/api/v1/config", EnumSet.of(Role.ADMIN)));
-        Map<Role, IssuedKey> keyOf = Map.of(Role.ADMIN, admin, Role.ANALYST, analyst, Role.AUDITOR, auditor, Role.CAMERA, camera);
+        Map<Role, IssuedKey> keyOf = Map.of(Role.ADMIN, admin, Role.ANALYST, analyst, Role.AUDITOR, auditor, Role.CAMERA, camera,
+                Role.MONITOR, monitor);
         int before = audit.size();
         int refusals = 0;
         for (Route route : table) {
