@@ -17,11 +17,11 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.identity.ControlUnavailableException;
-import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityEvents;
 import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.pipeline.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
@@ -81,7 +81,7 @@ class IdentityRoutesTest {
         camera = keys.generate("door camera", EnumSet.of(Role.CAMERA), Set.of());
         monitor = keys.generate("prometheus", EnumSet.of(Role.MONITOR), Set.of());
         audit = new InMemoryAuditTrail();
-        control = new InMemoryControlLog(new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5)));
+        control = new InMemoryControlLog(new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)));
         state = new InMemoryIdentityState();
         identity = IdentityServices.create(control, cipher, SharedVision.get(), state);
         server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys,

@@ -12,9 +12,9 @@ import io.biostream.api.identity.InMemoryControlLog;
 import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
 import io.biostream.operators.crypto.TestKeyRings;
-import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.pipeline.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -62,7 +62,7 @@ class PhotoUploadsInMemoryTest {
         admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
         analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());
         InMemoryControlLog control = new InMemoryControlLog(
-                new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5)));
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)));
         identity = IdentityServices.create(control, TestKeyRings.throwawayCipher(), SharedVision.get(), new InMemoryIdentityState());
         server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys,
                 new InMemoryCameraState(), TestKeyRings.throwawayCipher(), new InMemoryAuditTrail().trail(), identity);

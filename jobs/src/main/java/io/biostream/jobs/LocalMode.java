@@ -29,7 +29,6 @@ import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import java.security.GeneralSecurityException;
 import java.util.HashMap;
-import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.pipeline.PipelineConfig;
@@ -154,7 +153,7 @@ public final class LocalMode implements AutoCloseable {
      */
     private IdentityServices openIdentity(Topics topics, PipelineConfig pipeline, TemplateCipher cipher, ApiConfig apiConfig)
             throws InterruptedException {
-        IdentityLedger ledger = new IdentityLedger(DefaultMatchSettings.from(options.settings()));
+        IdentityLedger ledger = new IdentityLedger(pipeline.defaultMatchSettings());
         controlLog = KafkaControlLog.open(broker.bootstrapServers(), topics.control(), ledger, CONTROL_TIMEOUT);
         VisionService vision = VisionService.open(pipeline.vision(), pipeline.decodeLimits(), apiConfig.visionMaxWait());
         IdentityServices services = IdentityServices.create(controlLog, cipher, vision, identityStateReader);

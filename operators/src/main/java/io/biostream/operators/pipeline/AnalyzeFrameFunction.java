@@ -89,7 +89,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         }
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
                 DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
-        control = new ControlState(cipher, modelId, config.identity().defaultSettings(config.vision()));
+        control = new ControlState(cipher, modelId, config.defaultMatchSettings());
         metrics = AnalysisMetrics.register(getRuntimeContext().getMetricGroup(), control::gallerySize);
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);

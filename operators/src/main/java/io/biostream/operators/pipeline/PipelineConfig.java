@@ -6,6 +6,7 @@ import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.decode.DecodeLimits;
 import java.io.Serializable;
 import io.biostream.operators.vision.VisionConfig;
+import io.biostream.schemas.MatchSettings;
 
 /** The pipeline job's configuration, with defaults, validated when built. */
 public record PipelineConfig(
@@ -40,6 +41,16 @@ public record PipelineConfig(
                 CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
                 VisionConfig.from(s),
                 IdentityConfig.from(s));
+    }
+
+    /**
+     * The match settings in force until the first SETTINGS_CHANGED (version 0): the identity
+     * defaults with the vision path's gate and detector. The one source for the job's broadcast
+     * state and the API's ledger, so a settings change that names only some fields keeps the
+     * deployment's values for the rest (its retention included).
+     */
+    public MatchSettings defaultMatchSettings() {
+        return identity.defaultSettings(vision);
     }
 
     /** Largest Kafka record value worth parsing: the image limit plus room for the Avro envelope. */

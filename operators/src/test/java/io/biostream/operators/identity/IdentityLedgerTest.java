@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.pipeline.IdentityConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import io.biostream.operators.vision.VisionConfig;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class IdentityLedgerTest {
     private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
     private final IdentityEvents events = new IdentityEvents(Clock.fixed(T0, ZoneOffset.UTC));
-    private final MatchSettings defaults = DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5);
+    private final MatchSettings defaults = IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS);
     private TemplateCipher cipher;
     private IdentityLedger ledger;
     private final List<String> told = new ArrayList<>();
