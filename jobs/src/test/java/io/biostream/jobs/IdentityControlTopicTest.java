@@ -28,12 +28,12 @@ import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.identity.ControlTopicFollower;
-import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityEvents;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
+import io.biostream.operators.pipeline.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.ControlEvent;
@@ -105,7 +105,7 @@ class IdentityControlTopicTest {
         // The API's key ring; the job opens its own on the same KEK and keys topic.
         cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
-                new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5)), TIMEOUT);
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT);
 
         ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
                 .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
@@ -207,7 +207,7 @@ class IdentityControlTopicTest {
                 .containsExactly(ControlType.SESSION_STARTED, ControlType.SESSION_ENDED);
 
         // A restart: a new ledger replays the topic from the beginning to the same state.
-        IdentityLedger replayed = new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5));
+        IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed).start();
              SearchGallery gallery = SearchGallery.following(replayed, cipher, identity.vision().modelId())) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
@@ -239,13 +239,13 @@ class IdentityControlTopicTest {
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get(30, java.util.concurrent.TimeUnit.SECONDS);
         }
         // The API still writes and reads back after the bad record.
         assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
         assertThat(identity.commands().ledger().subject("after-junk")).isPresent();
 
-        IdentityLedger ledger = new IdentityLedger(DefaultMatchSettings.of(VisionConfig.DEFAULTS, 0.6f, 5));
+        IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
         try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT);
              ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger).start()) {

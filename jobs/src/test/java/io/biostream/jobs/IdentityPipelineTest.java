@@ -14,23 +14,19 @@ import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.ControlEvent;
-import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;
 import io.biostream.schemas.SessionStatus;
 import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sightings;
 import io.biostream.schemas.WireFormat;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -118,10 +114,11 @@ class IdentityPipelineTest {
                     assertThat(s.getFaceId()).isEqualTo("door-1/1/0");
                     assertThat(s.getDistance()).isEqualTo(raj.getDistance());
                 });
+                // Once the summary counts both frames: both faces, one of them a match, the session still open.
                 SessionSummary summary = IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(),
                         "visit-1", s -> s.isPresent() && IdentityStateCodec.decodeSessionSummary(s.get()).getFrames() == 2).orElseThrow());
                 assertThat(summary.getStatus()).isEqualTo(SessionStatus.OPEN);
-                assertThat(List.of(summary.getFrames(), summary.getFaces(), summary.getMatches())).containsExactly(2L, 2L, 1L);
+                assertThat(List.of(summary.getFaces(), summary.getMatches())).containsExactly(2L, 1L);
 
                 // A stricter threshold applies to the next frame, without a restart.
                 publish(TestControlEvents.settingsChanged(TestControlEvents.settings(0.0001f, 5, 40, "ssd", Map.of(), 1L)));
@@ -136,7 +133,8 @@ class IdentityPipelineTest {
                 publish(TestControlEvents.erased("raj"));
                 publish(TestControlEvents.sessionEnded(session));
                 cluster.awaitControlApplied(control);
-                assertThat(awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isEmpty)).isEmpty();
+                // raj's sightings leave the state (awaitState fails when they are still there after WAIT).
+                awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isEmpty);
                 assertThat(IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(), "visit-1",
                         s -> s.isPresent() && IdentityStateCodec.decodeSessionSummary(s.get()).getStatus() == SessionStatus.ENDED)
                         .orElseThrow()).getFrames()).isEqualTo(3L);
@@ -148,7 +146,7 @@ class IdentityPipelineTest {
                 assertThat(erased.getCandidates()).extracting(c -> c.getSubjectId()).containsExactly("lennard");
                 assertThat(afterErasure.getSessionId()).as("the session has ended").isNull();
             } finally {
-                states.shutdownAndWait();
+                states.shutdownAndHandle().get(30, TimeUnit.SECONDS);
             }
         }
     }
@@ -168,13 +166,6 @@ class IdentityPipelineTest {
     private void publish(ControlEvent event) throws Exception {
         String key = event.getSubjectId() != null ? event.getSubjectId() : event.getType().name();
         control.publishRaw(key, WireFormat.encode(event));
-    }
-
-    private static byte[] bytes(DeadLetter letter) {
-        java.nio.ByteBuffer view = letter.getOriginalBytes().duplicate();
-        byte[] out = new byte[view.remaining()];
-        view.get(out);
-        return out;
     }
 
     private Map<Long, FrameResult> awaitResults(String camera, int count) {

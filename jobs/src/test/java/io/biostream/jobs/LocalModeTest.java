@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Local mode as a user runs it: the demo camera's faces reach the API within 90 s, the Flink web UI
- * lists the job as running, a request without the key gets 401, everything listens on loopback,
+ * lists the job as running and refuses jar uploads, a request without the key gets 401, everything listens on loopback,
  * and a second start on the same directory resumes from the last checkpoint with the same keys
  * (one per role, from var/credentials.json).
  */
@@ -72,6 +72,7 @@ class LocalModeTest {
                 assertThat(job.get("name").asText()).isEqualTo(PipelineJob.NAME);
                 assertThat(job.get("state").asText()).isEqualTo("RUNNING");
             });
+            assertWebSubmissionRefused(local.webUiUrl());
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", null).statusCode()).isEqualTo(401);
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", admin).statusCode())
                     .as("the admin key holds the admin role only").isEqualTo(403);
@@ -106,6 +107,38 @@ class LocalModeTest {
             assertThat(config.get("version").asLong()).isEqualTo(1);
             assertThat(config.get("threshold").floatValue()).isEqualTo(0.5f);
         }
+    }
+
+    /**
+     * The Flink web UI runs no uploaded code (web.submit.enable: false): a jar upload as the UI sends
+     * it is refused, no jar list is served, and the UI's own configuration says so. With submission
+     * on, the same upload answers 200.
+     */
+    private static void assertWebSubmissionRefused(String webUi) throws Exception {
+        String boundary = "----biostream" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"job.jar\"\r\n"
+                + "Content-Type: application/x-java-archive\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        body.write(emptyJar());
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(URI.create(webUi + "/jars/upload")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        // Refused as a client error (Flink 2.1: 400 "POST request not allowed", no upload handler is registered).
+        assertThat(upload.statusCode()).as("POST /jars/upload: %s", upload.body()).isBetween(400, 499);
+        assertThat(get(webUi + "/jars", null).statusCode()).as("GET /jars").isEqualTo(404);
+        JsonNode features = JSON.readTree(get(webUi + "/config", null).body()).get("features");
+        assertThat(features.get("web-submit").asBoolean()).as("web UI features %s", features).isFalse();
+    }
+
+    private static byte[] emptyJar() throws java.io.IOException {
+        java.io.ByteArrayOutputStream jar = new java.io.ByteArrayOutputStream();
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(jar, new java.util.jar.Manifest())) {
+            out.putNextEntry(new java.util.zip.ZipEntry("biostream-test.txt"));
+            out.write("not a job".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.closeEntry();
+        }
+        return jar.toByteArray();
     }
 
     private static HttpResponse<String> send(String url, String key, String method, String json) throws Exception {

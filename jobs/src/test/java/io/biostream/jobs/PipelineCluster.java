@@ -22,7 +22,6 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.LocalKeyFiles;
-import io.biostream.operators.identity.DefaultMatchSettings;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.pipeline.PipelineConfig;
@@ -119,9 +118,7 @@ final class PipelineCluster implements AutoCloseable {
 
     private ApiServer startApi(ApiKeyStore keys, JobID job, boolean withIdentity, Map<String, String> settings)
             throws Exception {
-        ApiConfig config = ApiConfig.defaults().withPort(0)
-                .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
-                .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
+        ApiConfig config = apiConfig();
         QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
         var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
         AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
@@ -134,7 +131,7 @@ final class PipelineCluster implements AutoCloseable {
         if (withIdentity) {
             Settings deployment = Settings.of(settings);
             KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
-                    new IdentityLedger(DefaultMatchSettings.from(deployment)), Duration.ofSeconds(10));
+                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10));
             closeables.add(0, control);
             QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
             closeables.add(0, identityState);
@@ -147,6 +144,22 @@ final class PipelineCluster implements AutoCloseable {
         closeables.add(0, api);
         closeables.add(1, reader);
         return api;
+    }
+
+    private ApiConfig apiConfig() {
+        return ApiConfig.defaults().withPort(0)
+                .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
+                .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    }
+
+    /**
+     * The job's camera states as they are, read through the queryable-state proxy like the API
+     * reads them, without the API's own filtering; {@code job} is looked up on each read.
+     */
+    QueryableStateCameraReader cameraStates(java.util.function.Supplier<JobID> job) {
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(apiConfig(), () -> Optional.of(job.get()));
+        closeables.add(0, reader);
+        return reader;
     }
 
     /** One HTTP request to the API with a bearer key; the body is sent with the given content type. */
@@ -192,6 +205,35 @@ final class PipelineCluster implements AutoCloseable {
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Every record of the topic committed so far: read with read_committed to the end of each
+     * partition as it is now (for read_committed, the last stable offset), so that a record missing
+     * here was not written by a transaction committed before the call; fails after {@code timeout}.
+     */
+    List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String topic, Duration timeout) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p, timeout) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(topic + " not read to its end " + end + " within " + timeout);
+                }
                 consumer.poll(Duration.ofMillis(500)).forEach(records::add);
             }
         }

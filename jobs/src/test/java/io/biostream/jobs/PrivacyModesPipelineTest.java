@@ -25,15 +25,10 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,7 +109,7 @@ class PrivacyModesPipelineTest {
             assertThat(export.get("sightings").get("sightings").findValuesAsText("faceId")).containsExactly("gate-w/1/0");
             System.out.printf("privacy modes: gate-w kept %s, dropped %d; hall-c dropped %d; templates %s%n",
                     known.getFaces().size(), unknown.getDroppedFaces(), counted.getDroppedFaces(), templates);
-            job.cancel().get();
+            cluster.flink.cancel(job.getJobID()); // bounded: waits until CANCELED, at most a minute
         }
     }
 
@@ -138,24 +133,8 @@ class PrivacyModesPipelineTest {
      * the last stable offset), so that a key missing here was not written by a committed transaction.
      */
     private static Set<String> committedTemplateKeys(PipelineCluster cluster) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         Set<String> keys = new HashSet<>();
-        String topic = cluster.topics.templates();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertThat(System.nanoTime()).as("templates read to the end within %s", WAIT).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(500)).forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
-            }
-        }
+        cluster.readCommittedToEnd(cluster.topics.templates(), WAIT).forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
         return keys;
     }
 

@@ -129,7 +129,7 @@ class LocalFlinkClusterTest {
 
             cluster.cancel(restored);
         } finally {
-            states.shutdownAndWait();
+            states.shutdownAndHandle().get(30, TimeUnit.SECONDS);
         }
     }
 
