@@ -42,7 +42,8 @@ class LocalModeTest {
                 "biostream.local.demo-interval-ms", "1000",
                 "rest.port", "0",
                 "api.port", "0",
-                "queryable-state.proxy.ports", "0");
+                "queryable-state.proxy.ports", "0",
+                LocalOptions.METRICS_PORT, "0");
         return LocalOptions.from(new Settings(flags, Map.of(), Map.of()), true, var);
     }
 
