@@ -55,8 +55,11 @@ final class EnrollmentHandler {
     void enroll(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
         String subjectId = SubjectHandlers.subjectId(ctx);
-        requireConsent(caller, subjectId); // before any photo is analysed: describing a face is processing it
+        // The body is read first (memory only), so that a refusal never leaves a client still sending
+        // into a closed connection; the consent check comes before any photo is analysed:
+        // describing a face is processing it.
         List<ImageUploads.Upload> photos = uploads.read(ctx, List.of("image"));
+        requireConsent(caller, subjectId);
         List<RgbImage> images = photos.stream().map(identity.vision()::decode).toList();
 
         MatchSettings settings = identity.commands().ledger().settings();

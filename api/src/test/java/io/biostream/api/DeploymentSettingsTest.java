@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class DeploymentSettingsTest {
     private static final Map<String, String> DEPLOYMENT = Map.of(
             "biostream.kafka.bootstrap-servers", "127.0.0.1:9",
+            "biostream.crypto.kek-uri", "biostream-local:///nonexistent/kek.json", // parsed, never opened here
             "biostream.identity.retention", "8s",
             "biostream.identity.top-k", "3",
             "biostream.identity.match-threshold", "0.55",
