@@ -8,7 +8,7 @@ import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.vision.FaceAnnotator;
 import io.biostream.operators.vision.FaceMesh;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AuditOutcome;
 import io.javalin.http.Context;
 import java.util.ArrayList;

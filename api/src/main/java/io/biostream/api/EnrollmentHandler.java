@@ -8,7 +8,7 @@ import io.biostream.api.identity.ImageUploads;
 import io.biostream.api.identity.VisionService;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.FaceStatus;
 import io.biostream.schemas.MatchSettings;

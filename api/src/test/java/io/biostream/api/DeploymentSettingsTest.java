@@ -15,7 +15,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.IdentityLedger;
-import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.MatchSettings;
 import java.nio.charset.StandardCharsets;

@@ -14,7 +14,7 @@ import io.biostream.api.identity.SharedVision;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityLedger;
-import io.biostream.operators.pipeline.IdentityConfig;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

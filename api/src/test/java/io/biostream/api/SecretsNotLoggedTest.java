@@ -97,7 +97,8 @@ class SecretsNotLoggedTest {
         for (String secret : secrets) {
             fragments.add(secret);
             if (secret.startsWith("bsk_")) {
-                fragments.add(secret.substring(secret.lastIndexOf('_') + 1)); // the secret part; the id may be logged
+                // the secret part after "bsk_<16-hex id>_" (the id may be logged; the secret may itself hold '_')
+                fragments.add(secret.substring("bsk_".length() + 16 + 1));
             } else {
                 fragments.addAll(List.of(secret.split("\\.")).subList(1, 3)); // a JWT's payload and signature
             }

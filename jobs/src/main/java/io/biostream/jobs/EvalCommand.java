@@ -13,7 +13,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
 import java.io.IOException;
 import java.io.PrintStream;

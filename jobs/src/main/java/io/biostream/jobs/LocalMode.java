@@ -31,7 +31,7 @@ import java.security.GeneralSecurityException;
 import java.util.HashMap;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
-import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.functions.PipelineConfig;
 import com.google.crypto.tink.KeysetHandle;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,21 +1,21 @@
 package io.biostream.jobs;
 
-import static io.biostream.operators.pipeline.TestControlEvents.enrolled;
-import static io.biostream.operators.pipeline.TestControlEvents.enrollmentTemplate;
+import static io.biostream.operators.identity.TestControlEvents.enrolled;
+import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.jobs.eval.FaceImageReader;
 import io.biostream.jobs.eval.TightCropProtocol;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.operators.decode.DecodeLimits;
-import io.biostream.operators.decode.OpenCvImages;
+import io.biostream.operators.image.OpenCvImages;
 import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.Gallery;
 import io.biostream.operators.identity.GalleryMatcher;
-import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.testing.SharedFolder;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;

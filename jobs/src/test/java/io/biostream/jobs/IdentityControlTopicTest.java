@@ -33,7 +33,7 @@ import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.identity.IdentityEvents;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
-import io.biostream.operators.pipeline.IdentityConfig;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.ControlEvent;

@@ -1,14 +1,14 @@
 package io.biostream.jobs;
 
-import static io.biostream.operators.pipeline.TestControlEvents.enrolled;
-import static io.biostream.operators.pipeline.TestControlEvents.enrollmentTemplate;
+import static io.biostream.operators.identity.TestControlEvents.enrolled;
+import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.operators.decode.FrameDecoder;
-import io.biostream.operators.pipeline.PipelineConfig;
-import io.biostream.operators.pipeline.SharedFaces;
-import io.biostream.operators.pipeline.TestControlEvents;
+import io.biostream.operators.functions.PipelineConfig;
+import io.biostream.operators.testing.SharedFaces;
+import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.vision.FacePipeline;

@@ -8,7 +8,7 @@ import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Role;
 import io.biostream.jobs.local.FramePublisher;
 import io.biostream.operators.identity.FacePhotos;
-import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.testing.SharedFolder;
 import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;

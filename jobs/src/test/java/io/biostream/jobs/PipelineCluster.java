@@ -24,7 +24,7 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
-import io.biostream.operators.pipeline.PipelineConfig;
+import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.vision.VisionConfig;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.vision.DetectedFace;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.FaceStatus;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.biostream.jobs.eval;
 
 import io.biostream.operators.vision.DetectedFace;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;

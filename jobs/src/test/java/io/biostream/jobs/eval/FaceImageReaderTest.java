@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biostream.jobs.eval.FaceImageReader.UnreadableImageException;
 import io.biostream.operators.decode.DecodeLimits;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

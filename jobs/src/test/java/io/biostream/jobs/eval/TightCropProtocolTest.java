@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.biostream.operators.vision.DetectedFace;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.schemas.FaceStatus;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,8 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.biostream.operators.config.CameraIds;
 import io.biostream.operators.decode.ImageHeader.ImageFormat;
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.OpenCvImages;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
+
 /**
  * The detectors' input image in one pass: face-api's padToSquare (not centered: zeros after the
  * image, at the bottom or right) followed by its legacy resizeBilinear (no half-pixel offset),

@@ -11,7 +11,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.line;
 import static org.bytedeco.opencv.global.opencv_imgproc.putText;
 import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
 
-import io.biostream.operators.decode.OpenCvImages;
+import io.biostream.operators.image.OpenCvImages;
+import io.biostream.operators.image.RgbImage;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.FaceLandmarks.Region;
 
 /**

@@ -1,5 +1,6 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
 import java.util.List;
 
 /** Finds faces in an image; implementations are not thread-safe (one per Flink subtask). */

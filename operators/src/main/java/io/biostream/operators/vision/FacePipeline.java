@@ -1,5 +1,6 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.FaceStatus;
 import java.util.ArrayList;
 import java.util.List;

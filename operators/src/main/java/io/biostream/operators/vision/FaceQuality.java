@@ -6,7 +6,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.Laplacian;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
-import io.biostream.operators.decode.OpenCvImages;
+import io.biostream.operators.image.OpenCvImages;
+import io.biostream.operators.image.RgbImage;
 import org.bytedeco.javacpp.indexer.DoubleIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
 

@@ -6,7 +6,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.equalizeHist;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import io.biostream.operators.decode.OpenCvImages;
+import io.biostream.operators.image.OpenCvImages;
+import io.biostream.operators.image.RgbImage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

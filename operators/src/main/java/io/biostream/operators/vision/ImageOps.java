@@ -1,5 +1,7 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
+
 /**
  * The image steps face-api applies before its nets (NetInput.toBatchTensor and friends),
  * reproduced value for value: the ports are compared with the JavaScript outputs to 1e-4, and a

@@ -1,5 +1,6 @@
 package io.biostream.operators.vision;
 
+import io.biostream.operators.image.RgbImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.biostream.operators.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.biostream.operators.vision.RgbImage;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;

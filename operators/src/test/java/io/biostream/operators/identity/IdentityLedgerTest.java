@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
-import io.biostream.operators.pipeline.IdentityConfig;
+import io.biostream.operators.identity.IdentityConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import io.biostream.operators.vision.VisionConfig;

@@ -2,6 +2,7 @@ package io.biostream.operators.vision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biostream.operators.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

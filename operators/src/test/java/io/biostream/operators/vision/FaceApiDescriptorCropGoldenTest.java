@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.biostream.operators.image.RgbImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

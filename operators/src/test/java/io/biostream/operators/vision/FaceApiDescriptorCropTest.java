@@ -3,6 +3,7 @@ package io.biostream.operators.vision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.FaceLandmarks.Region;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,7 @@ package io.biostream.operators.vision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biostream.operators.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 /** The face-api detectors' options and edge cases (weights from the classpath, no goldens needed). */

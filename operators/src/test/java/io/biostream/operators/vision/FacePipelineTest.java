@@ -2,6 +2,7 @@ package io.biostream.operators.vision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.FaceStatus;
 import java.nio.file.Path;
 import java.util.List;

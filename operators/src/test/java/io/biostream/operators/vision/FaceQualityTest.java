@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import static org.bytedeco.opencv.global.opencv_imgproc.GaussianBlur;
 import static org.bytedeco.opencv.global.opencv_imgproc.getRotationMatrix2D;
 
-import io.biostream.operators.decode.OpenCvImages;
+import io.biostream.operators.image.OpenCvImages;
+import io.biostream.operators.image.RgbImage;
 import java.io.IOException;
 import java.util.List;
 import org.bytedeco.javacpp.indexer.DoubleIndexer;

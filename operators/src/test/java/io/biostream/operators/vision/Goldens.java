@@ -2,6 +2,7 @@ package io.biostream.operators.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.testing.SharedFolder;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.biostream.operators.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 class ImageOpsTest {

@@ -3,6 +3,7 @@ package io.biostream.operators.vision;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.biostream.operators.image.RgbImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,0 +1,376 @@
+package io.biostream.operators.functions;
+
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.decode.FrameDecoder;
+import io.biostream.operators.decode.FrameRejectedException;
+import io.biostream.operators.identity.Identifications;
+import io.biostream.operators.identity.MatchPolicy;
+import io.biostream.operators.identity.PrivacyFilter;
+import io.biostream.operators.records.CameraSighting;
+import io.biostream.operators.records.ControlRecord;
+import io.biostream.operators.records.FrameRecord;
+import io.biostream.operators.records.Outbound;
+import io.biostream.operators.records.SessionFrame;
+import io.biostream.operators.records.SightingUpdate;
+import io.biostream.operators.state.CameraStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.image.RgbImage;
+import io.biostream.schemas.AssociatedData;
+import io.biostream.schemas.Box;
+import io.biostream.schemas.CameraLatest;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.DeadLetterReason;
+import io.biostream.schemas.EncryptedTemplate;
+import io.biostream.schemas.FaceResult;
+import io.biostream.schemas.Frame;
+import io.biostream.schemas.FrameResult;
+import io.biostream.schemas.Identification;
+import io.biostream.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per camera (keyed by camera id, so frames of a camera stay in order): decode, find and describe
+ * faces under the live match settings, match each described face 1:N against the enrolled gallery,
+ * seal each descriptor, emit the FrameResult and the EncryptedTemplates, and keep the camera's
+ * latest result in queryable state. Bad frames become dead letters; the job never fails on them.
+ *
+ * <p>Sealing: a face matched to an enrolled subject is that subject's template, sealed under the
+ * subject's own data key; every other face under the camera's key of the current period, which
+ * expires with the camera's retention. The camera's latest result leaves state when the retention
+ * is over (processing-time timers), and subtask 0 destroys expired data keys on a schedule.
+ *
+ * <p>The broadcast input is the control stream (enrollments, erasures, settings, sessions), kept by
+ * {@link ControlState}. Matches and erasures leave on {@link #SUBJECT_SIGHTINGS}, frames of capture
+ * sessions on {@link #SESSION_FRAMES}.
+ */
+public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, FrameRecord, ControlRecord, Outbound> {
+    public static final OutputTag<CameraSighting> SIGHTINGS = new OutputTag<>("sightings", TypeInformation.of(CameraSighting.class));
+    public static final OutputTag<SightingUpdate> SUBJECT_SIGHTINGS = new OutputTag<>("subject-sightings", TypeInformation.of(SightingUpdate.class));
+    public static final OutputTag<SessionFrame> SESSION_FRAMES = new OutputTag<>("session-frames", TypeInformation.of(SessionFrame.class));
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyzeFrameFunction.class);
+
+    private final PipelineConfig config;
+    private transient FrameDecoder decoder;
+    private transient FacePipelines pipelines;
+    private transient TemplateKeyRing keys;
+    private transient TemplateCipher cipher;
+    private transient ScheduledExecutorService keySweeper;
+    private transient DeadLetters deadLetters;
+    private transient ControlState control;
+    private transient ValueState<byte[]> latest;
+    private transient AnalysisMetrics metrics;
+
+    public AnalyzeFrameFunction(PipelineConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        decoder = new FrameDecoder(config.decodeLimits());
+        pipelines = new FacePipelines(config.vision());
+        // Load the configured detector's nets now: a broken model fails the start, not the first frame.
+        String modelId = pipelines.forDetector(config.vision().detector()).modelId();
+        keys = config.crypto().openKeyRing();
+        cipher = new TemplateCipher(keys);
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            keySweeper = startKeySweeper(keys, config.crypto().sweepInterval());
+        }
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
+                DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
+        control = new ControlState(cipher, modelId, config.defaultMatchSettings());
+        metrics = AnalysisMetrics.register(getRuntimeContext().getMetricGroup(), control::gallerySize);
+        ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
+        descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
+        latest = getRuntimeContext().getState(descriptor);
+    }
+
+    @Override
+    public void processElement(FrameRecord record, ReadOnlyContext ctx, Collector<Outbound> out) throws Exception {
+        control.ensureLoaded(ctx::getBroadcastState);
+        Frame frame = record.frame;
+        MatchPolicy policy = MatchPolicy.forCamera(control.settings(), frame.getCameraId());
+        FacePipeline faces;
+        List<FacePipeline.Face> found;
+        try {
+            long decodeStart = System.nanoTime();
+            RgbImage image = decoder.decode(frame);
+            metrics.took(AnalysisMetrics.Step.DECODE, System.nanoTime() - decodeStart);
+            faces = pipelines.forDetector(policy.detector());
+            found = faces.analyze(image, policy.minFaceSize(), policy.minQuality(), metrics);
+        } catch (FrameRejectedException e) {
+            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, e.reason(), e.getMessage()));
+            return;
+        } catch (RuntimeException e) { // e.g. an OpenCV error on a pathological image
+            LOG.warn("frame {}/{} failed in analysis: {}", frame.getCameraId(), frame.getSequence(), e.toString());
+            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
+                    e.getClass().getSimpleName() + ": " + e.getMessage()));
+            return;
+        }
+        // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
+        long matchStart = System.nanoTime();
+        Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
+        metrics.took(AnalysisMetrics.Step.MATCH, System.nanoTime() - matchStart);
+        for (int i = 0; i < identifications.length; i++) {
+            identifications[i] = withLiveSubject(identifications[i]);
+        }
+        List<FacePipeline.Face> kept = PrivacyFilter.kept(policy.privacyMode(), found, identifications);
+        long now = System.currentTimeMillis();
+        List<FaceResult> faceResults = new ArrayList<>(found.size());
+        List<EncryptedTemplate> templates = new ArrayList<>();
+        int matches = 0;
+        for (FacePipeline.Face face : kept) {
+            String faceId = faceId(frame, face.index());
+            EncryptedTemplate template = null;
+            Identification identification = identifications[face.index()];
+            if (face.described()) {
+                Sealing sealing = sealingFor(identification, frame.getCameraId(), now, policy);
+                identification = sealing.identification();
+                AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
+                long sealStart = System.nanoTime();
+                template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId(), sealing.key());
+                metrics.took(AnalysisMetrics.Step.SEAL, System.nanoTime() - sealStart);
+                templates.add(template);
+                if (identification.getMatched()) {
+                    matches++;
+                    ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.match(identification.getSubjectId(), frame.getCameraId(),
+                            frame.getSequence(), faceId, frame.getCaptureTime().toEpochMilli(), identification.getDistance()));
+                }
+            }
+            faceResults.add(FaceResult.newBuilder()
+                    .setFaceIndex(face.index())
+                    .setFaceId(faceId)
+                    .setBox(new Box(face.detection().x(), face.detection().y(), face.detection().width(), face.detection().height()))
+                    .setScore(face.detection().score())
+                    .setStatus(face.status())
+                    .setLandmarks(FaceResults.landmarks(face.landmarks()))
+                    .setQuality(FaceResults.quality(face.quality()))
+                    .setTemplateRef(template == null ? null : faceId)
+                    .setIdentification(identification)
+                    .build());
+        }
+        String sessionId = control.sessionOf(frame);
+        FrameResult result = FrameResult.newBuilder()
+                .setCameraId(frame.getCameraId())
+                .setSequence(frame.getSequence())
+                .setCaptureTime(frame.getCaptureTime())
+                .setSessionId(sessionId)
+                .setProcessedTime(Instant.ofEpochMilli(now))
+                .setWidth(frame.getWidth())
+                .setHeight(frame.getHeight())
+                .setDetector(faces.detectorName())
+                .setFaces(faceResults)
+                .setDroppedFaces(found.size() - kept.size())
+                .build();
+
+        countAnalysis(found, kept.size(), templates.size(), matches, now, frame.getCaptureTime().toEpochMilli());
+        for (EncryptedTemplate template : templates) {
+            out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
+        }
+        out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
+        latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
+        ctx.timerService().registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
+        ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
+        if (sessionId != null) {
+            ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
+                    frame.getCaptureTime().toEpochMilli()));
+        }
+    }
+
+    private void countAnalysis(List<FacePipeline.Face> found, int kept, int sealed, int matches, long now, long captured) {
+        metrics.framesAnalyzed.inc();
+        metrics.facesFound.inc(found.size());
+        metrics.facesDescribed.inc(found.stream().filter(FacePipeline.Face::described).count());
+        metrics.facesDropped.inc(found.size() - kept);
+        metrics.templatesSealed.inc(sealed);
+        metrics.facesMatched.inc(matches);
+        metrics.lag(now, captured);
+    }
+
+    private record Sealing(Identification identification, TemplateKeyRing.DataKey key) {}
+
+    /**
+     * The key a face is sealed under: its matched subject's own key, else the camera's period key.
+     */
+    private Sealing sealingFor(Identification identification, String cameraId, long now, MatchPolicy policy)
+            throws GeneralSecurityException {
+        Identification id = withLiveSubject(identification);
+        if (id != null && id.getMatched()) {
+            Optional<TemplateKeyRing.DataKey> subjectKey = keys.existingSubjectKey(id.getSubjectId());
+            if (subjectKey.isPresent()) {
+                return new Sealing(id, subjectKey.get());
+            }
+        }
+        return new Sealing(id, keys.periodKey(cameraId, Instant.ofEpochMilli(now), config.crypto().period(),
+                policy.unenrolledRetention()));
+    }
+
+    /**
+     * The identification without subjects whose data key is gone (erased a moment ago, before the
+     * erasure reached this subtask): as if they had never been enrolled.
+     */
+    private Identification withLiveSubject(Identification identification) throws GeneralSecurityException {
+        Identification id = identification;
+        while (id != null && id.getMatched() && keys.existingSubjectKey(id.getSubjectId()).isEmpty()) {
+            id = Identifications.without(id, id.getSubjectId());
+        }
+        return id;
+    }
+
+    /**
+     * When to look at a camera's latest result again: just after the retention, rounded up to a
+     * hundredth of it (at least a second) so that a busy camera has about a hundred timers pending,
+     * not one per frame.
+     */
+    static long retentionDue(long processedMillis, Duration retention) {
+        long step = Math.max(1000L, retention.toMillis() / 100);
+        return Math.floorDiv(processedMillis + retention.toMillis(), step) * step + step;
+    }
+
+    /** The camera's latest result leaves state once the camera's retention is over. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Outbound> out) throws Exception {
+        byte[] bytes = latest.value();
+        if (bytes == null) {
+            return;
+        }
+        control.ensureLoaded(ctx::getBroadcastState);
+        Duration retention = MatchPolicy.forCamera(control.settings(), ctx.getCurrentKey()).unenrolledRetention();
+        long processed = CameraStateCodec.decodeLatest(bytes).getFrameResult().getProcessedTime().toEpochMilli();
+        if (processed + retention.toMillis() <= timestamp) {
+            latest.clear();
+        } else { // the retention grew since the timer was set
+            ctx.timerService().registerProcessingTimeTimer(retentionDue(processed, retention));
+        }
+    }
+
+    private static ScheduledExecutorService startKeySweeper(TemplateKeyRing keys, Duration interval) {
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "data-key-expiry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                keys.destroyExpired();
+            } catch (Throwable e) { // a throw would end the schedule silently
+                LOG.warn("destroying expired data keys failed; retried in {}: {}", interval, e.toString());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("expired data keys are destroyed every {}", interval);
+        return sweeper;
+    }
+
+    /** The identification of each described face by face index (null for the others), all probes in one batch. */
+    private Identification[] identify(List<FacePipeline.Face> found, MatchPolicy policy) {
+        List<FacePipeline.Face> described = found.stream().filter(FacePipeline.Face::described).toList();
+        float[][] probes = new float[described.size()][];
+        for (int i = 0; i < probes.length; i++) {
+            probes[i] = described.get(i).descriptor();
+        }
+        List<Identification> identified = control.identify(probes, policy);
+        Identification[] byFace = new Identification[found.size()];
+        for (int i = 0; i < probes.length; i++) {
+            byFace[described.get(i).index()] = identified.get(i);
+        }
+        return byFace;
+    }
+
+    @Override
+    public void processBroadcastElement(ControlRecord record, Context ctx, Collector<Outbound> out) throws Exception {
+        control.ensureLoaded(ctx::getBroadcastState);
+        ControlEvent event = record.event;
+        Optional<String> refused = control.apply(event, ctx::getBroadcastState);
+        if (refused.isPresent()) {
+            // Every subtask refuses alike; one dead letter is enough.
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                LOG.warn("control event {} {} refused: {}", event.getType(), event.getEventId(), refused.get());
+                ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.INVALID_FIELD, refused.get()));
+            }
+            return;
+        }
+        if (event.getType() == ControlType.SUBJECT_ERASED) {
+            String subjectId = event.getSubjectId();
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                // The API destroyed the key already; an erasure from elsewhere, or replayed after a
+                // restore from an older checkpoint, destroys whatever is left (idempotent).
+                keys.destroySubject(subjectId);
+            }
+            // Take the subject out of the latest results this subtask keeps, then clear its sightings.
+            ctx.applyToKeyedState(QueryableStateNames.cameraLatestDescriptor(), (camera, state) -> {
+                byte[] bytes = state.value();
+                if (bytes != null) {
+                    CameraLatest erased = withoutSubject(CameraStateCodec.decodeLatest(bytes), subjectId);
+                    if (erased != null) {
+                        state.update(CameraStateCodec.encodeLatest(erased));
+                    }
+                }
+            });
+            ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.erasure(subjectId));
+        }
+    }
+
+    /** The latest result with the subject taken out of every identification, or null when it names the subject nowhere. */
+    static CameraLatest withoutSubject(CameraLatest latest, String subjectId) {
+        boolean changed = false;
+        List<FaceResult> faces = new ArrayList<>(latest.getFrameResult().getFaces().size());
+        for (FaceResult face : latest.getFrameResult().getFaces()) {
+            Identification after = Identifications.without(face.getIdentification(), subjectId);
+            if (after != face.getIdentification()) {
+                changed = true;
+                face = FaceResult.newBuilder(face).setIdentification(after).build();
+            }
+            faces.add(face);
+        }
+        if (!changed) {
+            return null;
+        }
+        FrameResult result = FrameResult.newBuilder(latest.getFrameResult()).setFaces(faces).build();
+        return new CameraLatest(result, latest.getTemplates());
+    }
+
+    /** Stable, unique id of a face: camera, frame sequence, index within the frame. */
+    public static String faceId(Frame frame, int faceIndex) {
+        return frame.getCameraId() + "/" + frame.getSequence() + "/" + faceIndex;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        if (keySweeper != null) {
+            keySweeper.shutdownNow();
+        }
+        if (keys != null) {
+            keys.close();
+        }
+        if (pipelines != null) {
+            pipelines.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+    }
+}

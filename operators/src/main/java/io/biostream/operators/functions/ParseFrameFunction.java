@@ -1,0 +1,64 @@
+package io.biostream.operators.functions;
+
+import io.biostream.operators.records.FrameRecord;
+import io.biostream.operators.records.Outbound;
+import io.biostream.operators.records.RawRecord;
+import io.biostream.schemas.WireFormat;
+import io.biostream.schemas.DeadLetterReason;
+import io.biostream.schemas.Frame;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Turns raw Kafka records into Frames. Empty, oversized and non-Avro values go to the dead-letter
+ * output with their reason; nothing here can fail the job.
+ */
+public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> {
+    public static final OutputTag<Outbound> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(Outbound.class));
+
+    private final PipelineConfig config;
+    private transient DeadLetters deadLetters;
+    private transient Counter framesReceived;
+
+    public ParseFrameFunction(PipelineConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        framesReceived = metrics.addGroup(AnalysisMetrics.GROUP).counter("framesReceived");
+        deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(), DeadLetterMetrics.register(metrics));
+    }
+
+    @Override
+    public void processElement(RawRecord record, Context ctx, Collector<FrameRecord> out) {
+        framesReceived.inc();
+        String keyText = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
+        if (record.value == null || record.value.length == 0) {
+            ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.EMPTY, "record has no value"));
+            return;
+        }
+        if (record.value.length > config.maxRecordBytes()) {
+            ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.OVERSIZED,
+                    "record value has " + record.value.length + " bytes, limit " + config.maxRecordBytes()));
+            return;
+        }
+        Frame frame;
+        try {
+            frame = WireFormat.decode(Frame.class, record.value);
+        } catch (Exception e) { // Avro reports bad input with several unchecked types
+            ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.NOT_AVRO,
+                    "value is not an Avro single-object Frame: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            return;
+        }
+        out.collect(new FrameRecord(frame, record.topic, record.partition, record.offset));
+    }
+}

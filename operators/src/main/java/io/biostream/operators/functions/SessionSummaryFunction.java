@@ -1,0 +1,83 @@
+package io.biostream.operators.functions;
+
+import io.biostream.operators.records.ControlRecord;
+import io.biostream.operators.records.SessionFrame;
+import io.biostream.operators.state.IdentityStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.SessionPurpose;
+import io.biostream.schemas.SessionStatus;
+import io.biostream.schemas.SessionSummary;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per capture session (keyed by session id): the queryable {@value QueryableStateNames#SESSION_SUMMARY}
+ * state. Input 1: the session's analysed frames (counts); input 2: its SESSION_STARTED and
+ * SESSION_ENDED control events (definition and status). Frames may arrive before the start event
+ * (they travel another path); they are counted under a provisional session that the start event
+ * then completes.
+ */
+public class SessionSummaryFunction extends KeyedCoProcessFunction<String, SessionFrame, ControlRecord, Void> {
+    private transient ValueState<byte[]> summary;
+
+    @Override
+    public void open(OpenContext openContext) {
+        ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.sessionSummaryDescriptor();
+        descriptor.setQueryable(QueryableStateNames.SESSION_SUMMARY);
+        summary = getRuntimeContext().getState(descriptor);
+    }
+
+    @Override
+    public void processElement1(SessionFrame frame, Context ctx, Collector<Void> out) throws Exception {
+        SessionSummary current = current();
+        if (current == null) {
+            current = provisional(frame);
+        }
+        summary.update(IdentityStateCodec.encodeSessionSummary(counted(current, frame)));
+    }
+
+    @Override
+    public void processElement2(ControlRecord record, Context ctx, Collector<Void> out) throws Exception {
+        ControlEvent event = record.event;
+        if (event.getType() != ControlType.SESSION_STARTED && event.getType() != ControlType.SESSION_ENDED) {
+            return;
+        }
+        SessionStatus status = event.getType() == ControlType.SESSION_ENDED ? SessionStatus.ENDED : SessionStatus.OPEN;
+        SessionSummary current = current();
+        SessionSummary next = current == null
+                ? new SessionSummary(event.getSession(), status, 0L, 0L, 0L, null)
+                : SessionSummary.newBuilder(current).setSession(event.getSession()).setStatus(status).build();
+        summary.update(IdentityStateCodec.encodeSessionSummary(next));
+    }
+
+    private SessionSummary current() throws Exception {
+        byte[] bytes = summary.value();
+        return bytes == null ? null : IdentityStateCodec.decodeSessionSummary(bytes);
+    }
+
+    /** A session known so far only from its frames: their camera, starting with the first frame. */
+    static SessionSummary provisional(SessionFrame frame) {
+        CaptureSession session = new CaptureSession(frame.sessionId, List.of(frame.cameraId), SessionPurpose.IDENTIFY,
+                Instant.ofEpochMilli(frame.captureTimeMillis), null);
+        return new SessionSummary(session, SessionStatus.OPEN, 0L, 0L, 0L, null);
+    }
+
+    static SessionSummary counted(SessionSummary current, SessionFrame frame) {
+        Instant captured = Instant.ofEpochMilli(frame.captureTimeMillis);
+        Instant last = current.getLastFrameTime();
+        return SessionSummary.newBuilder(current)
+                .setFrames(current.getFrames() + 1)
+                .setFaces(current.getFaces() + frame.faces)
+                .setMatches(current.getMatches() + frame.matches)
+                .setLastFrameTime(last == null || captured.isAfter(last) ? captured : last)
+                .build();
+    }
+}

@@ -1,0 +1,66 @@
+package io.biostream.operators.functions;
+
+import io.biostream.operators.records.Outbound;
+import io.biostream.schemas.WireFormat;
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TestKeyRings;
+import java.nio.file.Path;
+import io.biostream.schemas.DeadLetter;
+import io.biostream.schemas.Frame;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Frames, configurations and dead-letter decoding shared by the pipeline function tests. */
+final class PipelineTestData {
+    static final String FRAMES_TOPIC = "biostream.frames";
+
+    private PipelineTestData() {}
+
+    static Frame frame(String cameraId, long sequence, String encoding, int width, int height, byte[] image) {
+        return Frame.newBuilder()
+                .setCameraId(cameraId)
+                .setSequence(sequence)
+                .setCaptureTime(Instant.ofEpochMilli(1_700_000_000_000L + sequence))
+                .setSessionId("session-1")
+                .setEncoding(encoding)
+                .setWidth(width)
+                .setHeight(height)
+                .setBytes(ByteBuffer.wrap(image))
+                .build();
+    }
+
+    /**
+     * The pipeline configuration with the required keys set and {@code extra} on top: a local
+     * key-encryption keyset and a directory data key store under {@code keysDir}.
+     */
+    /** The configuration for functions that never open the key ring (parsing): key settings that point nowhere. */
+    static PipelineConfig configWithoutKeys(Map<String, String> extra) {
+        Map<String, String> values = new HashMap<>(extra);
+        values.put(CryptoConfig.KEK_URI, "biostream-local:///nonexistent/kek.json");
+        values.put(CryptoConfig.KEY_STORE, "directory:/nonexistent/data-keys");
+        values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    static PipelineConfig config(Path keysDir, Map<String, String> extra) throws Exception {
+        Map<String, String> values = new HashMap<>(TestKeyRings.directorySettings(keysDir));
+        values.putAll(extra);
+        values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    static DeadLetter deadLetter(Outbound outbound) throws IOException {
+        return WireFormat.decode(DeadLetter.class, outbound.value);
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer view = buffer.duplicate();
+        byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return out;
+    }
+}

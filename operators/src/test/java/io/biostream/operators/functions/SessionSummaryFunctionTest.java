@@ -1,0 +1,94 @@
+package io.biostream.operators.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.biostream.operators.identity.TestControlEvents;
+import io.biostream.operators.records.ControlRecord;
+import io.biostream.operators.records.SessionFrame;
+import io.biostream.operators.state.IdentityStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.SessionStatus;
+import io.biostream.schemas.SessionSummary;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SessionSummaryFunctionTest {
+    private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
+    private KeyedTwoInputStreamOperatorTestHarness<String, SessionFrame, ControlRecord, Void> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new SessionSummaryFunction()),
+                frame -> frame.sessionId, record -> record.event.getSession().getSessionId(), Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private SessionSummary summary(String sessionId) throws Exception {
+        harness.getOperator().setCurrentKey(sessionId);
+        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
+                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.sessionSummaryDescriptor());
+        byte[] bytes = state.value();
+        return bytes == null ? null : IdentityStateCodec.decodeSessionSummary(bytes);
+    }
+
+    private void frame(String sessionId, int faces, int matches, long secondsAfterStart) throws Exception {
+        harness.processElement1(new SessionFrame(sessionId, "lobby", faces, matches, START.plusSeconds(secondsAfterStart).toEpochMilli()), 0L);
+    }
+
+    private void control(io.biostream.schemas.ControlEvent event) throws Exception {
+        harness.processElement2(new ControlRecord(event, "biostream.control", 0, 0L), 0L);
+    }
+
+    @Test
+    void countsTheFramesFacesAndMatchesOfASessionFromStartToEnd() throws Exception {
+        CaptureSession session = TestControlEvents.session("visit-1", List.of("lobby", "hall"), START, null);
+        control(TestControlEvents.sessionStarted(session));
+        frame("visit-1", 2, 1, 10);
+        frame("visit-1", 0, 0, 30);
+        frame("visit-1", 3, 2, 20); // out of order: the last frame time stays the newest
+
+        SessionSummary open = summary("visit-1");
+        assertThat(open.getStatus()).isEqualTo(SessionStatus.OPEN);
+        assertThat(open.getSession()).isEqualTo(session);
+        assertThat(List.of(open.getFrames(), open.getFaces(), open.getMatches())).containsExactly(3L, 5L, 3L);
+        assertThat(open.getLastFrameTime()).isEqualTo(START.plusSeconds(30));
+
+        CaptureSession ended = CaptureSession.newBuilder(session).setEndTime(START.plusSeconds(60)).build();
+        control(TestControlEvents.sessionEnded(ended));
+
+        SessionSummary closed = summary("visit-1");
+        assertThat(closed.getStatus()).isEqualTo(SessionStatus.ENDED);
+        assertThat(closed.getSession().getEndTime()).isEqualTo(START.plusSeconds(60));
+        assertThat(closed.getFrames()).isEqualTo(3L);
+    }
+
+    @Test
+    void framesBeforeTheStartEventAreCountedAndTheStartCompletesTheSession() throws Exception {
+        frame("visit-2", 1, 1, 5);
+        assertThat(summary("visit-2").getSession().getCameras()).containsExactly("lobby");
+
+        CaptureSession session = TestControlEvents.session("visit-2", List.of("lobby", "hall"), START, null);
+        control(TestControlEvents.sessionStarted(session));
+
+        SessionSummary summary = summary("visit-2");
+        assertThat(summary.getSession()).isEqualTo(session);
+        assertThat(summary.getFrames()).isEqualTo(1L);
+        assertThat(summary.getMatches()).isEqualTo(1L);
+        assertThat(summary("visit-3")).isNull();
+    }
+}

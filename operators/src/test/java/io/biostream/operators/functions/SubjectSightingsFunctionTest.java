@@ -1,0 +1,93 @@
+package io.biostream.operators.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.biostream.operators.records.Outbound;
+import io.biostream.operators.records.SightingUpdate;
+import io.biostream.operators.state.IdentityStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.schemas.Sighting;
+import io.biostream.schemas.Sightings;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SubjectSightingsFunctionTest {
+    private KeyedOneInputStreamOperatorTestHarness<String, SightingUpdate, Outbound> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction("biostream.templates"),
+                update -> update.subjectId, Types.STRING);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private Sightings sightings(String subjectId) throws Exception {
+        harness.getOperator().setCurrentKey(subjectId);
+        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
+                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.subjectSightingsDescriptor());
+        byte[] bytes = state.value();
+        return bytes == null ? null : IdentityStateCodec.decodeSightings(bytes);
+    }
+
+    private void match(String subjectId, String camera, long sequence, long time) throws Exception {
+        harness.processElement(SightingUpdate.match(subjectId, camera, sequence, sightingFaceId(camera, sequence), time, 0.3f), 0L);
+    }
+
+    private static String sightingFaceId(String camera, long sequence) {
+        return camera + "/" + sequence + "/0";
+    }
+
+    @Test
+    void keepsTheNewestSightingsFirstBoundedWithTheTotalOfAll() throws Exception {
+        for (int i = 1; i <= QueryableStateNames.MAX_SIGHTINGS + 20; i++) {
+            match("raj", "door-1", i, 1_000L * i);
+        }
+        match("raj", "door-2", 7, 500L); // late and older than every kept sighting: counted, not kept
+        match("raj", "door-2", 8, 1_000L * 110 + 1); // late but among the newest: kept in time order
+        match("lennard", "door-3", 1, 5L);
+
+        Sightings raj = sightings("raj");
+        assertThat(raj.getSubjectId()).isEqualTo("raj");
+        assertThat(raj.getTotal()).isEqualTo(QueryableStateNames.MAX_SIGHTINGS + 22);
+        assertThat(raj.getSightings()).hasSize(QueryableStateNames.MAX_SIGHTINGS);
+        assertThat(raj.getSightings().get(0).getSequence()).isEqualTo(120L);
+        assertThat(raj.getSightings()).isSortedAccordingTo((a, b) -> b.getTime().compareTo(a.getTime()));
+        assertThat(raj.getSightings()).extracting(Sighting::getCameraId).contains("door-2").hasSize(100);
+        assertThat(raj.getSightings().get(99).getSequence()).isEqualTo(22L);
+        assertThat(sightings("lennard").getTotal()).isEqualTo(1L);
+    }
+
+    @Test
+    void anErasureClearsOnlyThatSubject() throws Exception {
+        match("raj", "door-1", 1, 1_000L);
+        match("lennard", "door-1", 2, 2_000L);
+
+        harness.processElement(SightingUpdate.erasure("raj"), 0L);
+
+        assertThat(sightings("raj")).isNull();
+        // The erased subject's sighted templates are tombstoned (null value) in the templates topic.
+        List<Outbound> tombstones = harness.extractOutputValues();
+        assertThat(tombstones).hasSize(1);
+        assertThat(tombstones.get(0).topic).isEqualTo("biostream.templates");
+        assertThat(tombstones.get(0).value).isNull();
+        assertThat(new String(tombstones.get(0).key, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(sightingFaceId("door-1", 1));
+        harness.processElement(SightingUpdate.erasure("raj"), 0L); // the other analysis subtasks' erasures
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        assertThat(sightings("lennard").getTotal()).isEqualTo(1L);
+        match("raj", "door-1", 3, 3_000L); // enrolled again later: counts start afresh
+        assertThat(sightings("raj").getTotal()).isEqualTo(1L);
+    }
+}

@@ -1,0 +1,71 @@
+package io.biostream.operators.identity;
+
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.schemas.AssociatedData;
+import io.biostream.schemas.CameraOverride;
+import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.EncryptedTemplate;
+import io.biostream.schemas.MatchSettings;
+import io.biostream.schemas.SessionPurpose;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Control events as the API publishes them, for the pipeline tests (unit and integration). */
+public final class TestControlEvents {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private TestControlEvents() {}
+
+    /** A descriptor sealed as an enrollment: template id {@code enroll/SUBJECT/N}, bound to that id. */
+    public static EncryptedTemplate enrollmentTemplate(TemplateCipher cipher, String subjectId, int n, float[] descriptor, String model) {
+        AssociatedData ad = new AssociatedData("enroll:" + subjectId, (long) n, 0);
+        try {
+            return cipher.seal("enroll/" + subjectId + "/" + n, descriptor, ad, model, cipher.keys().subjectKey(subjectId));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ControlEvent enrolled(String subjectId, EncryptedTemplate template) {
+        return base(ControlType.TEMPLATE_ENROLLED).setSubjectId(subjectId).setTemplate(template).build();
+    }
+
+    public static ControlEvent erased(String subjectId) {
+        return base(ControlType.SUBJECT_ERASED).setSubjectId(subjectId).build();
+    }
+
+    public static ControlEvent settingsChanged(MatchSettings settings) {
+        return base(ControlType.SETTINGS_CHANGED).setSettings(settings).build();
+    }
+
+    public static ControlEvent sessionStarted(CaptureSession session) {
+        return base(ControlType.SESSION_STARTED).setSession(session).build();
+    }
+
+    public static ControlEvent sessionEnded(CaptureSession session) {
+        return base(ControlType.SESSION_ENDED).setSession(session).build();
+    }
+
+    public static CaptureSession session(String sessionId, List<String> cameras, Instant start, Instant end) {
+        return new CaptureSession(sessionId, cameras, SessionPurpose.IDENTIFY, start, end);
+    }
+
+    /** The deployment defaults with another threshold, top-k, detector and per-camera overrides. */
+    public static MatchSettings settings(float threshold, int topK, int minFaceSize, String detector,
+                                         Map<String, CameraOverride> cameras, long version) {
+        return new MatchSettings(threshold, minFaceSize, 0f, detector, topK, cameras, version, PrivacyMode.FULL.wireName(),
+                MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
+    }
+
+    private static ControlEvent.Builder base(ControlType type) {
+        return ControlEvent.newBuilder()
+                .setEventId("test-" + IDS.incrementAndGet())
+                .setTime(Instant.now())
+                .setActor("test")
+                .setType(type);
+    }
+}
