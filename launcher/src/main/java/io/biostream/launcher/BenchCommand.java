@@ -1,0 +1,191 @@
+package io.biostream.launcher;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.launcher.bench.GalleryBench;
+import io.biostream.launcher.bench.GalleryBench.Plan;
+import io.biostream.launcher.bench.GalleryBench.Result;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B]
+ * [--k K] [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]}: 1:N matching
+ * latency, throughput and memory over synthetic galleries (see {@link GalleryBench}). Progress to
+ * stderr, the table to stdout.
+ */
+public final class BenchCommand {
+    static final String USAGE = "usage: biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N]"
+            + " [--batch B] [--k K] [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]";
+    /** 16M templates would need 8 GiB of matrix: beyond any one instance this command is for. */
+    static final int MAX_SIZE = 1 << 24;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Options(List<Integer> sizes, Plan plan, Path json) {}
+
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private BenchCommand() {}
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        Map<String, Object> machine = machine();
+        err.println("bench gallery: " + machine);
+        List<Result> results = new ArrayList<>();
+        for (int size : options.sizes()) {
+            results.add(GalleryBench.run(size, options.plan(), err));
+            err.println(row(results.get(results.size() - 1)));
+        }
+        out.print(table(options.plan(), results));
+        if (options.json() != null) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("machine", machine);
+            report.put("plan", options.plan());
+            report.put("results", results);
+            try {
+                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), report);
+            } catch (IOException e) {
+                err.println("bench: cannot write " + options.json() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    static Options parse(List<String> args) throws UsageException {
+        if (args.isEmpty() || !args.get(0).equals("gallery")) {
+            throw new UsageException("bench: the only benchmark is 'gallery'");
+        }
+        List<Integer> sizes = List.of(1_000, 10_000, 100_000, 1_000_000);
+        int probes = 1000;
+        int batch = 64;
+        int k = 5;
+        double seconds = 20;
+        int perSubject = 2;
+        long seed = 42;
+        Path json = null;
+        for (int i = 1; i < args.size(); i++) {
+            String arg = args.get(i);
+            boolean inline = arg.contains("=");
+            String name = inline ? arg.substring(0, arg.indexOf('=')) : arg;
+            String value;
+            if (inline) {
+                value = arg.substring(arg.indexOf('=') + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException("bench: " + name + " needs a value");
+            }
+            switch (name) {
+                case "--sizes" -> sizes = sizes(value);
+                case "--probes" -> probes = integer(name, value, 2, 1_000_000);
+                case "--batch" -> batch = integer(name, value, 1, 4096);
+                case "--k" -> k = integer(name, value, 1, 10_000);
+                case "--seconds" -> seconds = seconds(value);
+                case "--templates-per-subject" -> perSubject = integer(name, value, 1, 1000);
+                case "--seed" -> seed = integer(name, value, 0, Integer.MAX_VALUE);
+                case "--json" -> json = Path.of(value);
+                default -> throw new UsageException("bench: unexpected argument '" + arg + "'");
+            }
+        }
+        if (json != null && json.toAbsolutePath().getParent() != null && !Files.isDirectory(json.toAbsolutePath().getParent())) {
+            throw new UsageException("bench: folder of " + json + " does not exist");
+        }
+        return new Options(sizes, new Plan(probes, batch, k, seconds, perSubject, seed), json);
+    }
+
+    static String table(Plan plan, List<Result> results) {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "1:N gallery matching, k=%d, %d probes (half genuine), batch %d, %s s per size%n",
+                plan.k(), plan.probes(), plan.batch(), plan.seconds()));
+        text.append(String.format(Locale.ROOT, "%10s %8s %8s %8s %8s %7s %9s %9s %9s %6s %10s %9s %9s %9s %8s %8s%n", "templates",
+                "build s", "heap MB", "matrix", "RSS MB", "B/tmpl", "p50 ms", "p99 ms", "cpu ms", "n", "faces/s@B",
+                "batch ms", "batch cpu", "rank-1", "enrol us", "erase us"));
+        for (Result r : results) {
+            text.append(row(r)).append('\n');
+        }
+        return text.toString();
+    }
+
+    static String row(Result r) {
+        return String.format(Locale.ROOT, "%10d %8.2f %8.1f %8.1f %8.1f %7.0f %9.3f %9.3f %9.3f %6d %10.1f %9.2f %9.2f %4d/%-4d %8.1f %8.1f",
+                r.templates(), r.buildSeconds(), r.heapBytes() / 1e6, r.matrixBytes() / 1e6, r.rssBytes() / 1e6,
+                r.bytesPerTemplate(), r.latencyMedianMs(), r.latencyP99Ms(), r.latencyCpuMedianMs(), r.latencySamples(),
+                r.facesPerSecond(), r.batchMedianMs(), r.batchCpuMedianMs(), r.genuineRank1(), r.genuineProbes(),
+                r.enrolMedianMicros(), r.eraseMedianMicros());
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("processors", Runtime.getRuntime().availableProcessors());
+        machine.put("cpu", cpuModel());
+        machine.put("OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        machine.put("blasThreads", Nd4j.factory().blas().getMaxThreads());
+        machine.put("blas", String.valueOf(Nd4j.factory().blas().getBlasVendor()));
+        machine.put("nd4jBackend", Nd4j.getBackend().getClass().getSimpleName());
+        machine.put("maxHeapMB", Runtime.getRuntime().maxMemory() / (1 << 20));
+        machine.put("java", System.getProperty("java.version"));
+        return machine;
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(line -> line.startsWith("model name"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static List<Integer> sizes(String value) throws UsageException {
+        List<Integer> sizes = new ArrayList<>();
+        for (String part : value.split(",")) {
+            sizes.add(integer("--sizes", part.trim().replace("_", ""), 1, MAX_SIZE));
+        }
+        return List.copyOf(sizes);
+    }
+
+    private static int integer(String name, String value, int min, int max) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < min || n > max) {
+                throw new UsageException("bench: " + name + " must be in " + min + ".." + max + ", not " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException("bench: " + name + " must be a whole number, not '" + value + "'");
+        }
+    }
+
+    private static double seconds(String value) throws UsageException {
+        try {
+            double s = Double.parseDouble(value);
+            if (!(s > 0 && s <= 3600)) {
+                throw new UsageException("bench: --seconds must be in (0, 3600], not " + value);
+            }
+            return s;
+        } catch (NumberFormatException e) {
+            throw new UsageException("bench: --seconds must be a number, not '" + value + "'");
+        }
+    }
+}

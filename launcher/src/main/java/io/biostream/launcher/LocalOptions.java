@@ -1,0 +1,43 @@
+package io.biostream.launcher;
+
+import io.biostream.api.ApiConfig;
+import io.biostream.launcher.local.PortCheck;
+import io.biostream.operators.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Local mode's settings: where its data lives, its ports (Flink UI 8081, API 7070, Flink metrics
+ * for Prometheus 9249, Kafka a free port unless set) and the demo camera; every other key is passed on to the job and the API.
+ */
+public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path flinkConfDir, int kafkaPort,
+                           int webUiPort, int stateProxyPort, int metricsPort, boolean demo, Duration demoInterval) {
+
+    /** Port of the Flink metrics in the Prometheus format (/metrics); 0 picks a free one. */
+    public static final String METRICS_PORT = "biostream.local.metrics-port";
+
+    public static LocalOptions from(Settings settings, boolean demo, Path home) {
+        return new LocalOptions(
+                settings,
+                ApiConfig.from(settings),
+                Path.of(settings.get("biostream.local.var-dir", home.resolve("var").toString())),
+                Path.of(settings.get("biostream.local.flink-conf-dir", home.resolve("flink-conf").toString())),
+                settings.getInt("biostream.local.kafka-port", 0, 0, 65_535),
+                settings.getInt("rest.port", 8081, 0, 65_535),
+                settings.getInt("queryable-state.proxy.ports", 9069, 0, 65_535),
+                settings.getInt(METRICS_PORT, 9249, 0, 65_535),
+                demo,
+                Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
+    }
+
+    /** The fixed ports local mode listens on, with the setting that changes each. */
+    public List<PortCheck.Listener> listeners() {
+        return List.of(
+                new PortCheck.Listener("Kafka broker", kafkaPort, "biostream.local.kafka-port"),
+                new PortCheck.Listener("Flink web UI and REST API", webUiPort, "rest.port"),
+                new PortCheck.Listener("queryable-state proxy", stateProxyPort, "queryable-state.proxy.ports"),
+                new PortCheck.Listener("biostream API", api.port(), "api.port"),
+                new PortCheck.Listener("Flink metrics for Prometheus", metricsPort, METRICS_PORT));
+    }
+}

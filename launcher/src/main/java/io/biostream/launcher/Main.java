@@ -1,0 +1,75 @@
+package io.biostream.launcher;
+
+import io.biostream.launcher.local.PortCheck;
+import io.biostream.operators.config.Settings;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code bin/biostream COMMAND ...}: local mode and the command-line tools. */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+            System.exit(2);
+        }
+        // System.exit in every case: a failed start may leave non-daemon threads of Kafka or Flink
+        // behind, which would keep the JVM (and the ports) alive after main returns.
+        System.exit(run(args, System.err));
+    }
+
+    /** Runs one command; a failure is reported on {@code err} in one line (the log has the stack) and gives status 1. */
+    static int run(String[] args, PrintStream err) {
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        try {
+            Settings settings = new Settings(Settings.parseFlags(args), System.getenv(), java.util.Map.of());
+            return switch (args[0]) {
+                case "local" -> LocalCommand.run(rest, System.getenv(), System.out, err);
+                case "describe" -> DescribeCommand.run(rest, settings, System.out, err);
+                case "eval" -> EvalCommand.run(rest, settings, System.out, err);
+                case "bench" -> BenchCommand.run(rest, System.out, err);
+                default -> {
+                    usage();
+                    yield 2;
+                }
+            };
+        } catch (Exception | LinkageError e) {
+            LOG.error("biostream {} failed", args[0], e);
+            err.println("biostream " + args[0] + " failed: " + reason(e));
+            return 1;
+        }
+    }
+
+    /** The message of the failure and of each cause, without repeating one that a wrapper already quoted. */
+    static String reason(Throwable failure) {
+        StringBuilder reason = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (reason.indexOf(message) < 0) {
+                reason.append(reason.length() == 0 ? "" : ": ").append(message);
+            }
+            if (t instanceof PortCheck.PortInUseException) {
+                break; // names the port and the setting: the cause adds nothing
+            }
+        }
+        return reason.toString();
+    }
+
+    private static void usage() {
+        System.err.println("""
+                usage: biostream COMMAND [ARGS]
+                  local [--demo] [--key=value...]   run Kafka, Flink, the pipeline job and the API on this machine
+                  describe [--crop] FILE...          print faces and 128-d descriptors of image files as JSON lines
+                  eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
+                                                     verification figures over a folder of identity folders
+                  bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B] [--k K]
+                                [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]
+                                                     1:N matching latency, throughput and memory on synthetic galleries
+                """);
+    }
+}

@@ -1,0 +1,65 @@
+package io.biostream.launcher.local;
+
+import io.biostream.schemas.WireFormat;
+import io.biostream.operators.decode.FrameRejectedException;
+import io.biostream.operators.decode.ImageHeader;
+import io.biostream.schemas.Frame;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Publishes image files as Avro Frames to the frames topic, keyed by camera id, as a camera would. */
+public final class FramePublisher implements AutoCloseable {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+
+    public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes) {
+        this.topic = topic;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes,
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** A Frame for an encoded JPEG or PNG image, its size and encoding read from the image header. */
+    public static Frame frame(String cameraId, long sequence, byte[] image) throws FrameRejectedException {
+        ImageHeader header = ImageHeader.read(image);
+        return Frame.newBuilder()
+                .setCameraId(cameraId)
+                .setSequence(sequence)
+                .setCaptureTime(Instant.now())
+                .setEncoding(header.format().name().toLowerCase(Locale.ROOT))
+                .setWidth(header.width())
+                .setHeight(header.height())
+                .setBytes(ByteBuffer.wrap(image))
+                .build();
+    }
+
+    public RecordMetadata publish(Frame frame) throws InterruptedException, ExecutionException, TimeoutException {
+        return publishRaw(frame.getCameraId(), WireFormat.encode(frame));
+    }
+
+    /** Any bytes as a frames-topic value: how tests and tools send what a broken camera would. */
+    public RecordMetadata publishRaw(String key, byte[] value) throws InterruptedException, ExecutionException, TimeoutException {
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        return producer.send(new ProducerRecord<>(topic, keyBytes, value)).get(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        producer.close(java.time.Duration.ofSeconds(10));
+    }
+}

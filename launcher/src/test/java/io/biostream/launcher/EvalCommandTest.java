@@ -1,0 +1,274 @@
+package io.biostream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.identity.VerificationMetrics;
+import io.biostream.operators.identity.VerificationPairs;
+import io.biostream.operators.testing.SharedFolder;
+import io.biostream.operators.vision.Goldens;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code biostream eval verify}: figures over a small set of real face crops, pairs counted right, bad files skipped. */
+class EvalCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Threshold-free figures (AUC, EER, TAR at FAR) may move where two pair distances lie closer than
+     * the descriptors' float error (about 1e-6): half the last digit docs/accuracy.md prints (AUC to 4
+     * decimals, rates to 0.01 %).
+     */
+    private static final double FIGURE_ROUNDING = 5e-5;
+
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out, String err) {}
+
+    private static Run eval(Settings settings, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = EvalCommand.run(List.of(args), settings, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The bbt crops in the shared folder ({@link SharedFolder}: skip, or fail where required). */
+    private static Path bbt() {
+        return SharedFolder.resolve("data/faces/bbt");
+    }
+
+    /** {@code count} images of each named person, copied into a temp set (the set is never in the repository). */
+    private Path smallSet(Path bbt, int count, String... people) throws Exception {
+        Path set = Files.createDirectories(dir.resolve("set"));
+        for (String person : people) {
+            Path folder = Files.createDirectories(set.resolve(person));
+            for (int i = 1; i <= count; i++) {
+                Files.copy(bbt.resolve(person).resolve(person + "_" + (i + 2) + ".png"), folder.resolve(i + ".png"));
+            }
+        }
+        return set;
+    }
+
+    /** The JavaScript peer's result per image of a set (goldens/peer/SET.descriptors.json), by {@code identity/file}. */
+    private record PeerImage(String identity, boolean fallback, float[] descriptor) {}
+
+    private static Map<String, PeerImage> peerImages(String set) throws Exception {
+        Map<String, PeerImage> images = new LinkedHashMap<>();
+        for (JsonNode image : Goldens.json(Goldens.dir().resolve("peer").resolve(set + ".descriptors.json")).get("images")) {
+            images.put(image.get("key").asText(), new PeerImage(image.get("identity").asText(), image.get("fallback").asBoolean(),
+                    Goldens.floats(image.get("face").get("descriptor"))));
+        }
+        return images;
+    }
+
+    /**
+     * The report of a run equals the peer's figures for the same images, computed from the peer's own
+     * descriptors (VerificationMetricsPeerTest shows this computation gives the peer's published
+     * figures): the same images fall back, every pair lands on the same side of the threshold, and
+     * the threshold-free figures agree to float rounding of the descriptors.
+     */
+    private static void assertPeersFigures(JsonNode report, Map<String, PeerImage> peer, Map<String, String> peerKeyOfName) {
+        List<String> identities = new ArrayList<>();
+        List<float[]> descriptors = new ArrayList<>();
+        List<String> peerFallbacks = new ArrayList<>();
+        peerKeyOfName.forEach((name, key) -> {
+            PeerImage image = peer.get(key);
+            assertThat(image).as("peer result for %s", key).isNotNull();
+            identities.add(image.identity());
+            descriptors.add(image.descriptor());
+            if (image.fallback()) {
+                peerFallbacks.add(name);
+            }
+        });
+        VerificationMetrics want = VerificationPairs.of(identities, descriptors).metrics();
+        System.out.printf("vs the peer's descriptors: accuracy %.3g, AUC %.3g, EER %.3g apart%n",
+                Math.abs(report.get("accuracy_at_threshold").asDouble() - want.accuracyAt(report.get("threshold").asDouble())),
+                Math.abs(report.get("auc").asDouble() - want.auc()), Math.abs(report.get("eer").asDouble() - want.eer()));
+        assertThat(names(report.get("fallback_images"))).as("images without a detection, as in the peer")
+                .containsExactlyInAnyOrderElementsOf(peerFallbacks);
+        assertThat(names(report.get("images_without_detection"))).containsExactlyInAnyOrderElementsOf(peerFallbacks);
+        assertThat(report.get("same_pairs").asInt()).isEqualTo(want.samePairs());
+        assertThat(report.get("different_pairs").asInt()).isEqualTo(want.differentPairs());
+        double threshold = report.get("threshold").asDouble();
+        assertThat(report.get("accuracy_at_threshold").asDouble()).as("accuracy at %s", threshold)
+                .isCloseTo(want.accuracyAt(threshold), within(1e-12));
+        assertThat(report.get("best_accuracy").asDouble()).as("best accuracy").isCloseTo(want.bestAccuracy().accuracy(), within(1e-12));
+        assertThat(want.accuracyAt(report.get("best_threshold").asDouble())).as("the peer's accuracy at our best threshold")
+                .isCloseTo(want.bestAccuracy().accuracy(), within(1e-12));
+        assertThat(report.get("auc").asDouble()).as("ROC AUC").isCloseTo(want.auc(), within(FIGURE_ROUNDING));
+        assertThat(report.get("eer").asDouble()).as("EER").isCloseTo(want.eer(), within(FIGURE_ROUNDING));
+        for (Map.Entry<String, Double> far : Map.of("tar_at_far_1e-2", 1e-2, "tar_at_far_1e-3", 1e-3).entrySet()) {
+            VerificationMetrics.TarAtFar tar = want.tarAtFar(far.getValue());
+            JsonNode got = report.get(far.getKey());
+            if (tar.available()) {
+                assertThat(got.asDouble()).as("TAR at FAR %s", far.getValue()).isCloseTo(tar.tar(), within(FIGURE_ROUNDING));
+            } else {
+                assertThat(got.isNull()).as("TAR at FAR %s not available", far.getValue()).isTrue();
+            }
+        }
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> names = new ArrayList<>();
+        array.forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    @Test
+    void verifiesEveryPairOfASmallSetAndSkipsFilesThatAreNotImages() throws Exception {
+        Path set = smallSet(bbt(), 3, "howard", "sheldon");
+        Files.writeString(set.resolve("sheldon").resolve("notes.txt"), "not an image");
+        Files.writeString(set.resolve("README"), "a top-level file is nobody's image");
+        Path report = dir.resolve("report.json");
+
+        Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", report.toString());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.err()).contains("skipped " + set.resolve("sheldon").resolve("notes.txt"));
+        JsonNode json = JSON.readTree(report.toFile());
+        for (String key : List.of("images", "identities", "same_pairs", "different_pairs", "failures_to_detect",
+                "threshold", "accuracy_at_threshold", "best_accuracy", "best_threshold", "auc", "eer",
+                "tar_at_far_1e-2", "tar_at_far_1e-3", "images_per_second", "fallbacks", "detector", "model")) {
+            assertThat(json.has(key)).as(key).isTrue();
+        }
+        assertThat(json.get("images").asInt()).isEqualTo(6);
+        assertThat(json.get("identities").asInt()).isEqualTo(2);
+        assertThat(json.get("same_pairs").asInt()).as("2 x C(3,2)").isEqualTo(6);
+        assertThat(json.get("different_pairs").asInt()).as("C(6,2) - 6").isEqualTo(9);
+        assertThat(json.get("skipped").get(0).get("file").asText()).isEqualTo("sheldon/notes.txt");
+        assertThat(json.get("threshold").asDouble()).isEqualTo(0.6);
+        assertThat(json.get("fallbacks").asInt()).as("fallback on: every undetected image falls back")
+                .isEqualTo(json.get("failures_to_detect").asInt());
+        assertThat(json.get("tar_at_far_1e-2").isNull()).as("9 different pairs are too few for FAR 1e-2").isTrue();
+        Map<String, String> peerKeys = new LinkedHashMap<>();
+        for (String person : List.of("howard", "sheldon")) {
+            for (int i = 1; i <= 3; i++) {
+                peerKeys.put(person + "/" + i + ".png", person + "/" + person + "_" + (i + 2) + ".png");
+            }
+        }
+        assertPeersFigures(json, peerImages("bbt"), peerKeys);
+        assertThat(json.get("images_per_second").asDouble()).isPositive();
+        assertThat(run.out()).contains("same / different pairs").contains("6 / 9").contains("n/a");
+    }
+
+    /**
+     * docs/accuracy.md's bbt row: the whole set (93 crops) gives face-api's published figures
+     * (goldens/peer/bbt.metrics.json) figure for figure.
+     */
+    @Test
+    void theBbtSetGivesFaceApisFiguresFigureForFigure() throws Exception {
+        Path bbt = bbt();
+        Path report = dir.resolve("bbt.json");
+
+        Run run = eval(Settings.of(Map.of()), "verify", bbt.toString(), "--json", report.toString());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        JsonNode json = JSON.readTree(report.toFile());
+        System.out.printf("bbt through eval verify:%n%s", run.out());
+        Map<String, PeerImage> peer = peerImages("bbt");
+        Map<String, String> keys = new LinkedHashMap<>();
+        peer.keySet().forEach(k -> keys.put(k, k));
+        assertThat(json.get("images").asInt()).isEqualTo(93);
+        assertThat(json.get("identities").asInt()).isEqualTo(5);
+        assertPeersFigures(json, peer, keys);
+
+        JsonNode peerReport = Goldens.json(Goldens.dir().resolve("peer/bbt.metrics.json"));
+        JsonNode published = peerReport.get("metrics");
+        assertThat(json.get("same_pairs").asInt()).isEqualTo(published.get("samePairs").asInt()).isEqualTo(848);
+        assertThat(json.get("different_pairs").asInt()).isEqualTo(published.get("diffPairs").asInt()).isEqualTo(3430);
+        assertThat(json.get("failures_to_detect").asInt()).isEqualTo(peerReport.get("failuresToDetect").size()).isEqualTo(40);
+        assertThat(json.get("accuracy_at_threshold").asDouble())
+                .isCloseTo(published.get("atFixed").get("accuracyAllPairs").asDouble(), within(1e-12));
+        assertThat(json.get("best_accuracy").asDouble()).isCloseTo(published.get("best").get("accuracyAllPairs").asDouble(), within(1e-12));
+        assertThat(json.get("auc").asDouble()).isCloseTo(published.get("auc").asDouble(), within(FIGURE_ROUNDING));
+        assertThat(json.get("eer").asDouble()).isCloseTo(published.get("eer").get("eer").asDouble(), within(FIGURE_ROUNDING));
+        assertThat(json.get("tar_at_far_1e-2").asDouble())
+                .isCloseTo(published.get("tarAtFar").get(0).get("TAR").asDouble(), within(FIGURE_ROUNDING));
+        assertThat(json.get("tar_at_far_1e-3").asDouble())
+                .isCloseTo(published.get("tarAtFar").get(1).get("TAR").asDouble(), within(FIGURE_ROUNDING));
+    }
+
+    /**
+     * ORL's first four people (40 of the 400 crops; the whole set takes minutes): the same images
+     * fall back and the figures equal the peer's for the same images.
+     */
+    @Test
+    void orlCropsGiveFaceApisFiguresForTheSameImages() throws Exception {
+        Path orl = bbt().resolveSibling("orl_att");
+        Path set = Files.createDirectories(dir.resolve("orl"));
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String person : List.of("s1", "s2", "s3", "s4")) {
+            Path folder = Files.createDirectories(set.resolve(person));
+            for (int i = 1; i <= 10; i++) {
+                Files.copy(orl.resolve(person).resolve(i + ".pgm"), folder.resolve(i + ".pgm"));
+                keys.put(person + "/" + i + ".pgm", person + "/" + i + ".pgm");
+            }
+        }
+        Path report = dir.resolve("orl.json");
+
+        Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", report.toString());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        JsonNode json = JSON.readTree(report.toFile());
+        System.out.printf("ORL s1-s4 through eval verify:%n%s", run.out());
+        assertThat(json.get("images").asInt()).isEqualTo(40);
+        assertThat(json.get("same_pairs").asInt()).as("4 x C(10,2)").isEqualTo(180);
+        assertPeersFigures(json, peerImages("orl_att"), keys);
+    }
+
+    @Test
+    void aSetWithoutDifferentPeopleIsRefused() throws Exception {
+        Path set = smallSet(bbt(), 2, "raj");
+        Run run = eval(Settings.of(Map.of()), "verify", set.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).contains("1 same-person and 0 different-person pairs");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void thresholdComesFromTheFlagThenTheSettingThenFaceApisDefault() throws Exception {
+        Settings none = Settings.of(Map.of());
+        Settings configured = Settings.of(Map.of(EvalCommand.THRESHOLD_KEY, "0.45"));
+        assertThat(EvalCommand.parse(List.of("verify", "d"), none).threshold()).isEqualTo(0.6);
+        assertThat(EvalCommand.parse(List.of("verify", "d"), configured).threshold()).isEqualTo(0.45);
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--threshold", "0.5"), configured).threshold()).isEqualTo(0.5);
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--threshold=0.55"), configured).threshold()).isEqualTo(0.55);
+        assertThatThrownBy(() -> EvalCommand.parse(List.of("verify", "d"), Settings.of(Map.of(EvalCommand.THRESHOLD_KEY, "x"))))
+                .hasMessageContaining(EvalCommand.THRESHOLD_KEY);
+    }
+
+    @Test
+    void optionsHaveThePeersDefaultsAndBadArgumentsGiveUsage() throws Exception {
+        EvalCommand.Options options = EvalCommand.parse(List.of("verify", "d", "--biostream.vision.detector=haar"), Settings.of(Map.of()));
+        assertThat(options.border()).isEqualTo(0.25);
+        assertThat(options.fallback()).isTrue();
+        assertThat(options.json()).isNull();
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--border", "0.5", "--no-fallback"), Settings.of(Map.of())))
+                .satisfies(o -> assertThat(o.border()).isEqualTo(0.5))
+                .satisfies(o -> assertThat(o.fallback()).isFalse());
+
+        Run noSet = eval(Settings.of(Map.of()), "verify");
+        assertThat(noSet.status()).isEqualTo(2);
+        assertThat(noSet.err()).contains("usage: biostream eval verify");
+        assertThat(eval(Settings.of(Map.of()), "identify", "d").status()).isEqualTo(2);
+        assertThat(eval(Settings.of(Map.of()), "verify", "d", "--border", "-1").err()).contains("--border");
+        assertThat(eval(Settings.of(Map.of()), "verify", "d", "--threshold").err()).contains("needs a value");
+        Run missing = eval(Settings.of(Map.of()), "verify", dir.resolve("absent").toString());
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).contains("is not a folder");
+    }
+}

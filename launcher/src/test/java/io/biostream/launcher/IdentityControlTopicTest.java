@@ -1,0 +1,334 @@
+package io.biostream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.api.ApiConfig;
+import io.biostream.api.ApiServer;
+import io.biostream.api.audit.AuditTrail;
+import io.biostream.api.audit.KafkaAuditReader;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.IssuedKey;
+import io.biostream.api.auth.Role;
+import io.biostream.api.identity.IdentityServices;
+import io.biostream.api.identity.SearchGallery;
+import io.biostream.api.identity.VisionService;
+import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.api.state.QueryableStateIdentityReader;
+import io.biostream.launcher.local.EmbeddedKafkaBroker;
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditLog;
+import io.biostream.operators.audit.AuditSigningKeys;
+import io.biostream.operators.audit.AuditVerifier;
+import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.identity.ControlPublisher;
+import io.biostream.operators.identity.ControlTopicFollower;
+import io.biostream.operators.identity.Enrollments;
+import io.biostream.operators.identity.FacePhotos;
+import io.biostream.operators.identity.IdentityEvents;
+import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.identity.KafkaControlLog;
+import io.biostream.operators.identity.IdentityConfig;
+import io.biostream.operators.vision.VisionConfig;
+import io.biostream.schemas.AuditEvent;
+import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.EncryptedTemplate;
+import io.biostream.schemas.WireFormat;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.flink.api.common.JobID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The identity routes on a real broker: every change the API makes is a control event on the
+ * control topic (keys, ids, sealing as the job expects them), answered only once it is read back
+ * into the API's ledger, and a fresh follower rebuilds the same state from the topic.
+ */
+class IdentityControlTopicTest {
+    private static final Topics TOPICS = Topics.defaults();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafkaBroker broker;
+    static TemplateCipher cipher;
+    static KafkaControlLog control;
+    static IdentityServices identity;
+    static AuditLog auditLog;
+    static QueryableStateCameraReader cameraState;
+    static QueryableStateIdentityReader identityState;
+    static ApiServer api;
+    static IssuedKey admin;
+    static IssuedKey analyst;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+        broker.createTopics(TOPICS.newTopics(1, 1 << 20));
+        // The API's key ring; the job opens its own on the same KEK and keys topic.
+        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
+        control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT);
+
+        ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
+                .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
+        JobID noJob = new JobID();
+        cameraState = new QueryableStateCameraReader(config, () -> Optional.of(noJob));
+        identityState = new QueryableStateIdentityReader(config, () -> Optional.of(noJob));
+        identity = IdentityServices.create(control, cipher,
+                VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
+
+        var signingKeys = AuditSigningKeys.generate();
+        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+                TIMEOUT);
+        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
+                new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
+                        AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
+        ApiKeyStore keys = new ApiKeyStore();
+        admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
+        analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());
+        api = ApiServer.start(config, keys, cameraState, cipher, audit, identity);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {api, identity, control, auditLog, cameraState, identityState, broker}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("closing " + c + " failed: " + e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void enrollmentGoesOutOnTheControlTopicAsTheJobExpectsAndIsSearchableAtOnce() throws Exception {
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("raj-k")).statusCode()).isEqualTo(201);
+        String boundary = "b" + UUID.randomUUID().toString().replace("-", "");
+        byte[] photos = multipart(boundary, FacePhotos.bbt("raj", 1), FacePhotos.bbt("raj", 10));
+        HttpResponse<byte[]> enrolled = send("POST", "/api/v1/subjects/raj-k/images", admin,
+                "multipart/form-data; boundary=" + boundary, photos);
+        assertThat(enrolled.statusCode()).as(new String(enrolled.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+
+        // Read-your-writes: the 201 came after the events were read back, so search sees them now.
+        JsonNode found = JSON.readTree(send("POST", "/api/v1/search?k=1", analyst, "image/png", FacePhotos.bbt("raj", 17)).body());
+        assertThat(found.get("matches").get(0).get("subjectId").asText()).isEqualTo("raj-k");
+        assertThat(found.get("matches").get(0).get("match").asBoolean()).isTrue();
+
+        List<ConsumerRecord<String, byte[]>> records = readControlTopic(r -> "raj-k".equals(r.key()), 3);
+        List<ControlEvent> events = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            events.add(WireFormat.decode(ControlEvent.class, r.value()));
+        }
+        assertThat(events).extracting(ControlEvent::getType).containsExactly(ControlType.SUBJECT_UPSERTED,
+                ControlType.TEMPLATE_ENROLLED, ControlType.TEMPLATE_ENROLLED);
+        assertThat(events).extracting(ControlEvent::getActor).containsOnly(admin.key().id());
+        assertThat(events).extracting(e -> UUID.fromString(e.getEventId())).doesNotHaveDuplicates();
+        assertThat(events.get(0).getSubject().getConsent().getLegalBasis()).isEqualTo("explicit-consent");
+        for (int n = 0; n < 2; n++) {
+            ControlEvent e = events.get(n + 1);
+            EncryptedTemplate template = e.getTemplate();
+            assertThat(e.getSubjectId()).isEqualTo("raj-k");
+            assertThat(template.getFaceId()).isEqualTo("enrollment/raj-k/" + n);
+            assertThat(template.getAssociatedData().getCameraId()).isEqualTo("enrollment/raj-k");
+            assertThat(template.getAssociatedData().getSequence()).isEqualTo(n);
+            assertThat(template.getAssociatedData().getFaceIndex()).isZero();
+            assertThat(template.getModel()).isEqualTo(identity.vision().modelId());
+            // A ring of the job's (same KEK, same keys topic) opens it under the contract's associated data.
+            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+                assertThat(new TemplateCipher(jobKeys).open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
+            }
+        }
+    }
+
+    @Test
+    void erasureSettingsAndSessionsArePublishedUnderTheirKeysAndAFreshFollowerRebuildsTheLedger() throws Exception {
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("sheldon-k")).statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("gone-k")).statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/subjects/sheldon-k/images", admin, "image/png", FacePhotos.bbt("sheldon", 11))
+                .statusCode()).isEqualTo(201);
+        assertThat(send("DELETE", "/api/v1/subjects/gone-k", admin, null, null).statusCode()).isEqualTo(200);
+        long version = identity.commands().ledger().settings().getVersion();
+        HttpResponse<byte[]> put = send("PUT", "/api/v1/config", admin, "application/json",
+                "{\"threshold\": 0.55, \"cameras\": {\"door-1\": {\"minFaceSize\": 80}}}".getBytes(StandardCharsets.UTF_8));
+        assertThat(put.statusCode()).isEqualTo(200);
+        JsonNode session = JSON.readTree(send("POST", "/api/v1/sessions", admin, "application/json",
+                "{\"cameras\": [\"door-1\"], \"purpose\": \"enroll\"}".getBytes(StandardCharsets.UTF_8)).body());
+        String sessionId = session.get("sessionId").asText();
+        assertThat(send("POST", "/api/v1/sessions/" + sessionId + "/end", admin, "application/json", new byte[0]).statusCode())
+                .isEqualTo(200);
+
+        ControlEvent erased = only(readControlTopic(r -> "gone-k".equals(r.key()), 2), ControlType.SUBJECT_ERASED);
+        assertThat(erased.getSubjectId()).isEqualTo("gone-k");
+        ControlEvent settings = only(readControlTopic(r -> IdentityEvents.SETTINGS_KEY.equals(r.key()), 1), ControlType.SETTINGS_CHANGED);
+        assertThat(settings.getSettings().getVersion()).isEqualTo(version + 1);
+        assertThat(settings.getSettings().getThreshold()).isEqualTo(0.55f);
+        List<ConsumerRecord<String, byte[]>> sessionRecords = readControlTopic(r -> sessionId.equals(r.key()), 2);
+        assertThat(decode(sessionRecords)).extracting(ControlEvent::getType)
+                .containsExactly(ControlType.SESSION_STARTED, ControlType.SESSION_ENDED);
+
+        // A restart: a new ledger replays the topic from the beginning to the same state.
+        IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed).start();
+             SearchGallery gallery = SearchGallery.following(replayed, cipher, identity.vision().modelId())) {
+            assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
+            IdentityLedger live = identity.commands().ledger();
+            assertThat(replayed.subject("gone-k")).isEmpty();
+            assertThat(replayed.subject("sheldon-k").orElseThrow().templates()).hasSize(1);
+            assertThat(replayed.subjects(0, 500).subjects()).extracting(IdentityLedger.SubjectEntry::subjectId)
+                    .containsExactlyElementsOf(live.subjects(0, 500).subjects().stream().map(IdentityLedger.SubjectEntry::subjectId).toList());
+            assertThat(replayed.settings()).isEqualTo(live.settings());
+            assertThat(replayed.session(sessionId).orElseThrow().ended()).isTrue();
+            assertThat(gallery.size()).isEqualTo(identity.gallery().size());
+        }
+
+        List<AuditEvent> trail = new ArrayList<>();
+        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+            try {
+                trail.add(stored.decode());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        });
+        assertThat(trail).extracting(AuditEvent::getAction).contains(AuditActions.SUBJECT_ERASE, AuditActions.CONFIG_CHANGE,
+                AuditActions.SESSION_START, AuditActions.SESSION_END, AuditActions.SUBJECT_ENROLL);
+    }
+
+    @Test
+    void theFollowerSkipsARecordThatIsNotAControlEventAndWaitsForOffsetsInOrder() throws Exception {
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // The API still writes and reads back after the bad record.
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
+        assertThat(identity.commands().ledger().subject("after-junk")).isPresent();
+
+        IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
+        IdentityEvents events = new IdentityEvents(Clock.systemUTC());
+        try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT);
+             ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger).start()) {
+            IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
+            IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
+            long a = publisher.publish(first.key(), first.event());
+            long b = publisher.publish(second.key(), second.event());
+            assertThat(b).isEqualTo(a + 1);
+            assertThat(follower.awaitOffset(b, TIMEOUT)).isTrue();
+            assertThat(follower.position()).isGreaterThan(b);
+            assertThat(follower.awaitOffset(b + 1000, Duration.ofMillis(300))).isFalse();
+            assertThat(ledger.subject("after-junk")).isPresent();
+        }
+    }
+
+    private static ControlEvent only(List<ConsumerRecord<String, byte[]>> records, ControlType type) throws Exception {
+        List<ControlEvent> ofType = decode(records).stream().filter(e -> e.getType() == type).toList();
+        assertThat(ofType).hasSize(1);
+        return ofType.get(0);
+    }
+
+    private static List<ControlEvent> decode(List<ConsumerRecord<String, byte[]>> records) throws Exception {
+        List<ControlEvent> events = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            events.add(WireFormat.decode(ControlEvent.class, r.value()));
+        }
+        return events;
+    }
+
+    /** The control topic's records matching {@code wanted}, read_committed from the start, until {@code count} are found. */
+    private static List<ConsumerRecord<String, byte[]>> readControlTopic(java.util.function.Predicate<ConsumerRecord<String, byte[]>> wanted,
+                                                                        int count) {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(TOPICS.control(), 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (found.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (wanted.test(r)) {
+                        found.add(r);
+                    }
+                });
+            }
+        }
+        return found;
+    }
+
+    private static byte[] subjectJson(String id) {
+        return ("{\"id\": \"" + id + "\", \"displayName\": \"" + id + "\", \"consent\": {\"legalBasis\": \"explicit-consent\","
+                + " \"purpose\": \"building access\"}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] multipart(String boundary, byte[]... images) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < images.length; i++) {
+            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p" + i
+                    + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(images[i]);
+            out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    private static HttpResponse<byte[]> send(String method, String path, IssuedKey key, String contentType, byte[] body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Authorization", "Bearer " + key.plaintext())
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.biostream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.biostream.api.ApiServer;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.IssuedKey;
+import io.biostream.api.auth.Role;
+import io.biostream.launcher.local.FramePublisher;
+import io.biostream.operators.identity.FacePhotos;
+import io.biostream.operators.functions.PipelineConfig;
+import io.biostream.operators.testing.SharedFolder;
+import io.biostream.schemas.FaceResult;
+import io.biostream.schemas.FrameResult;
+import io.biostream.schemas.Identification;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.flink.core.execution.JobClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The analyst's loop end to end: a subject enrolled over HTTP is matched by the running job, and a
+ * threshold set with PUT /api/v1/config changes how the job matches later frames, without a restart.
+ */
+class LiveSettingsTest {
+    private static final Duration WAIT = Duration.ofSeconds(180);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void enrollmentOverHttpIsMatchedByTheJobAndANewThresholdAppliesToLaterFrames() throws Exception {
+        SharedFolder.resolve("data/faces/bbt");
+        try (PipelineCluster cluster = new PipelineCluster(dir)) {
+            PipelineConfig config = cluster.pipelineConfig(Map.of());
+            JobClient job = cluster.submit(config, Optional.empty());
+            ApiKeyStore keys = new ApiKeyStore();
+            IssuedKey admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
+            ApiServer api = cluster.startIdentityApi(keys, job.getJobID(), Map.of());
+
+            assertThat(send(api, "POST", "/api/v1/subjects", admin, "application/json",
+                    ("{\"id\": \"raj\", \"displayName\": \"Raj\", \"consent\": {\"legalBasis\": \"explicit-consent\","
+                            + " \"purpose\": \"building access\"}}").getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(201);
+            for (int photo : new int[] {1, 10}) {
+                HttpResponse<String> enrolled = send(api, "POST", "/api/v1/subjects/raj/images", admin, "image/png", FacePhotos.bbt("raj", photo));
+                assertThat(enrolled.statusCode()).as(enrolled.body()).isEqualTo(201);
+            }
+            FramePublisher control = cluster.publisher(cluster.topics.control());
+            cluster.awaitControlApplied(control);
+
+            FramePublisher frames = cluster.publisher(cluster.topics.frames());
+            byte[] probe = FacePhotos.bbt("raj", 17);
+            frames.publish(FramePublisher.frame("door-1", 1, probe));
+            Identification before = identification(cluster, 1);
+            assertThat(before.getMatched()).as("raj_17 against raj's enrollment at %s", before.getThreshold()).isTrue();
+            assertThat(before.getSubjectId()).isEqualTo("raj");
+
+            HttpResponse<String> put = send(api, "PUT", "/api/v1/config", admin, "application/json",
+                    "{\"threshold\": 0.0001}".getBytes(StandardCharsets.UTF_8));
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            cluster.awaitControlApplied(control);
+            frames.publish(FramePublisher.frame("door-1", 2, probe));
+            Identification after = identification(cluster, 2);
+            assertThat(after.getThreshold()).isEqualTo(0.0001f);
+            assertThat(after.getMatched()).isFalse();
+            assertThat(after.getCandidates().get(0).getSubjectId()).isEqualTo("raj");
+            System.out.printf("live settings: distance %.4f matched at %.2f, not at %.4f after PUT /api/v1/config%n",
+                    before.getDistance(), before.getThreshold(), after.getThreshold());
+            cluster.flink.cancel(job.getJobID()); // bounded: waits until CANCELED, at most a minute
+        }
+    }
+
+    private static Identification identification(PipelineCluster cluster, long sequence) {
+        Map<Long, FrameResult> results = new HashMap<>();
+        cluster.readCommitted(cluster.topics.results(), WAIT, records -> {
+            records.forEach(r -> {
+                FrameResult result = PipelineIntegrationTest.decodeResult(r);
+                if (result.getCameraId().equals("door-1")) {
+                    results.put(result.getSequence(), result);
+                }
+            });
+            records.clear();
+            return results.containsKey(sequence);
+        });
+        FrameResult result = results.get(sequence);
+        assertThat(result).as("result of door-1 frame %d", sequence).isNotNull();
+        return result.getFaces().stream().map(FaceResult::getIdentification).filter(i -> i != null).findFirst()
+                .orElseThrow(() -> new AssertionError("no identified face in frame " + sequence + ": " + result));
+    }
+
+    private static HttpResponse<String> send(ApiServer api, String method, String path, IssuedKey key, String type, byte[] body)
+            throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + key.plaintext())
+                .header("Content-Type", type)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+}

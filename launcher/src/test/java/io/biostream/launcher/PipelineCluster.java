@@ -1,0 +1,281 @@
+package io.biostream.launcher;
+
+import io.biostream.api.ApiConfig;
+import io.biostream.api.ApiServer;
+import io.biostream.api.audit.AuditTrail;
+import io.biostream.api.audit.KafkaAuditReader;
+import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.auth.Permission;
+import io.biostream.api.auth.Role;
+import io.biostream.api.identity.IdentityServices;
+import io.biostream.api.identity.VisionService;
+import io.biostream.api.state.QueryableStateCameraReader;
+import io.biostream.api.state.QueryableStateIdentityReader;
+import io.biostream.jobs.PipelineJob;
+import io.biostream.launcher.local.EmbeddedKafkaBroker;
+import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.LocalFlinkCluster;
+import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditLog;
+import io.biostream.operators.audit.AuditSigningKeys;
+import io.biostream.operators.audit.AuditVerifier;
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.LocalKeyFiles;
+import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.identity.KafkaControlLog;
+import io.biostream.operators.functions.PipelineConfig;
+import io.biostream.operators.vision.VisionConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The real parts an integration test runs on: a KRaft broker, a Flink MiniCluster with RocksDB and
+ * queryable state, the pipeline job submitted over REST, and the API over HTTP, all on 127.0.0.1.
+ */
+final class PipelineCluster implements AutoCloseable {
+    static final Path CONF_DIR = Path.of(System.getProperty("user.dir")).resolve("../flink-conf").normalize();
+    /** Smaller than the topic's limit, so the job itself must refuse oversized frames. */
+    static final int MAX_FRAME_BYTES = 3 * 1024 * 1024;
+
+    final Path dir;
+    final EmbeddedKafkaBroker broker;
+    final LocalFlinkCluster flink;
+    final Map<String, String> keySettings;
+    final TemplateCipher cipher;
+    final Topics topics = Topics.defaults();
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    PipelineCluster(Path dir) throws Exception {
+        this(dir, Map.of());
+    }
+
+    /** @param flinkSettings Flink settings on top of the test defaults (RocksDB in dir/rocksdb, 1 s checkpoints) */
+    PipelineCluster(Path dir, Map<String, String> flinkSettings) throws Exception {
+        this.dir = dir;
+        this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+        closeables.add(broker);
+        broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
+        this.keySettings = LocalKeyFiles.prepare(dir.resolve("keys"));
+        this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
+        closeables.add(0, cipher.keys());
+        LocalFlinkCluster.Builder builder = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
+                .rocksDbLocalDir(dir.resolve("rocksdb"))
+                .set("execution.checkpointing.interval", "1s")
+                .set("taskmanager.numberOfTaskSlots", "4")
+                .set("parallelism.default", "1");
+        flinkSettings.forEach(builder::set);
+        this.flink = builder.start();
+        closeables.add(0, flink);
+    }
+
+    PipelineConfig pipelineConfig(Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(keySettings);
+        values.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        values.put("biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES));
+        values.putAll(overrides);
+        return PipelineConfig.from(Settings.of(values));
+    }
+
+    JobClient submit(PipelineConfig config, Optional<String> restoreFrom) throws Exception {
+        StreamExecutionEnvironment env = restoreFrom.map(flink::executionEnvironment).orElseGet(flink::executionEnvironment);
+        PipelineJob job = new PipelineJob(config);
+        job.build(env, job.kafkaSource(), job.controlSource(), job.kafkaSink());
+        return env.executeAsync(PipelineJob.NAME);
+    }
+
+    /** The API without identity services (its identity routes answer 503). */
+    ApiServer startApi(ApiKeyStore keys, JobID job) throws Exception {
+        return startApi(keys, job, false, Map.of());
+    }
+
+    /**
+     * The API with identity services as local mode wires them: the ledger follows the control
+     * topic, the API's own face pipeline, the job's identity states.
+     *
+     * @param settings the deployment's settings (biostream.identity.*, biostream.vision.*)
+     */
+    ApiServer startIdentityApi(ApiKeyStore keys, JobID job, Map<String, String> settings) throws Exception {
+        return startApi(keys, job, true, settings);
+    }
+
+    private ApiServer startApi(ApiKeyStore keys, JobID job, boolean withIdentity, Map<String, String> settings)
+            throws Exception {
+        ApiConfig config = apiConfig();
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
+        var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
+        AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+        closeables.add(0, auditLog);
+        AuditTrail audit = new AuditTrail(auditLog,
+                new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
+                new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
+        IdentityServices identity = null;
+        if (withIdentity) {
+            Settings deployment = Settings.of(settings);
+            KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
+                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10));
+            closeables.add(0, control);
+            QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
+            closeables.add(0, identityState);
+            identity = IdentityServices.create(control, cipher, VisionService.open(VisionConfig.from(deployment),
+                    pipelineConfig(settings).decodeLimits(), Duration.ofSeconds(60)), identityState);
+            closeables.add(0, identity);
+            control.awaitReplay(Duration.ofSeconds(30));
+        }
+        ApiServer api = ApiServer.start(config, keys, reader, cipher, audit, identity);
+        closeables.add(0, api);
+        closeables.add(1, reader);
+        return api;
+    }
+
+    private ApiConfig apiConfig() {
+        return ApiConfig.defaults().withPort(0)
+                .withStateProxy("127.0.0.1", flink.queryableStateProxyPort())
+                .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(10));
+    }
+
+    /**
+     * The job's camera states as they are, read through the queryable-state proxy like the API
+     * reads them, without the API's own filtering; {@code job} is looked up on each read.
+     */
+    QueryableStateCameraReader cameraStates(java.util.function.Supplier<JobID> job) {
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(apiConfig(), () -> Optional.of(job.get()));
+        closeables.add(0, reader);
+        return reader;
+    }
+
+    /** One HTTP request to the API with a bearer key; the body is sent with the given content type. */
+    static java.net.http.HttpResponse<String> send(ApiServer api, String method, String path, String key, String type, byte[] body)
+            throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + api.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", type)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    static ApiKeyStore keys(Map<String, String> issued) {
+        ApiKeyStore keys = new ApiKeyStore();
+        issued.put("analyst+descriptors", keys.generate("reader", EnumSet.of(Role.ANALYST), EnumSet.of(Permission.DESCRIPTORS)).plaintext());
+        issued.put("analyst", keys.generate("analyst", EnumSet.of(Role.ANALYST), EnumSet.noneOf(Permission.class)).plaintext());
+        issued.put("auditor", keys.generate("auditor", EnumSet.of(Role.AUDITOR), EnumSet.noneOf(Permission.class)).plaintext());
+        return keys;
+    }
+
+    FramePublisher publisher(String topic) {
+        FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), topic, 16 * 1024 * 1024);
+        closeables.add(0, publisher);
+        return publisher;
+    }
+
+    /** Reads a topic from the start with read_committed until {@code done} holds or the timeout passes. */
+    List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration timeout,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Every record of the topic committed so far: read with read_committed to the end of each
+     * partition as it is now (for read_committed, the last stable offset), so that a record missing
+     * here was not written by a transaction committed before the call; fails after {@code timeout}.
+     */
+    List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String topic, Duration timeout) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p, timeout) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(topic + " not read to its end " + end + " within " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Waits until every control event published so far has been applied: a marker that is not a
+     * ControlEvent goes last, and its dead letter commits only with a checkpoint, whose barrier
+     * follows the events through the analysis and the state functions.
+     */
+    void awaitControlApplied(FramePublisher control) throws Exception {
+        String marker = "marker-" + java.util.UUID.randomUUID();
+        control.publishRaw(marker, marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Duration wait = Duration.ofSeconds(120);
+        List<io.biostream.schemas.DeadLetter> letters = new ArrayList<>();
+        readCommitted(topics.dlq(), wait, records -> {
+            letters.clear();
+            records.forEach(r -> letters.add(PipelineIntegrationTest.decodeDeadLetter(r)));
+            return letters.stream().anyMatch(l -> l.getTopic().equals(topics.control()) && marker.equals(text(l)));
+        });
+        if (letters.stream().noneMatch(l -> marker.equals(text(l)))) {
+            throw new AssertionError("control marker " + marker + " was not applied within " + wait);
+        }
+    }
+
+    private static String text(io.biostream.schemas.DeadLetter letter) {
+        java.nio.ByteBuffer view = letter.getOriginalBytes().duplicate();
+        byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.biostream.launcher.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.biostream.operators.identity.VerificationMetrics;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VerificationReportTest {
+    private static final VerificationMetrics METRICS = VerificationMetrics.of(new double[] {0.1, 0.35, 0.55},
+            new double[] {0.3, 0.5, 0.6, 0.8});
+
+    private static VerificationReport report() {
+        return new VerificationReport("set", "haar", "model-x", 0.25, true, 7, 3, List.of("a/1.png"), List.of("a/1.png"),
+                List.of(), List.of(new VerificationReport.Skipped("a/notes.txt", "not an image")), 0.6, METRICS, 2.5);
+    }
+
+    @Test
+    void jsonCarriesTheFiguresWithUnavailableTarsAsNull() {
+        ObjectNode json = report().toJson();
+        assertThat(json.get("same_pairs").asInt()).isEqualTo(3);
+        assertThat(json.get("different_pairs").asInt()).isEqualTo(4);
+        assertThat(json.get("accuracy_at_threshold").asDouble()).isEqualTo(METRICS.accuracyAt(0.6));
+        assertThat(json.get("best_threshold").asDouble()).isEqualTo(METRICS.bestAccuracy().threshold());
+        assertThat(json.get("auc").asDouble()).isEqualTo(0.75);
+        assertThat(json.get("tar_at_far_1e-2").isNull()).isTrue();
+        assertThat(json.get("tar_at_far_1e-3").isNull()).isTrue();
+        assertThat(json.get("failures_to_detect").asInt()).isEqualTo(1);
+        assertThat(json.get("skipped").get(0).get("reason").asText()).isEqualTo("not an image");
+    }
+
+    @Test
+    void tableShowsRatesAsPercentages() {
+        String table = report().table();
+        assertThat(table).contains("ROC AUC                     0.7500")
+                .contains("EER                         33.33%")
+                .contains("TAR @ FAR 1e-2              n/a (fewer than 100 different pairs)")
+                .contains("images                      7 (1 files skipped)");
+    }
+}
