@@ -114,7 +114,7 @@ class PhotoUploadsInMemoryTest {
                 // Over the limit: refused, and not parked on disk on the way either.
                 Multipart over = new Multipart().image("image", large).image("image", large);
                 assertThat((long) over.body().length).isGreaterThan(MAX_BODY);
-                expect(post("/api/v1/search", analyst, over.contentType(), over.body()), 413);
+                refusedAsTooLarge(() -> post("/api/v1/search", analyst, over.contentType(), over.body()));
             } finally {
                 System.setProperty("java.io.tmpdir", tmpdir);
             }
@@ -132,6 +132,19 @@ class PhotoUploadsInMemoryTest {
         assertThat(created).as("files written while photos were uploaded").isEmpty();
         try (var files = Files.list(spool)) {
             assertThat(files).isEmpty();
+        }
+    }
+
+    /**
+     * 413, or the connection closed under a client still writing the rest of a body the server had
+     * already refused (the server answers 413 on the declared length and closes; which the client
+     * sees first is a race). ApiServerTest checks the 413 itself on a body small enough to be sent whole.
+     */
+    private static void refusedAsTooLarge(java.util.concurrent.Callable<HttpResponse<byte[]>> request) throws Exception {
+        try {
+            expect(request.call(), 413);
+        } catch (java.io.IOException closedWhileSending) {
+            assertThat(closedWhileSending).hasMessageContaining("header parser received no bytes");
         }
     }
 
