@@ -1,7 +1,7 @@
 package io.biostream.jobs;
 
 import io.biostream.api.ApiConfig;
-import io.biostream.jobs.local.PortCheck;
+import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
