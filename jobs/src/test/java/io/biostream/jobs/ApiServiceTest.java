@@ -152,7 +152,8 @@ class ApiServiceTest {
                 assertThat(replacement.getJobID()).isNotEqualTo(job.getJobID());
                 frames.publish(FramePublisher.frame("door-7", 2, FacePhotos.bbt("raj", 17)));
                 awaitLatest(url, "door-7", analyst, 2);
-                assertThat(ApiProcess.read(api.stderr)).contains(replacement.getJobID().toHexString());
+                assertThat(ApiProcess.read(api.stdout) + ApiProcess.read(api.stderr)).as("the log of the API process")
+                        .contains("pipeline job 'biostream-pipeline': " + replacement.getJobID().toHexString());
 
                 api.process.destroy();
                 assertThat(api.awaitExit(Duration.ofSeconds(60))).as("stopped by SIGTERM").isIn(0, 143);
