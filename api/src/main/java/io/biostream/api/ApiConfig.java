@@ -63,7 +63,10 @@ public record ApiConfig(
             HOST, PORT, STATE_PROXY_HOST, STATE_PROXY_PORT, STATE_QUERY_TIMEOUT, STATE_RETRY_DEADLINE,
             STATE_JOB_ID, MAX_REQUEST_BODY, VISION_MAX_WAIT,
             RateLimit.RATE, RateLimit.BURST, JwtConfig.JWKS_FILE, JwtConfig.ISSUER, JwtConfig.AUDIENCE,
-            TlsConfig.KEYSTORE, TlsConfig.PASSWORD_FILE, TlsConfig.PASSWORD);
+            TlsConfig.KEYSTORE, TlsConfig.PASSWORD_FILE, TlsConfig.PASSWORD,
+            // read by the service around the HTTP server (ApiServiceConfig)
+            ApiServiceConfig.KEYS_FILE, ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, ApiServiceConfig.FLINK_REST_URL,
+            ApiServiceConfig.JOB_REFRESH_INTERVAL);
     private static final String KEY_PREFIX = "api.";
     private static final Duration MAX_DURATION = Duration.ofMinutes(10);
     private static final long MAX_BODY = 256L << 20;

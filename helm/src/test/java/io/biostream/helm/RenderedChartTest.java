@@ -205,19 +205,13 @@ class RenderedChartTest {
         assertThat(apiYaml.path("biostream.kafka.bootstrap-servers").asText())
                 .isEqualTo(c.values().path("kafka").path("bootstrapServers").asText());
         apiYaml.fieldNames().forEachRemaining(key -> {
-            if (!CodeSettings.isRead(key) && !LAUNCHER_KEYS.contains(key)) {
+            if (!CodeSettings.isRead(key)) {
                 unknown.add("api.yaml " + key);
             }
         });
         assertThat(unknown).as("keys no main source names").isEmpty();
         assertThat(CodeSettings.isRead("api.tls.keystore-password")).isTrue();
     }
-
-    /**
-     * Files the `biostream api` launcher (issue 10, item 1) is to read, which ApiConfig does not know
-     * yet: the hashed key store and the audit signing keyset that local mode keeps under var/.
-     */
-    static final Set<String> LAUNCHER_KEYS = Set.of("api.keys.file", "api.audit.signing-keyset-file");
 
     // ------------------------------------------------------------------ Secrets
 
@@ -324,6 +318,13 @@ class RenderedChartTest {
             assertThat(p.getContainerPort()).isEqualTo(apiPort);
         });
         assertThat(apiSettings(c).path("api.port").asText()).isEqualTo(String.valueOf(apiPort));
+        // The API finds the job on the JobManager's REST Service unless a job id is pinned (never both).
+        if (apiValues.path("jobId").asText("").isEmpty()) {
+            assertThat(apiSettings(c).path("api.flink.rest-url").asText()).isEqualTo("http://" + FLINK + "-rest:8081");
+            assertThat(apiSettings(c).has("api.state.job-id")).isFalse();
+        } else {
+            assertThat(apiSettings(c).has("api.flink.rest-url")).isFalse();
+        }
         assertThat(api.getArgs()).containsExactly("api", "--config", "/etc/biostream/api.yaml");
         assertThat(Selectors.matches(service.path("selector"), Selectors.podLabels(c.rendered().get("Deployment", API)))).isTrue();
         assertThat(c.rendered().get("NetworkPolicy", API).path("spec").path("ingress"))

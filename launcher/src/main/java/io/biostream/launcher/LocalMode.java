@@ -1,44 +1,30 @@
 package io.biostream.launcher;
 
 import io.biostream.api.ApiConfig;
-import io.biostream.api.ApiServer;
-import io.biostream.api.audit.AuditTrail;
-import io.biostream.api.audit.KafkaAuditReader;
-import io.biostream.api.auth.ApiKeyStore;
+import io.biostream.api.ApiService;
+import io.biostream.api.ApiServiceConfig;
 import io.biostream.api.auth.Role;
-import io.biostream.api.identity.IdentityServices;
-import io.biostream.api.identity.VisionService;
-import io.biostream.api.state.QueryableStateCameraReader;
-import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.launcher.local.LocalFlinkCluster;
-import io.biostream.launcher.local.PortCheck;
+import io.biostream.launcher.local.Loopback;
 import io.biostream.launcher.local.RetainedCheckpoints;
-import io.biostream.operators.audit.AuditChain;
-import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditSigningKeys;
-import io.biostream.operators.audit.AuditVerifier;
+import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Topics;
-import io.biostream.operators.crypto.TemplateCipher;
-import io.biostream.operators.crypto.SecretFiles;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.crypto.LocalKeyFiles;
-import io.biostream.operators.crypto.TemplateKeyRing;
-import java.security.GeneralSecurityException;
-import java.util.HashMap;
-import io.biostream.operators.identity.IdentityLedger;
-import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.functions.PipelineConfig;
 import com.google.crypto.tink.KeysetHandle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.security.GeneralSecurityException;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -55,25 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalMode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
-    /** Setting: a signed audit checkpoint at least every this many events. */
-    static final String AUDIT_CHECKPOINT_INTERVAL = "biostream.audit.checkpoint-interval";
-    private static final Duration AUDIT_WRITE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration AUDIT_READ_TIMEOUT = Duration.ofSeconds(60);
-    /** How long a control event may take to be acknowledged, and then to come back through the follower. */
-    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration CONTROL_REPLAY_TIMEOUT = Duration.ofSeconds(60);
 
     private final LocalOptions options;
     private EmbeddedKafkaBroker broker;
     private LocalFlinkCluster cluster;
     private JobClient job;
-    private ApiServer api;
-    private AuditLog auditLog;
-    private QueryableStateCameraReader stateReader;
-    private QueryableStateIdentityReader identityStateReader;
-    private KafkaControlLog controlLog;
-    private TemplateKeyRing keyRing;
-    private IdentityServices identity;
+    private ApiService api;
     private FramePublisher demoPublisher;
     private DemoCamera demoCamera;
     private Optional<LocalCredentials> issuedCredentials = Optional.empty();
@@ -105,9 +78,6 @@ public final class LocalMode implements AutoCloseable {
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
 
-        keyRing = pipeline.crypto().openKeyRing();
-        TemplateCipher cipher = new TemplateCipher(keyRing);
-
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
                 .queryableStateProxyPort(options.stateProxyPort())
@@ -121,15 +91,16 @@ public final class LocalMode implements AutoCloseable {
         PipelineJob pipelineJob = new PipelineJob(pipeline);
         pipelineJob.build(env, pipelineJob.kafkaSource(), pipelineJob.controlSource(), pipelineJob.kafkaSink());
         job = env.executeAsync(PipelineJob.NAME);
-        JobID jobId = job.getJobID();
 
-        ApiKeyStore keys = loadOrIssueKeys(var);
-        ApiConfig apiConfig = options.api().withStateProxy("127.0.0.1", cluster.queryableStateProxyPort());
-        stateReader = new QueryableStateCameraReader(apiConfig, () -> Optional.of(jobId));
-        identityStateReader = new QueryableStateIdentityReader(apiConfig, () -> Optional.of(jobId));
-        AuditTrail auditTrail = openAuditTrail(var, topics);
-        identity = openIdentity(topics, pipeline, cipher, apiConfig);
-        api = ApiServer.start(apiConfig, keys, stateReader, cipher, auditTrail, identity);
+        // The API as the `biostream api` service runs it, on local mode's files and this job.
+        Map<String, String> apiSettings = Map.of(
+                ApiServiceConfig.KEYS_FILE, openOrIssueKeys(var).toString(),
+                ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, auditSigningKeyset(var.resolve("keys")).toString(),
+                ApiConfig.STATE_PROXY_HOST, Loopback.HOST,
+                ApiConfig.STATE_PROXY_PORT, Integer.toString(cluster.queryableStateProxyPort()),
+                ApiConfig.STATE_JOB_ID, job.getJobID().toHexString());
+        local.putAll(apiSettings);
+        api = ApiService.start(options.settings().with(local));
 
         if (options.demo()) {
             demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
@@ -149,36 +120,14 @@ public final class LocalMode implements AutoCloseable {
     }
 
     /**
-     * The API's identity services: the ledger replayed from the control topic (before the API
-     * answers), the search gallery built from it, and the API's own face pipeline.
+     * The audit signing keyset var/keys/audit-signing.json (created on the first start, mode 600);
+     * its public half goes to var/keys/audit-verify.json for auditors.
      */
-    private IdentityServices openIdentity(Topics topics, PipelineConfig pipeline, TemplateCipher cipher, ApiConfig apiConfig)
-            throws InterruptedException {
-        IdentityLedger ledger = new IdentityLedger(pipeline.defaultMatchSettings());
-        controlLog = KafkaControlLog.open(broker.bootstrapServers(), topics.control(), ledger, CONTROL_TIMEOUT);
-        VisionService vision = VisionService.open(pipeline.vision(), pipeline.decodeLimits(), apiConfig.visionMaxWait());
-        IdentityServices services = IdentityServices.create(controlLog, cipher, vision, identityStateReader);
-        if (!controlLog.awaitReplay(CONTROL_REPLAY_TIMEOUT)) {
-            LOG.warn("the control topic was not replayed within {} s; subjects and settings may be incomplete until it is",
-                    CONTROL_REPLAY_TIMEOUT.toSeconds());
-        }
-        LOG.info("identity: {} subjects, {} templates in the search gallery, settings version {}", ledger.subjectCount(),
-                services.gallery().size(), ledger.settings().getVersion());
-        return services;
-    }
-
-    /**
-     * The audit trail on the broker's audit topic, signed with var/keys/audit-signing.json (created
-     * on the first start, mode 600); its public half goes to var/keys/audit-verify.json for auditors.
-     */
-    private AuditTrail openAuditTrail(Path var, Topics topics) throws Exception {
-        KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(var.resolve("keys").resolve("audit-signing.json"));
-        AuditSigningKeys.writePublic(var.resolve("keys").resolve("audit-verify.json"), signingKeys);
-        int interval = options.settings().getInt(AUDIT_CHECKPOINT_INTERVAL, AuditChain.DEFAULT_CHECKPOINT_INTERVAL, 1, 1_000_000);
-        auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys, interval, AUDIT_WRITE_TIMEOUT);
-        return new AuditTrail(auditLog,
-                new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), AUDIT_READ_TIMEOUT),
-                new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)), interval));
+    private static Path auditSigningKeyset(Path keysDir) throws IOException, GeneralSecurityException {
+        Path file = keysDir.resolve("audit-signing.json");
+        KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(file);
+        AuditSigningKeys.writePublic(keysDir.resolve("audit-verify.json"), signingKeys);
+        return file;
     }
 
     /** The newest checkpoint any earlier run retained under {@code checkpoints/JOBID/chk-N}. */
@@ -202,11 +151,11 @@ public final class LocalMode implements AutoCloseable {
         }
     }
 
-    /** The hashed key store in var/api-keys.json; see {@link LocalCredentials} for the keys issued on a first start. */
-    private ApiKeyStore loadOrIssueKeys(Path var) throws IOException {
+    /** The hashed key store var/api-keys.json; see {@link LocalCredentials} for the keys issued on a first start. */
+    private Path openOrIssueKeys(Path var) throws IOException {
         LocalCredentials.Issued issued = LocalCredentials.openStore(var);
         issuedCredentials = issued.credentials();
-        return issued.store();
+        return issued.store().file().orElseThrow();
     }
 
     public String kafkaBootstrap() {
@@ -223,7 +172,7 @@ public final class LocalMode implements AutoCloseable {
     }
 
     public String apiUrl() {
-        return "http://127.0.0.1:" + api.port();
+        return api.url();
     }
 
     public JobID jobId() {
@@ -253,12 +202,6 @@ public final class LocalMode implements AutoCloseable {
         closeQuietly("demo camera", demoCamera);
         closeQuietly("demo publisher", demoPublisher);
         closeQuietly("API", api);
-        closeQuietly("identity services", identity);
-        closeQuietly("control log", controlLog);
-        closeQuietly("template key ring", keyRing);
-        closeQuietly("audit log", auditLog); // after the API: its last event is a signed checkpoint
-        closeQuietly("state reader", stateReader);
-        closeQuietly("identity state reader", identityStateReader);
         if (job != null && cluster != null) {
             try {
                 // Cancelling keeps the retained checkpoints: the next start resumes from them.

@@ -1,7 +1,7 @@
 package io.biostream.launcher;
 
 import io.biostream.api.ApiConfig;
-import io.biostream.launcher.local.PortCheck;
+import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
-import io.biostream.launcher.local.PortCheck;
+import io.biostream.api.ApiCommand;
+import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -8,7 +9,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code bin/biostream COMMAND ...}: local mode and the command-line tools. */
+/** {@code bin/biostream COMMAND ...}: local mode, the API service and the command-line tools. */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
     private Main() {}
@@ -30,6 +31,7 @@ public final class Main {
             Settings settings = new Settings(Settings.parseFlags(args), System.getenv(), java.util.Map.of());
             return switch (args[0]) {
                 case "local" -> LocalCommand.run(rest, System.getenv(), System.out, err);
+                case "api" -> ApiCommand.run(rest, System.getenv(), System.out, err);
                 case "describe" -> DescribeCommand.run(rest, settings, System.out, err);
                 case "eval" -> EvalCommand.run(rest, settings, System.out, err);
                 case "bench" -> BenchCommand.run(rest, System.out, err);
@@ -40,30 +42,18 @@ public final class Main {
             };
         } catch (Exception | LinkageError e) {
             LOG.error("biostream {} failed", args[0], e);
-            err.println("biostream " + args[0] + " failed: " + reason(e));
+            err.println("biostream " + args[0] + " failed: " + PortCheck.reason(e));
             return 1;
         }
-    }
-
-    /** The message of the failure and of each cause, without repeating one that a wrapper already quoted. */
-    static String reason(Throwable failure) {
-        StringBuilder reason = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            if (reason.indexOf(message) < 0) {
-                reason.append(reason.length() == 0 ? "" : ": ").append(message);
-            }
-            if (t instanceof PortCheck.PortInUseException) {
-                break; // names the port and the setting: the cause adds nothing
-            }
-        }
-        return reason.toString();
     }
 
     private static void usage() {
         System.err.println("""
                 usage: biostream COMMAND [ARGS]
                   local [--demo] [--key=value...]   run Kafka, Flink, the pipeline job and the API on this machine
+                  api [--config FILE] [--key=value...]
+                                                     run the API alone, against a Kafka cluster and a Flink
+                                                     cluster's queryable-state proxy
                   describe [--crop] FILE...          print faces and 128-d descriptors of image files as JSON lines
                   eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
                                                      verification figures over a folder of identity folders

@@ -32,9 +32,18 @@ public final class ListeningSockets {
 
     /** Local addresses of every listening TCP socket this process holds. */
     public static List<InetSocketAddress> ofThisProcess() throws IOException {
-        Set<String> inodes = socketInodes();
+        return ofProcess("self");
+    }
+
+    /** Local addresses of every listening TCP socket the process {@code pid} holds (another JVM, say). */
+    public static List<InetSocketAddress> ofProcess(long pid) throws IOException {
+        return ofProcess(Long.toString(pid));
+    }
+
+    private static List<InetSocketAddress> ofProcess(String pid) throws IOException {
+        Set<String> inodes = socketInodes(pid);
         List<InetSocketAddress> listening = new ArrayList<>();
-        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
+        for (String table : List.of("/proc/" + pid + "/net/tcp", "/proc/" + pid + "/net/tcp6")) {
             Path path = Path.of(table);
             if (!Files.isReadable(path)) {
                 continue;
@@ -51,9 +60,9 @@ public final class ListeningSockets {
         return listening;
     }
 
-    private static Set<String> socketInodes() throws IOException {
+    private static Set<String> socketInodes(String pid) throws IOException {
         Set<String> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
                     Matcher m = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());

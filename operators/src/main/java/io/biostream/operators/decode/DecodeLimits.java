@@ -1,5 +1,6 @@
 package io.biostream.operators.decode;
 
+import io.biostream.operators.config.Settings;
 import java.io.Serializable;
 
 /**
@@ -14,5 +15,14 @@ public record DecodeLimits(long maxFrameBytes, int maxWidth, int maxHeight, long
             throw new IllegalArgumentException("decode limits must be positive: " + maxFrameBytes + ", "
                     + maxWidth + "x" + maxHeight + ", " + maxPixels + " px");
         }
+    }
+
+    /** The {@code biostream.decode.*} limits, the same for the job and for the API's photo uploads. */
+    public static DecodeLimits from(Settings s) {
+        return new DecodeLimits(
+                s.getLong("biostream.decode.max-frame-bytes", DEFAULTS.maxFrameBytes(), 1, 512L * 1024 * 1024),
+                s.getInt("biostream.decode.max-width", DEFAULTS.maxWidth(), 1, 65_535),
+                s.getInt("biostream.decode.max-height", DEFAULTS.maxHeight(), 1, 65_535),
+                s.getLong("biostream.decode.max-pixels", DEFAULTS.maxPixels(), 1, 1L << 32));
     }
 }

@@ -26,18 +26,13 @@ public record PipelineConfig(
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
 
     public static PipelineConfig from(Settings s) {
-        DecodeLimits defaults = DecodeLimits.DEFAULTS;
         return new PipelineConfig(
                 s.require("biostream.kafka.bootstrap-servers"),
                 s.get("biostream.kafka.group-id", "biostream-pipeline"),
                 Topics.from(s),
                 s.get("biostream.kafka.transactional-id-prefix", "biostream-pipeline"),
                 s.getLong("biostream.kafka.transaction-timeout-ms", 600_000L, 10_000L, BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS),
-                new DecodeLimits(
-                        s.getLong("biostream.decode.max-frame-bytes", defaults.maxFrameBytes(), 1, 512L * 1024 * 1024),
-                        s.getInt("biostream.decode.max-width", defaults.maxWidth(), 1, 65_535),
-                        s.getInt("biostream.decode.max-height", defaults.maxHeight(), 1, 65_535),
-                        s.getLong("biostream.decode.max-pixels", defaults.maxPixels(), 1, 1L << 32)),
+                DecodeLimits.from(s),
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
                 CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
                 VisionConfig.from(s),
