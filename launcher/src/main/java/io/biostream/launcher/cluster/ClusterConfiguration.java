@@ -102,7 +102,7 @@ final class ClusterConfiguration {
         settings.put(QueryableStateOptions.PROXY_PORT_RANGE.key(), Integer.toString(tm.stateProxy()));
         settings.put(QueryableStateOptions.SERVER_PORT_RANGE.key(), Integer.toString(tm.stateServer()));
         settings.put("metrics.reporter." + REPORTER + "." + LoopbackPrometheusReporterFactory.PORT, Integer.toString(tm.metrics()));
-        settings.put("state.backend.rocksdb.localdir", rocksDbDir(options, n).toString());
+        settings.put("state.backend.rocksdb.localdir", rocksDbDir(options.varDir()).resolve("tm-" + n).toString());
         return settings;
     }
 
@@ -110,9 +110,9 @@ final class ClusterConfiguration {
      * RocksDB's working files (not its checkpoints): a short path under /tmp, as RocksDB refuses
      * instance paths past its length limit, which a deep project directory reaches.
      */
-    static Path rocksDbDir(ClusterOptions options, int n) {
-        String id = Integer.toHexString(options.varDir().toString().hashCode());
-        return Path.of(System.getProperty("java.io.tmpdir"), "bs-cluster-" + id, "tm-" + n);
+    static Path rocksDbDir(Path varDir) {
+        String id = Integer.toHexString(varDir.toAbsolutePath().normalize().toString().hashCode());
+        return Path.of(System.getProperty("java.io.tmpdir"), "bs-cluster-" + id);
     }
 
     /** Writes config.yaml (Flink's own writer) and log4j.properties into the conf directory. */

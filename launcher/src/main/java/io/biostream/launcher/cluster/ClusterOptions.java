@@ -91,7 +91,7 @@ public record ClusterOptions(Settings settings, Path home, Path varDir, Path fli
     }
 
     /** {@code jobs/target/biostream-pipeline-<version>.jar}, the shaded job jar {@code mvn package} builds. */
-    static Path defaultJobJar(Path home) {
+    public static Path defaultJobJar(Path home) {
         Path target = home.resolve("jobs").resolve("target");
         if (Files.isDirectory(target)) {
             try (Stream<Path> files = Files.list(target)) {

@@ -225,7 +225,7 @@ public final class StandaloneCluster {
         Configuration tmConfig = new Configuration(configuration);
         Map<String, String> own = ClusterConfiguration.taskManagerSettings(options, n, resourceId);
         own.forEach(tmConfig::setString);
-        Files.createDirectories(ClusterConfiguration.rocksDbDir(options, n));
+        Files.createDirectories(ClusterConfiguration.rocksDbDir(options.varDir()).resolve("tm-" + n));
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(tmConfig);
         List<String> jvm = new ArrayList<>(split(ProcessMemoryUtils.generateJvmParametersStr(spec)));
         jvm.addAll(split(ClusterConfiguration.jvmOpens()));
@@ -461,6 +461,10 @@ public final class StandaloneCluster {
             }
         }
         Files.deleteIfExists(layout.brokerReadyFile());
+        if (stubborn.isEmpty()) {
+            // RocksDB's working copies (the checkpoints hold the state); a killed TaskManager leaves its own behind.
+            deleteTree(ClusterConfiguration.rocksDbDir(layout.varDir()));
+        }
         if (!stubborn.isEmpty()) {
             throw new IllegalStateException("still running after SIGKILL: " + stubborn);
         }
@@ -516,6 +520,17 @@ public final class StandaloneCluster {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
         }
     }
 

@@ -32,9 +32,18 @@ public final class ListeningSockets {
 
     /** Local addresses of every listening TCP socket this process holds. */
     public static List<InetSocketAddress> ofThisProcess() throws IOException {
-        Set<String> inodes = socketInodes();
+        return ofProcess("self");
+    }
+
+    /** Local addresses of every listening TCP socket of another process of this user (a cluster's JVM). */
+    public static List<InetSocketAddress> ofProcess(long pid) throws IOException {
+        return ofProcess(Long.toString(pid));
+    }
+
+    private static List<InetSocketAddress> ofProcess(String proc) throws IOException {
+        Set<String> inodes = socketInodes(proc);
         List<InetSocketAddress> listening = new ArrayList<>();
-        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
+        for (String table : List.of("/proc/" + proc + "/net/tcp", "/proc/" + proc + "/net/tcp6")) {
             Path path = Path.of(table);
             if (!Files.isReadable(path)) {
                 continue;
@@ -51,9 +60,9 @@ public final class ListeningSockets {
         return listening;
     }
 
-    private static Set<String> socketInodes() throws IOException {
+    private static Set<String> socketInodes(String proc) throws IOException {
         Set<String> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + proc + "/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
                     Matcher m = SOCKET_LINK.matcher(Files.readSymbolicLink(fd).toString());
