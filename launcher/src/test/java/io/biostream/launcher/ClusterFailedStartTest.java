@@ -37,22 +37,28 @@ class ClusterFailedStartTest {
                     .hasMessageContaining("port " + taken)
                     .hasMessageContaining("queryable-state proxy of TaskManager 2")
                     .hasMessageContaining("--queryable-state.proxy.ports=N");
+            assertThat(processesOf(options)).as("processes started").isEmpty();
+            assertThat(Files.exists(options.layout().run())).as("nothing prepared").isFalse();
+        } finally {
+            StandaloneCluster.down(options.layout()); // whatever a broken start left
         }
-        assertThat(processesOf(options)).as("processes started").isEmpty();
-        assertThat(Files.exists(options.layout().run())).as("nothing prepared").isFalse();
     }
 
     @Test
     void aJobManagerThatDiesAtStartStopsTheBrokerAndNamesItsLog() throws Exception {
         // The REST endpoint cannot create its upload directory under /proc: the JobManager exits.
         ClusterOptions options = ClusterFailoverTest.options(dir.resolve("cluster"), Map.of("web.upload.dir", "/proc/biostream-no-such-dir"));
-        assertThatThrownBy(() -> StandaloneCluster.up(options))
-                .hasMessageContaining("jobmanager")
-                .hasMessageContaining("exited at start")
-                .hasMessageContaining(options.layout().logFile("jobmanager").toString());
-        assertThat(processesOf(options)).as("processes left running").isEmpty();
-        assertThat(Files.exists(options.layout().pidFile(StandaloneCluster.BROKER))).as("broker pid file").isFalse();
-        assertThat(Files.readString(options.layout().logFile(StandaloneCluster.BROKER))).as("the broker ran").isNotEmpty();
+        try {
+            assertThatThrownBy(() -> StandaloneCluster.up(options))
+                    .hasMessageContaining("jobmanager")
+                    .hasMessageContaining("exited at start")
+                    .hasMessageContaining(options.layout().logFile("jobmanager").toString());
+            assertThat(processesOf(options)).as("processes left running").isEmpty();
+            assertThat(Files.exists(options.layout().pidFile(StandaloneCluster.BROKER))).as("broker pid file").isFalse();
+            assertThat(Files.readString(options.layout().logFile(StandaloneCluster.BROKER))).as("the broker ran").isNotEmpty();
+        } finally {
+            StandaloneCluster.down(options.layout()); // whatever a broken start left
+        }
     }
 
     /** Every live process started for this var directory (its command line carries the directory). */
