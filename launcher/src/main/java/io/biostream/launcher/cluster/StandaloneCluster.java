@@ -150,11 +150,12 @@ public final class StandaloneCluster {
 
         startBroker();
         startJobManager();
+        List<ClusterProcess> taskManagers = new ArrayList<>();
         for (int n = 1; n <= ClusterPorts.TASK_MANAGERS; n++) {
-            startTaskManagerProcess(n);
+            taskManagers.add(startTaskManagerProcess(n));
         }
         for (int n = 1; n <= ClusterPorts.TASK_MANAGERS; n++) {
-            awaitTaskManager(n);
+            awaitTaskManager(taskManagers.get(n - 1), n);
         }
         restoredFrom = newestRestorePoint(layout);
         jobId = submit(restoredFrom);
@@ -215,7 +216,7 @@ public final class StandaloneCluster {
         }
         PortCheck.requireFree(options.ports().taskManagerListeners(n));
         ClusterProcess tm = startTaskManagerProcess(n);
-        awaitTaskManager(n);
+        awaitTaskManager(tm, n);
         return tm;
     }
 
@@ -241,10 +242,12 @@ public final class StandaloneCluster {
         return tm;
     }
 
-    private void awaitTaskManager(int n) throws IOException, InterruptedException {
+    /**
+     * Waits on the process as started: its pid file is not looked up here, since right after the
+     * spawn the pid may still run the JVM's spawn helper, whose command line lacks the role.
+     */
+    private void awaitTaskManager(ClusterProcess tm, int n) throws IOException, InterruptedException {
         String role = taskManagerRole(n);
-        ClusterProcess tm = ClusterProcess.find(layout, role)
-                .orElseThrow(() -> new IllegalStateException(role + " exited at start" + ClusterProcess.tail(layout, role, 20)));
         String resourceId = ClusterRecord.get(layout, "resource-id." + role).orElseThrow();
         awaitStart(tm, "TaskManager " + n + " registered with the JobManager", () -> {
             String body = httpGet(restUrl().resolve("/taskmanagers")).orElse("");
