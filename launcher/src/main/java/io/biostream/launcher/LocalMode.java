@@ -123,7 +123,7 @@ public final class LocalMode implements AutoCloseable {
      * The audit signing keyset var/keys/audit-signing.json (created on the first start, mode 600);
      * its public half goes to var/keys/audit-verify.json for auditors.
      */
-    private static Path auditSigningKeyset(Path keysDir) throws IOException, GeneralSecurityException {
+    public static Path auditSigningKeyset(Path keysDir) throws IOException, GeneralSecurityException {
         Path file = keysDir.resolve("audit-signing.json");
         KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(file);
         AuditSigningKeys.writePublic(keysDir.resolve("audit-verify.json"), signingKeys);

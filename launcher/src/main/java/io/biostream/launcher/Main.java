@@ -1,6 +1,8 @@
 package io.biostream.launcher;
 
 import io.biostream.api.ApiCommand;
+import io.biostream.launcher.cluster.BrokerCommand;
+import io.biostream.launcher.cluster.ClusterCommand;
 import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.io.PrintStream;
@@ -35,6 +37,8 @@ public final class Main {
                 case "describe" -> DescribeCommand.run(rest, settings, System.out, err);
                 case "eval" -> EvalCommand.run(rest, settings, System.out, err);
                 case "bench" -> BenchCommand.run(rest, System.out, err);
+                case "cluster" -> ClusterCommand.run(rest, System.getenv(), System.out, err);
+                case "broker" -> BrokerCommand.run(rest, settings, System.out);
                 default -> {
                     usage();
                     yield 2;
@@ -60,6 +64,11 @@ public final class Main {
                   bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B] [--k K]
                                 [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]
                                                      1:N matching latency, throughput and memory on synthetic galleries
+                  cluster up [--demo] | status | down | taskmanager N | stop | submit [--from=PATH]
+                                                     a Flink cluster of separate processes on this machine (JobManager,
+                                                     two TaskManagers, Kafka), the job jar submitted over REST
+                  broker --biostream.cluster.kafka-dir=DIR [--biostream.cluster.kafka-port=N] [--demo]
+                                                     the Kafka broker alone (the cluster starts it as its own process)
                 """);
     }
 }

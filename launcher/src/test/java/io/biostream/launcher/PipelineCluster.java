@@ -193,8 +193,14 @@ final class PipelineCluster implements AutoCloseable {
     /** Reads a topic from the start with read_committed until {@code done} holds or the timeout passes. */
     List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration timeout,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        return readCommitted(broker.bootstrapServers(), topic, timeout, done);
+    }
+
+    /** {@link #readCommitted(String, Duration, Predicate)} on any broker (a cluster's broker process). */
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, Duration timeout,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
@@ -218,8 +224,13 @@ final class PipelineCluster implements AutoCloseable {
      * here was not written by a transaction committed before the call; fails after {@code timeout}.
      */
     List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String topic, Duration timeout) {
+        return readCommittedToEnd(broker.bootstrapServers(), topic, timeout);
+    }
+
+    /** {@link #readCommittedToEnd(String, Duration)} on any broker (a cluster's broker process). */
+    static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String bootstrapServers, String topic, Duration timeout) {
         Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
