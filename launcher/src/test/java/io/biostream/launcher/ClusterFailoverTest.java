@@ -143,18 +143,18 @@ class ClusterFailoverTest {
             // One more checkpoint of the new job commits, so that a duplicate written late would show too.
             awaitCheckpointAfter(cluster, second, latestCheckpoint(cluster, second));
 
-            Map<String, Integer> results = count(committed(cluster, topics), r -> {
+            Map<String, Integer> results = PipelineCluster.countBy(committed(cluster, topics), r -> {
                 FrameResult result = PipelineIntegrationTest.decodeResult(r);
                 assertThat(result.getFaces()).as("faces of %s/%d", result.getCameraId(), result.getSequence()).hasSize(1);
                 return result.getCameraId() + "/" + result.getSequence();
             });
-            Map<String, Integer> templates = count(PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.templates(), WAIT),
+            Map<String, Integer> templates = PipelineCluster.countBy(PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.templates(), WAIT),
                     r -> new String(r.key(), StandardCharsets.UTF_8));
             System.out.printf("cluster failover: up in %d s; %d frames from %d cameras; checkpoint %d before SIGKILL of %s"
                             + " (pid %d) with %d results committed; running and committing again %d s after the kill"
                             + " (new TaskManager pid %d); savepoint %s; %d results, %d templates; %d s in all%n",
                     upSeconds, expected.size(), CAMERAS.size(), checkpoint, victim.role(), victim.pid(), committedAtKill,
-                    recoverySeconds, replacement.pid(), savepoint, total(results), total(templates), seconds(begin));
+                    recoverySeconds, replacement.pid(), savepoint, PipelineCluster.total(results), PipelineCluster.total(templates), seconds(begin));
 
             assertThat(new TreeMap<>(results)).as("results per frame (none lost, none twice)").isEqualTo(expected);
             assertThat(new TreeMap<>(templates)).as("templates per face").isEqualTo(expectedTemplates);
@@ -299,17 +299,6 @@ class ClusterFailoverTest {
             Thread.sleep(250);
         }
         throw new AssertionError("no checkpoint of " + job + " after " + after + " within " + WAIT);
-    }
-
-    private static Map<String, Integer> count(List<ConsumerRecord<byte[], byte[]>> records,
-                                              Function<ConsumerRecord<byte[], byte[]>, String> id) {
-        Map<String, Integer> counts = new TreeMap<>();
-        records.forEach(r -> counts.merge(id.apply(r), 1, Integer::sum));
-        return counts;
-    }
-
-    private static int total(Map<String, Integer> counts) {
-        return counts.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     private static long seconds(long since) {

@@ -92,14 +92,14 @@ class ExactlyOnceRestoreTest {
             CompletedCheckpoint later = cluster.flink.awaitCompletedCheckpoint(second.getJobID(),
                     cluster.flink.latestCompletedCheckpoint(second.getJobID()).map(CompletedCheckpoint::id).orElse(0L), WAIT);
 
-            Map<String, Integer> results = count(cluster.readCommittedToEnd(cluster.topics.results(), WAIT), r -> {
+            Map<String, Integer> results = PipelineCluster.countBy(cluster.readCommittedToEnd(cluster.topics.results(), WAIT), r -> {
                 FrameResult result = PipelineIntegrationTest.decodeResult(r);
                 assertThat(result.getFaces()).as("faces of %s/%d", result.getCameraId(), result.getSequence()).hasSize(1);
                 return frameId(result.getCameraId(), result.getSequence());
             });
-            Map<String, Integer> templates = count(cluster.readCommittedToEnd(cluster.topics.templates(), WAIT),
+            Map<String, Integer> templates = PipelineCluster.countBy(cluster.readCommittedToEnd(cluster.topics.templates(), WAIT),
                     r -> new String(r.key(), StandardCharsets.UTF_8));
-            Map<String, Integer> deadLetters = count(cluster.readCommittedToEnd(cluster.topics.dlq(), WAIT), r -> {
+            Map<String, Integer> deadLetters = PipelineCluster.countBy(cluster.readCommittedToEnd(cluster.topics.dlq(), WAIT), r -> {
                 DeadLetter letter = PipelineIntegrationTest.decodeDeadLetter(r);
                 assertThat(letter.getReason()).as(letter.getMessage()).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
                 return frameId(letter.getCameraId(), letter.getSequence());
@@ -107,7 +107,7 @@ class ExactlyOnceRestoreTest {
             System.out.printf("exactly-once: %d frames sent (%d with a face), stop after %d with %d results committed"
                             + " (checkpoint %d), restored from %s; %d results, %d templates, %d dead letters; later checkpoint %d%n",
                     FRAMES, faceFrames, sentAtStop, committedAtStop, checkpoint.id(), retained.getFileName(),
-                    total(results), total(templates), total(deadLetters), later.id());
+                    PipelineCluster.total(results), PipelineCluster.total(templates), PipelineCluster.total(deadLetters), later.id());
 
             Map<String, Integer> onceEach = new TreeMap<>();
             Map<String, Integer> expectedTemplates = new TreeMap<>();
@@ -140,17 +140,6 @@ class ExactlyOnceRestoreTest {
 
     private static String frameId(String camera, long sequence) {
         return camera + "/" + sequence;
-    }
-
-    private static Map<String, Integer> count(List<ConsumerRecord<byte[], byte[]>> records,
-                                              Function<ConsumerRecord<byte[], byte[]>, String> id) {
-        Map<String, Integer> counts = new TreeMap<>();
-        records.forEach(r -> counts.merge(id.apply(r), 1, Integer::sum));
-        return counts;
-    }
-
-    private static int total(Map<String, Integer> counts) {
-        return counts.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** Waits until at least {@code count} results are committed. */

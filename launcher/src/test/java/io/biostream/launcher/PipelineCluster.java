@@ -289,4 +289,17 @@ final class PipelineCluster implements AutoCloseable {
             }
         }
     }
+
+    /** How many records there are of each id (a frame, a face): exactly-once checks compare these maps. */
+    static Map<String, Integer> countBy(List<ConsumerRecord<byte[], byte[]>> records,
+                                        java.util.function.Function<ConsumerRecord<byte[], byte[]>, String> id) {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        records.forEach(r -> counts.merge(id.apply(r), 1, Integer::sum));
+        return counts;
+    }
+
+    static int total(Map<String, Integer> counts) {
+        return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
 }
