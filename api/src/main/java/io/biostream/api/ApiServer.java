@@ -177,7 +177,27 @@ public final class ApiServer implements AutoCloseable {
     /** Refuses a declared oversized body before anything reads it (Javalin also caps reads). */
     static void refuseLargeBody(Context ctx, long maxBody) {
         if (ctx.contentLength() > maxBody) {
+            discardBody(ctx, DISCARD_LIMIT);
             throw new ApiError(413, "body_too_large", "the request body exceeds " + maxBody + " bytes");
+        }
+    }
+
+    /** At most this much of a refused body is read and dropped before answering (see discardBody). */
+    private static final long DISCARD_LIMIT = 64L << 20;
+
+    /**
+     * Reads and drops a refused body (up to {@code limit}, never kept): closing a connection with
+     * unread bytes in it resets it, and the client, still writing, then never sees the 413.
+     */
+    private static void discardBody(Context ctx, long limit) {
+        byte[] buffer = new byte[64 * 1024];
+        long read = 0;
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            for (int n; read < limit && (n = in.read(buffer)) > 0; ) {
+                read += n;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to answer
         }
     }
 

@@ -85,7 +85,7 @@ class KeyRoutesTest {
 
         // Saved at once, hashed, owner-only; a reload knows it.
         String stored = Files.readString(storeFile);
-        assertThat(stored).contains(id).doesNotContain(plaintext.substring(plaintext.lastIndexOf('_') + 1));
+        assertThat(stored).contains(id).doesNotContain(plaintext.substring("bsk_".length() + 16 + 1));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(storeFile))).isEqualTo("rw-------");
         assertThat(ApiKeyStore.load(storeFile).authenticate(plaintext)).isPresent();
         try (var files = Files.list(storeFile.getParent())) {
