@@ -43,6 +43,7 @@ class DeploymentSettingsTest {
     private static IssuedKey admin;
     private static InMemoryControlLog control;
     private static IdentityServices identity;
+    private static IdentityApiServer api;
     private static ApiServer server;
     private static MatchSettings defaults;
 
@@ -53,18 +54,16 @@ class DeploymentSettingsTest {
         admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
         defaults = PipelineConfig.from(Settings.of(DEPLOYMENT)).defaultMatchSettings();
         control = new InMemoryControlLog(new IdentityLedger(defaults));
-        identity = IdentityServices.create(control, cipher, SharedVision.get(), new InMemoryIdentityState());
-        server = ApiServer.start(ApiConfig.defaults().withPort(0), keys, new InMemoryCameraState(), cipher,
-                new InMemoryAuditTrail().trail(), identity);
+        api = IdentityApiServer.start(ApiConfig.defaults().withPort(0), keys, cipher, new InMemoryAuditTrail().trail(),
+                control, new InMemoryIdentityState());
+        identity = api.identity;
+        server = api.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (identity != null) {
-            identity.gallery().close();
+        if (api != null) {
+            api.close();
         }
     }
 

@@ -66,6 +66,7 @@ class IdentityRoutesTest {
     private static InMemoryControlLog control;
     private static InMemoryIdentityState state;
     private static IdentityServices identity;
+    private static IdentityApiServer api;
     private static ApiServer server;
 
     @org.junit.jupiter.api.io.TempDir
@@ -83,18 +84,16 @@ class IdentityRoutesTest {
         audit = new InMemoryAuditTrail();
         control = new InMemoryControlLog(new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)));
         state = new InMemoryIdentityState();
-        identity = IdentityServices.create(control, cipher, SharedVision.get(), state);
-        server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys,
-                new InMemoryCameraState(), cipher, audit.trail(), identity);
+        api = IdentityApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys, cipher,
+                audit.trail(), control, state);
+        identity = api.identity;
+        server = api.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (identity != null) {
-            identity.gallery().close();
+        if (api != null) {
+            api.close();
         }
     }
 

@@ -54,6 +54,7 @@ class PhotoUploadsInMemoryTest {
     private static IssuedKey admin;
     private static IssuedKey analyst;
     private static IdentityServices identity;
+    private static IdentityApiServer api;
     private static ApiServer server;
 
     @BeforeAll
@@ -63,18 +64,16 @@ class PhotoUploadsInMemoryTest {
         analyst = keys.generate("investigator", EnumSet.of(Role.ANALYST), Set.of());
         InMemoryControlLog control = new InMemoryControlLog(
                 new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)));
-        identity = IdentityServices.create(control, TestKeyRings.throwawayCipher(), SharedVision.get(), new InMemoryIdentityState());
-        server = ApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys,
-                new InMemoryCameraState(), TestKeyRings.throwawayCipher(), new InMemoryAuditTrail().trail(), identity);
+        api = IdentityApiServer.start(ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(MAX_BODY), keys,
+                TestKeyRings.throwawayCipher(), new InMemoryAuditTrail().trail(), control, new InMemoryIdentityState());
+        identity = api.identity;
+        server = api.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (identity != null) {
-            identity.gallery().close();
+        if (api != null) {
+            api.close();
         }
     }
 

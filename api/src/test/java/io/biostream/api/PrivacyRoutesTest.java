@@ -62,6 +62,7 @@ class PrivacyRoutesTest {
     private static InMemoryControlLog control;
     private static InMemoryIdentityState state;
     private static IdentityServices identity;
+    private static IdentityApiServer api;
     private static ApiServer server;
 
     @BeforeAll
@@ -73,17 +74,15 @@ class PrivacyRoutesTest {
         audit = new InMemoryAuditTrail();
         control = new InMemoryControlLog(new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)));
         state = new InMemoryIdentityState();
-        identity = IdentityServices.create(control, cipher, SharedVision.get(), state);
-        server = ApiServer.start(ApiConfig.defaults().withPort(0), keys, new InMemoryCameraState(), cipher, audit.trail(), identity);
+        api = IdentityApiServer.start(ApiConfig.defaults().withPort(0), keys, cipher, audit.trail(), control, state);
+        identity = api.identity;
+        server = api.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (identity != null) {
-            identity.gallery().close();
+        if (api != null) {
+            api.close();
         }
     }
 
