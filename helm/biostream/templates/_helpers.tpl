@@ -70,6 +70,7 @@ stateProxy: 9069
 {{/* Mount points of the files the pods read. */}}
 {{- define "biostream.secretsDir" -}}/etc/biostream/secrets{{- end -}}
 {{- define "biostream.apiConfigFile" -}}/etc/biostream/api.yaml{{- end -}}
+{{- define "biostream.controlVerifyDir" -}}/etc/biostream/control-verify{{- end -}}
 
 {{/* The KEK URI: a KMS key from values, or the local keyset mounted from its Secret. */}}
 {{- define "biostream.kekUri" -}}
@@ -86,6 +87,7 @@ biostream-local://{{ include "biostream.secretsDir" . }}/{{ .Values.crypto.kek.l
 {{- $_ := required "kafka.bootstrapServers is required" .Values.kafka.bootstrapServers -}}
 {{- $_ = required "api.keys.secretName: name the existing Secret holding the API key store" .Values.api.keys.secretName -}}
 {{- $_ = required "api.auditSigning.secretName: name the existing Secret holding the audit signing keyset" .Values.api.auditSigning.secretName -}}
+{{- $_ = required "crypto.controlSigning.secretName: name the existing Secret holding the control signing keyset and its public half" .Values.crypto.controlSigning.secretName -}}
 {{- if eq .Values.crypto.kek.type "local" -}}
 {{- $_ = required "crypto.kek.local.secretName: name the existing Secret holding the local KEK keyset and master secret" .Values.crypto.kek.local.secretName -}}
 {{- else -}}
@@ -259,5 +261,7 @@ metrics.reporter.prom.port: {{ .Values.metrics.flinkPort | quote }}
 biostream.kafka.group-id: {{ .Values.kafka.groupId | quote }}
 biostream.kafka.transactional-id-prefix: {{ .Values.kafka.transactionalIdPrefix | quote }}
 biostream.kafka.transaction-timeout-ms: {{ .Values.kafka.transactionTimeoutMs | toString | quote }}
+# The public keys control events must verify under (read when the job is built, in the JobManager).
+biostream.control.verify-keyset-file: {{ printf "%s/%s" (include "biostream.controlVerifyDir" .) .Values.crypto.controlSigning.verifyKey | quote }}
 {{ include "biostream.sharedSettings" . }}
 {{- end -}}

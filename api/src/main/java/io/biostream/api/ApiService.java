@@ -17,6 +17,10 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.crypto.KeyEncryptionKey;
+import io.biostream.operators.crypto.SignatureKeysets;
+import io.biostream.operators.identity.ControlSignatures;
+import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.KafkaControlLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,6 +87,7 @@ public final class ApiService implements AutoCloseable {
         PortCheck.requireFree(api.host(), List.of(new PortCheck.Listener("biostream API", api.port(), ApiConfig.PORT)));
         ApiKeyStore keys = openKeyStore(config.keysFile());
         KeysetHandle signingKeys = signingKeys(config.auditSigningKeyset());
+        requireControlSigningFile(config.controlSigningKeyset());
 
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
         TemplateCipher cipher = new TemplateCipher(keyRing);
@@ -96,7 +101,7 @@ public final class ApiService implements AutoCloseable {
         Supplier<Optional<JobID>> job = pipelineJob();
         QueryableStateCameraReader cameraStates = started("camera state reader", new QueryableStateCameraReader(api, job));
         QueryableStateIdentityReader identityStates = started("identity state reader", new QueryableStateIdentityReader(api, job));
-        identity = openIdentity(cipher, identityStates);
+        identity = openIdentity(cipher, identityStates, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
                 Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),
@@ -126,11 +131,11 @@ public final class ApiService implements AutoCloseable {
      * The identity services: the ledger replayed from the control topic (before the API answers),
      * the search gallery built from it, and the API's own face pipeline.
      */
-    private IdentityServices openIdentity(TemplateCipher cipher, QueryableStateIdentityReader identityStates)
-            throws InterruptedException {
+    private IdentityServices openIdentity(TemplateCipher cipher, QueryableStateIdentityReader identityStates,
+                                          KeysetHandle controlSigningKeys) throws InterruptedException, GeneralSecurityException {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
-        KafkaControlLog controlLog = started("control log",
-                KafkaControlLog.open(config.bootstrapServers(), config.topics().control(), ledger, CONTROL_TIMEOUT));
+        KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),
+                config.topics().control(), ledger, CONTROL_TIMEOUT, controlSigningKeys));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());
         IdentityServices services;
         try {
@@ -176,6 +181,17 @@ public final class ApiService implements AutoCloseable {
                     + ", which is not a file: the audit trail needs its private signing keyset (audit-signing.json)");
         }
         return AuditSigningKeys.readPrivate(file);
+    }
+
+    private static void requireControlSigningFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new Settings.ConfigException(ControlSigningConfig.SIGNING_KEYSET_FILE, "names " + file
+                    + ", which is not a file: the API signs control events with it (`biostream keys control-signing init` writes one)");
+        }
+    }
+
+    private static KeysetHandle controlSigningKeys(Path file, KeyEncryptionKey kek) throws IOException, GeneralSecurityException {
+        return SignatureKeysets.readSealed(file, kek, ControlSignatures.KEYSET_PURPOSE);
     }
 
     private <T extends AutoCloseable> T started(String what, T part) {

@@ -5,6 +5,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.MatchSettings;
@@ -28,6 +29,8 @@ import java.util.Optional;
  *                             exactly what the job starts with ({@code biostream.identity.*}, vision gate)
  * @param keysFile             the hashed API key store ({@value #KEYS_FILE}); may be read-only
  * @param auditSigningKeyset   the audit trail's private signing keyset ({@value #AUDIT_SIGNING_KEYSET_FILE})
+ * @param controlSigningKeyset the private keyset that signs control events, sealed under the KEK
+ *                             ({@value ControlSigningConfig#SIGNING_KEYSET_FILE})
  * @param auditCheckpointInterval a signed audit checkpoint at least every this many events
  * @param flinkRestUrl         the JobManager's REST API, to find the running job ({@value #FLINK_REST_URL});
  *                             empty when {@code api.state.job-id} names the job
@@ -43,6 +46,7 @@ public record ApiServiceConfig(
         MatchSettings defaultMatchSettings,
         Path keysFile,
         Path auditSigningKeyset,
+        Path controlSigningKeyset,
         int auditCheckpointInterval,
         Optional<URI> flinkRestUrl,
         Duration jobRefreshInterval) {
@@ -84,6 +88,8 @@ public record ApiServiceConfig(
                 IdentityConfig.from(settings).defaultSettings(vision),
                 Path.of(required(settings, KEYS_FILE, "the hashed API key store (api-keys.json)")),
                 Path.of(required(settings, AUDIT_SIGNING_KEYSET_FILE, "the audit trail's signing keyset (audit-signing.json)")),
+                Path.of(required(settings, ControlSigningConfig.SIGNING_KEYSET_FILE,
+                        "the keyset that signs control events, sealed under the KEK (control-signing.keyset)")),
                 settings.getInt(AUDIT_CHECKPOINT_INTERVAL, AuditChain.DEFAULT_CHECKPOINT_INTERVAL, 1, 1_000_000),
                 Optional.ofNullable(settings.get(FLINK_REST_URL, null)).map(ApiServiceConfig::restUrl),
                 settings.getDuration(JOB_REFRESH_INTERVAL, DEFAULT_JOB_REFRESH_INTERVAL));

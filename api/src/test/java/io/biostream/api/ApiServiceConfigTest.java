@@ -32,6 +32,7 @@ class ApiServiceConfigTest {
     Path dir;
     private Path keys;
     private Path signing;
+    private Path controlSigning;
     /** Nothing listens here: a start that got as far as Kafka would hang or fail differently. */
     private String unusedKafka;
 
@@ -42,6 +43,7 @@ class ApiServiceConfigTest {
         store.generate("admin", Set.of(Role.ADMIN), Set.of());
         signing = dir.resolve("audit-signing.json");
         AuditSigningKeys.readOrCreate(signing);
+        controlSigning = Files.writeString(dir.resolve("control-signing.keyset"), "sealed under the KEK; not opened by these tests");
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             unusedKafka = "127.0.0.1:" + socket.getLocalPort();
         }
@@ -54,6 +56,7 @@ class ApiServiceConfigTest {
         s.put("api.flink.rest-url", "http://flink-jobmanager:8081");
         s.put("api.keys.file", keys.toString());
         s.put("api.audit.signing-keyset-file", signing.toString());
+        s.put("biostream.control.signing-keyset-file", controlSigning.toString());
         s.put("api.port", "0");
         return s;
     }
@@ -166,6 +169,17 @@ class ApiServiceConfigTest {
         assertThatThrownBy(() -> ApiService.start(Settings.of(with("api.audit.signing-keyset-file", missing.toString()))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageStartingWith("configuration api.audit.signing-keyset-file names " + missing + ", which is not a file");
+    }
+
+    @Test
+    void aMissingControlSigningKeysetStopsTheStartBeforeAnyConnection() {
+        Path missing = dir.resolve("control-signing-missing.keyset");
+        assertThatThrownBy(() -> ApiService.start(Settings.of(with("biostream.control.signing-keyset-file", missing.toString()))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageStartingWith("configuration biostream.control.signing-keyset-file names " + missing + ", which is not a file");
+        assertThatThrownBy(() -> ApiServiceConfig.from(Settings.of(with("biostream.control.signing-keyset-file", null))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageStartingWith("configuration biostream.control.signing-keyset-file is required");
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.schemas.ControlType;
+import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.schemas.MatchSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
@@ -52,7 +53,7 @@ class DeploymentSettingsTest {
         TemplateCipher cipher = TestKeyRings.throwawayCipher();
         ApiKeyStore keys = new ApiKeyStore();
         admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
-        defaults = PipelineConfig.from(Settings.of(DEPLOYMENT)).defaultMatchSettings();
+        defaults = PipelineConfig.from(Settings.of(DEPLOYMENT).with(TestControlSigning.jobSettings())).defaultMatchSettings();
         control = new InMemoryControlLog(new IdentityLedger(defaults));
         api = IdentityApiServer.start(ApiConfig.defaults().withPort(0), keys, cipher, new InMemoryAuditTrail().trail(),
                 control, new InMemoryIdentityState());

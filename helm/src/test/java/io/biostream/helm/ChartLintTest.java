@@ -29,7 +29,8 @@ class ChartLintTest {
         assertThat(result.isFailed()).isTrue();
         String messages = String.join("\n", result.getMessages());
         assertThat(messages).contains("/kafka/bootstrapServers", "/flink/storage/checkpoints",
-                "/api/keys/secretName", "/api/auditSigning/secretName", "/crypto/kek/uri");
+                "/api/keys/secretName", "/api/auditSigning/secretName", "/crypto/kek/uri",
+                "/crypto/controlSigning/secretName");
     }
 
     @Test

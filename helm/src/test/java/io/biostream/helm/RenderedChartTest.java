@@ -219,13 +219,15 @@ class RenderedChartTest {
     void minimalSecretsAreTheOnesNamedInValues() {
         assertThat(secretReferences(minimal)).containsExactlyInAnyOrder(
                 "biostream-kek/master.secret", "biostream-kek/kek.json",
-                "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json");
+                "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
+                "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json");
     }
 
     @Test
     void productionSecretsAreTheOnesNamedInValues() {
         assertThat(secretReferences(production)).containsExactlyInAnyOrder(
                 "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
+                "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json",
                 "biostream-api-tls/keystore.p12", "biostream-api-tls/password", "biostream-example-com-tls/*");
         JsonNode apiYaml = apiSettings(production);
         assertThat(apiYaml.path("api.tls.keystore").asText()).isEqualTo("/etc/biostream/tls/keystore.p12");

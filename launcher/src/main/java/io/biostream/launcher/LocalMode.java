@@ -14,8 +14,11 @@ import io.biostream.launcher.local.Loopback;
 import io.biostream.launcher.local.RetainedCheckpoints;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.config.PortCheck;
+import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.identity.ControlSigningConfig;
+import io.biostream.operators.identity.ControlSigningKeys;
 import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.functions.PipelineConfig;
 import com.google.crypto.tink.KeysetHandle;
@@ -74,6 +77,7 @@ public final class LocalMode implements AutoCloseable {
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
         Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));
         local.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        local.putAll(controlSigningSettings(options.settings().with(local), var.resolve("keys")));
         PipelineConfig pipeline = PipelineConfig.from(options.settings().with(local));
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
@@ -117,6 +121,19 @@ public final class LocalMode implements AutoCloseable {
             return Map.of();
         }
         return LocalKeyFiles.prepare(keysDir);
+    }
+
+    /**
+     * The control signing keyset under var/keys (created on the first start, sealed under the KEK)
+     * and its public half, unless both files are configured.
+     */
+    public static Map<String, String> controlSigningSettings(Settings settings, Path keysDir) throws IOException, GeneralSecurityException {
+        if (settings.get(ControlSigningConfig.SIGNING_KEYSET_FILE, null) != null
+                && settings.get(ControlSigningConfig.VERIFY_KEYSET_FILE, null) != null) {
+            return Map.of();
+        }
+        CryptoConfig crypto = CryptoConfig.from(settings, settings.require("biostream.kafka.bootstrap-servers"), Topics.from(settings).keys());
+        return ControlSigningKeys.prepare(keysDir, crypto.kek());
     }
 
     /**

@@ -39,6 +39,7 @@ public final class Main {
                 case "bench" -> BenchCommand.run(rest, System.out, err);
                 case "cluster" -> ClusterCommand.run(rest, System.getenv(), System.out, err);
                 case "broker" -> BrokerCommand.run(rest, settings, System.out);
+                case "keys" -> KeysCommand.run(rest, settings, System.out, err);
                 default -> {
                     usage();
                     yield 2;
@@ -67,6 +68,9 @@ public final class Main {
                   cluster up [--demo] | status | down | taskmanager N | stop | submit [--from=PATH]
                                                      a Flink cluster of separate processes on this machine (JobManager,
                                                      two TaskManagers, Kafka), the job jar submitted over REST
+                  keys control-signing init|add-key|promote --dir=DIR --biostream.crypto.kek-uri=URI
+                                                     the keyset that signs control events (sealed under the KEK)
+                                                     and its public half, for a deployment's Secret
                   broker --biostream.cluster.kafka-dir=DIR [--biostream.cluster.kafka-port=N] [--demo]
                                                      the Kafka broker alone (the cluster starts it as its own process)
                 """);

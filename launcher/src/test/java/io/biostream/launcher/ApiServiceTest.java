@@ -15,6 +15,7 @@ import io.biostream.launcher.local.ListeningSockets;
 import io.biostream.launcher.local.Loopback;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.crypto.MasterSecret;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.functions.PipelineConfig;
@@ -93,6 +94,7 @@ class ApiServiceTest {
             settings.put("api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString());
             settings.put("biostream.kafka.bootstrap-servers", cluster.broker.bootstrapServers());
             settings.put("biostream.crypto.kek-uri", cluster.keySettings.get(CryptoConfig.KEK_URI));
+            settings.put(ControlSigningConfig.SIGNING_KEYSET_FILE, cluster.keySettings.get(ControlSigningConfig.SIGNING_KEYSET_FILE));
             settings.put("biostream.decode.max-frame-bytes", Integer.toString(PipelineCluster.MAX_FRAME_BYTES));
             Path config = writeConfig(apiDir.resolve("api.yaml"), settings);
             // The master secret as the chart passes it: from a Secret, in the environment only.
@@ -175,6 +177,7 @@ class ApiServiceTest {
                     "api.state.job-id", new JobID().toHexString(),
                     "api.keys.file", apiDir.resolve("api-keys.json").toString(),
                     "api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString(),
+                    ControlSigningConfig.SIGNING_KEYSET_FILE, apiDir.resolve("control-signing.keyset").toString(),
                     "biostream.kafka.bootstrap-servers", "127.0.0.1:" + Loopback.freePort(),
                     "biostream.crypto.kek-uri", "biostream-local://" + apiDir.resolve("kek.json"));
             try (ApiProcess api = ApiProcess.start(apiDir, writeConfig(apiDir.resolve("api.yaml"), settings), Map.of())) {

@@ -86,7 +86,6 @@ class DataProtectionTest {
     private static QueryableStateCameraReader jobStates;
     private static final Map<String, String> keys = new HashMap<>();
     private static FramePublisher frames;
-    private static FramePublisher control;
 
     @BeforeAll
     static void start() throws Exception {
@@ -105,7 +104,6 @@ class DataProtectionTest {
         api = cluster.startIdentityApi(store, job.getJobID(), DEPLOYMENT);
         jobStates = cluster.cameraStates(() -> job.getJobID());
         frames = cluster.publisher(cluster.topics.frames());
-        control = cluster.publisher(cluster.topics.control());
     }
 
     @AfterAll
@@ -130,7 +128,7 @@ class DataProtectionTest {
         // SHORT_RETENTION: long enough to open the template on a loaded machine, short enough to watch it expire.
         put("/api/v1/config", "{\"retentionSeconds\": 3600, \"cameras\": {\"short-r\": {\"retentionSeconds\": "
                 + SHORT_RETENTION.toSeconds() + "}}}");
-        cluster.awaitControlApplied(control);
+        cluster.awaitControlApplied();
         long published = System.nanoTime();
         frames.publish(FramePublisher.frame("short-r", 1, SharedFaces.bbtFrame("sheldon/sheldon_2.png")));
         EncryptedTemplate template = committedTemplate("short-r/1/0");
@@ -174,7 +172,7 @@ class DataProtectionTest {
                     "image/png", FacePhotos.bbt("raj", photo));
             assertThat(enrolled.statusCode()).as(enrolled.body()).isEqualTo(201);
         }
-        cluster.awaitControlApplied(control);
+        cluster.awaitControlApplied();
         // Raj beside a stranger: raj's face is sealed under raj's own key; the stranger's under door-e's
         // period key (an hour's retention, test 1), with raj among its candidates. The job must strip raj
         // from the stranger's identification, the API must drop raj's face (its key is dead).
@@ -288,7 +286,7 @@ class DataProtectionTest {
                 "image/png", FacePhotos.bbt("sheldon", 11));
         assertThat(enrolled.statusCode()).as(enrolled.body()).isEqualTo(201);
         known.add(cluster.cipher.open(enrollmentTemplates("sheldon").get(0)));
-        cluster.awaitControlApplied(control);
+        cluster.awaitControlApplied();
         // A checkpoint after all of it: RocksDB has flushed its memtables into files.
         cluster.flink.awaitCompletedCheckpoint(job.getJobID(),
                 cluster.flink.latestCompletedCheckpoint(job.getJobID()).map(LocalFlinkCluster.CompletedCheckpoint::id).orElse(0L), WAIT);

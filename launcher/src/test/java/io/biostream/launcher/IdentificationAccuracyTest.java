@@ -2,11 +2,13 @@ package io.biostream.launcher;
 
 import static io.biostream.operators.identity.TestControlEvents.enrolled;
 import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
+import static io.biostream.operators.identity.TestControlEvents.subjectCreated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.launcher.eval.FaceImageReader;
 import io.biostream.launcher.eval.TightCropProtocol;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.image.OpenCvImages;
 import io.biostream.operators.identity.Candidate;
@@ -70,15 +72,16 @@ class IdentificationAccuracyTest {
             Gallery gallery = new Gallery();
             List<Probe> probes = new ArrayList<>();
             Map<String, float[]> expectedDescriptor = new HashMap<>();
-            FramePublisher control = cluster.publisher(cluster.topics.control());
+            ControlPublisher signed = cluster.controlPublisher();
             try (FacePipeline pipeline = config.vision().openPipeline()) {
                 for (String person : ENROLLED) {
                     int enrolled = 0;
+                    signed.publish(person, subjectCreated(person));
                     for (Path photo : photos(faces.resolve("bbt").resolve(person))) {
                         Optional<FacePipeline.Face> face = describedFace(pipeline, bordered(reader, photo));
                         if (enrolled < ENROLL_PHOTOS && face.isPresent()) {
                             var template = enrollmentTemplate(cluster.cipher, person, enrolled, face.get().descriptor(), pipeline.modelId());
-                            control.publishRaw(person, WireFormat.encode(enrolled(person, template)));
+                            signed.publish(person, enrolled(person, template));
                             gallery.add(person, template.getFaceId(), face.get().descriptor());
                             enrolled++;
                         } else {
@@ -112,7 +115,7 @@ class IdentificationAccuracyTest {
             });
 
             JobClient job = cluster.submit(config, Optional.empty());
-            cluster.awaitControlApplied(control);
+            cluster.awaitControlApplied();
             FramePublisher frames = cluster.publisher(cluster.topics.frames());
             for (int i = 0; i < probes.size(); i++) {
                 frames.publish(FramePublisher.frame("probe-cam", i, probes.get(i).png()));

@@ -26,7 +26,9 @@ import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.crypto.SignatureKeysets;
 import io.biostream.operators.identity.ControlPublisher;
+import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.operators.identity.ControlTopicFollower;
 import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.FacePhotos;
@@ -105,7 +107,7 @@ class IdentityControlTopicTest {
         // The API's key ring; the job opens its own on the same KEK and keys topic.
         cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
-                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT);
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT, TestControlSigning.KEYS);
 
         ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
                 .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
@@ -208,7 +210,8 @@ class IdentityControlTopicTest {
 
         // A restart: a new ledger replays the topic from the beginning to the same state.
         IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed).start();
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+                SignatureKeysets.verifier(TestControlSigning.KEYS)).start();
              SearchGallery gallery = SearchGallery.following(replayed, cipher, identity.vision().modelId())) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
             IdentityLedger live = identity.commands().ledger();
@@ -235,20 +238,29 @@ class IdentityControlTopicTest {
     }
 
     @Test
-    void theFollowerSkipsARecordThatIsNotAControlEventAndWaitsForOffsetsInOrder() throws Exception {
+    void theFollowerSkipsRecordsThatAreNotSignedControlEventsAndWaitsForOffsetsInOrder() throws Exception {
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
+        long refusedBefore = identity.commands().ledger().refusedRecords();
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // A well-formed erasure from a plain producer (finding 1 of the hardening issue): no signature, no effect.
+            IdentityEvents.Keyed forged = new IdentityEvents(Clock.systemUTC()).subjectErased("intruder", "after-junk");
+            producer.send(new ProducerRecord<>(TOPICS.control(), forged.key(), WireFormat.encode(forged.event()))).get(30, java.util.concurrent.TimeUnit.SECONDS);
         }
-        // The API still writes and reads back after the bad record.
-        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
+        // The API still writes and reads back after the bad records, and the forged erasure changed nothing.
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-forgery")).statusCode()).isEqualTo(201);
+        assertThat(identity.commands().ledger().subject("after-forgery")).isPresent();
         assertThat(identity.commands().ledger().subject("after-junk")).isPresent();
+        assertThat(identity.commands().ledger().refusedRecords() - refusedBefore).isEqualTo(2);
 
         IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
-        try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT);
-             ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger).start()) {
+        try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT,
+                SignatureKeysets.signer(TestControlSigning.KEYS));
+             ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger,
+                     SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
             IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
             long a = publisher.publish(first.key(), first.event());

@@ -2,12 +2,15 @@ package io.biostream.launcher;
 
 import static io.biostream.operators.identity.TestControlEvents.enrolled;
 import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
+import static io.biostream.operators.identity.TestControlEvents.subjectCreated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.testing.SharedFaces;
+import io.biostream.operators.identity.ControlEvents;
+import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
@@ -57,7 +60,7 @@ class IdentityPipelineTest {
     @TempDir
     Path dir;
     private PipelineCluster cluster;
-    private FramePublisher control;
+    private ControlPublisher control;
     private JobID jobId;
     private QueryableStateClient states;
 
@@ -70,7 +73,7 @@ class IdentityPipelineTest {
         try (PipelineCluster started = new PipelineCluster(dir)) {
             cluster = started;
             PipelineConfig config = cluster.pipelineConfig(Map.of());
-            control = cluster.publisher(cluster.topics.control());
+            control = cluster.controlPublisher();
             FramePublisher camera = cluster.publisher(cluster.topics.frames());
             Map<String, float[]> descriptors = describe(config, frames);
 
@@ -79,6 +82,8 @@ class IdentityPipelineTest {
             try (FacePipeline reference = config.vision().openPipeline()) {
                 model = reference.modelId();
             }
+            publish(subjectCreated("raj"));
+            publish(subjectCreated("lennard"));
             publish(enrolled("raj", enrollmentTemplate(cluster.cipher, "raj", 1, descriptors.get(RAJ_ENROLL), model)));
             publish(enrolled("lennard", enrollmentTemplate(cluster.cipher, "lennard", 1, descriptors.get(LENNARD_ENROLL), model)));
             CaptureSession session = TestControlEvents.session("visit-1", List.of("door-1"), Instant.now().minusSeconds(60), null);
@@ -89,7 +94,7 @@ class IdentityPipelineTest {
             cluster.flink.awaitStatus(jobId, JobStatus.RUNNING, WAIT);
             states = new QueryableStateClient("127.0.0.1", cluster.flink.queryableStateProxyPort());
             try {
-                cluster.awaitControlApplied(control);
+                cluster.awaitControlApplied();
 
                 camera.publish(FramePublisher.frame("door-1", 1, frames.get(RAJ_PROBE)));
                 camera.publish(FramePublisher.frame("door-1", 2, frames.get(STRANGER_PROBE)));
@@ -122,7 +127,7 @@ class IdentityPipelineTest {
 
                 // A stricter threshold applies to the next frame, without a restart.
                 publish(TestControlEvents.settingsChanged(TestControlEvents.settings(0.0001f, 5, 40, "ssd", Map.of(), 1L)));
-                cluster.awaitControlApplied(control);
+                cluster.awaitControlApplied();
                 camera.publish(FramePublisher.frame("door-1", 3, frames.get(RAJ_PROBE)));
                 Identification strict = onlyIdentification(awaitResults("door-1", 3).get(3L));
                 assertThat(strict.getMatched()).isFalse();
@@ -132,7 +137,7 @@ class IdentityPipelineTest {
                 publish(TestControlEvents.settingsChanged(TestControlEvents.settings(0.6f, 5, 40, "ssd", Map.of(), 2L)));
                 publish(TestControlEvents.erased("raj"));
                 publish(TestControlEvents.sessionEnded(session));
-                cluster.awaitControlApplied(control);
+                cluster.awaitControlApplied();
                 // raj's sightings leave the state (awaitState fails when they are still there after WAIT).
                 awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isEmpty);
                 assertThat(IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(), "visit-1",
@@ -164,8 +169,8 @@ class IdentityPipelineTest {
     }
 
     private void publish(ControlEvent event) throws Exception {
-        String key = event.getSubjectId() != null ? event.getSubjectId() : event.getType().name();
-        control.publishRaw(key, WireFormat.encode(event));
+        String key = ControlEvents.subjectIdOf(event) != null ? ControlEvents.subjectIdOf(event) : event.getType().name();
+        control.publish(key, event);
     }
 
     private Map<Long, FrameResult> awaitResults(String camera, int count) {

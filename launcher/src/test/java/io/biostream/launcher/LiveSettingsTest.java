@@ -57,8 +57,7 @@ class LiveSettingsTest {
                 HttpResponse<String> enrolled = send(api, "POST", "/api/v1/subjects/raj/images", admin, "image/png", FacePhotos.bbt("raj", photo));
                 assertThat(enrolled.statusCode()).as(enrolled.body()).isEqualTo(201);
             }
-            FramePublisher control = cluster.publisher(cluster.topics.control());
-            cluster.awaitControlApplied(control);
+            cluster.awaitControlApplied();
 
             FramePublisher frames = cluster.publisher(cluster.topics.frames());
             byte[] probe = FacePhotos.bbt("raj", 17);
@@ -70,7 +69,7 @@ class LiveSettingsTest {
             HttpResponse<String> put = send(api, "PUT", "/api/v1/config", admin, "application/json",
                     "{\"threshold\": 0.0001}".getBytes(StandardCharsets.UTF_8));
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            cluster.awaitControlApplied(control);
+            cluster.awaitControlApplied();
             frames.publish(FramePublisher.frame("door-1", 2, probe));
             Identification after = identification(cluster, 2);
             assertThat(after.getThreshold()).isEqualTo(0.0001f);

@@ -37,6 +37,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.apache.flink.api.common.JobID;
+import com.google.crypto.tink.KeysetHandle;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.SignatureKeysets;
+import io.biostream.operators.identity.ControlPublisher;
+import io.biostream.operators.identity.ControlSignatures;
+import io.biostream.operators.identity.ControlSigningKeys;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -63,6 +69,8 @@ final class PipelineCluster implements AutoCloseable {
     private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** Writes the unsigned markers of {@link #awaitControlApplied()} (they end as dead letters, as anything unsigned does). */
+    private FramePublisher controlMarkers;
 
     PipelineCluster(Path dir) throws Exception {
         this(dir, Map.of());
@@ -74,7 +82,10 @@ final class PipelineCluster implements AutoCloseable {
         this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         closeables.add(broker);
         broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
-        this.keySettings = LocalKeyFiles.prepare(dir.resolve("keys"));
+        Map<String, String> keys = new HashMap<>(LocalKeyFiles.prepare(dir.resolve("keys")));
+        keys.putAll(ControlSigningKeys.prepare(dir.resolve("keys"),
+                CryptoConfig.from(Settings.of(keys), broker.bootstrapServers(), topics.keys()).kek()));
+        this.keySettings = Map.copyOf(keys);
         this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
         closeables.add(0, cipher.keys());
         LocalFlinkCluster.Builder builder = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
@@ -132,7 +143,7 @@ final class PipelineCluster implements AutoCloseable {
         if (withIdentity) {
             Settings deployment = Settings.of(settings);
             KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
-                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10));
+                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10), controlSigningKeys());
             closeables.add(0, control);
             QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
             closeables.add(0, identityState);
@@ -182,6 +193,20 @@ final class PipelineCluster implements AutoCloseable {
         issued.put("analyst", keys.generate("analyst", EnumSet.of(Role.ANALYST), EnumSet.noneOf(Permission.class)).plaintext());
         issued.put("auditor", keys.generate("auditor", EnumSet.of(Role.AUDITOR), EnumSet.noneOf(Permission.class)).plaintext());
         return keys;
+    }
+
+    /** The control signing keyset the job's verification keys belong to (as the API holds it). */
+    KeysetHandle controlSigningKeys() throws Exception {
+        return SignatureKeysets.readSealed(dir.resolve("keys").resolve(ControlSigningKeys.SIGNING_FILE),
+                pipelineConfig(Map.of()).crypto().kek(), ControlSignatures.KEYSET_PURPOSE);
+    }
+
+    /** Publishes control events signed as the API signs them. */
+    ControlPublisher controlPublisher() throws Exception {
+        ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), topics.control(), Duration.ofSeconds(10),
+                SignatureKeysets.signer(controlSigningKeys()));
+        closeables.add(0, publisher);
+        return publisher;
     }
 
     FramePublisher publisher(String topic) {
@@ -257,7 +282,11 @@ final class PipelineCluster implements AutoCloseable {
      * ControlEvent goes last, and its dead letter commits only with a checkpoint, whose barrier
      * follows the events through the analysis and the state functions.
      */
-    void awaitControlApplied(FramePublisher control) throws Exception {
+    void awaitControlApplied() throws Exception {
+        if (controlMarkers == null) {
+            controlMarkers = publisher(topics.control());
+        }
+        FramePublisher control = controlMarkers;
         String marker = "marker-" + java.util.UUID.randomUUID();
         control.publishRaw(marker, marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Duration wait = Duration.ofSeconds(120);

@@ -66,8 +66,7 @@ class PrivacyModesPipelineTest {
                     ("{\"cameras\": {\"gate-w\": {\"privacyMode\": \"watchlist-only\"},"
                             + " \"hall-c\": {\"privacyMode\": \"count-only\", \"retentionSeconds\": 3600}}}").getBytes(StandardCharsets.UTF_8));
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            FramePublisher control = cluster.publisher(cluster.topics.control());
-            cluster.awaitControlApplied(control);
+            cluster.awaitControlApplied();
 
             FramePublisher frames = cluster.publisher(cluster.topics.frames());
             frames.publish(FramePublisher.frame("gate-w", 1, raj));

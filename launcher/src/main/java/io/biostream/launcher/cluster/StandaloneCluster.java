@@ -419,14 +419,19 @@ public final class StandaloneCluster {
 
     /**
      * Unless a key-encryption key is configured, the cluster keeps one in var/cluster/keys, as
-     * local mode does in var/keys: a master secret (mode 600) and the KEK keyset encrypted under it.
+     * local mode does in var/keys: a master secret (mode 600) and the KEK keyset encrypted under it;
+     * and the control signing keyset with its public half, unless configured.
      */
     private Map<String, String> keySettings() throws IOException, GeneralSecurityException {
         Settings settings = options.settings().with(options.jobSettings());
-        if (settings.get(CryptoConfig.KEK_URI, null) != null) {
-            return Map.of();
+        Map<String, String> keys = new LinkedHashMap<>();
+        if (settings.get(CryptoConfig.KEK_URI, null) == null) {
+            keys.putAll(LocalKeyFiles.prepare(layout.keys()));
         }
-        return LocalKeyFiles.prepare(layout.keys());
+        // The control signing keyset (the API's) and its public half (the job's), beside the KEK.
+        keys.putAll(LocalMode.controlSigningSettings(settings.with(keys)
+                .with(Map.of("biostream.kafka.bootstrap-servers", kafkaBootstrap())), layout.keys()));
+        return keys;
     }
 
     /** The crypto settings the job runs with (the KEK and master secret files under keys/, unless configured). */

@@ -66,9 +66,14 @@ public record CryptoConfig(
                 s.getDuration(STORE_TIMEOUT, Duration.ofSeconds(30)));
     }
 
-    /** Resolves the KEK (reading the master secret for a local keyset) and opens the key store. */
+    /** Resolves the KEK (reading the master secret for a local keyset). */
+    public KeyEncryptionKey kek() throws GeneralSecurityException, IOException {
+        return KeyEncryptionKey.resolve(kekUri, localKms());
+    }
+
+    /** Resolves the KEK and opens the key store. */
     public TemplateKeyRing openKeyRing() throws GeneralSecurityException, IOException {
-        KeyEncryptionKey kek = KeyEncryptionKey.resolve(kekUri, localKms());
+        KeyEncryptionKey kek = kek();
         DataKeyStore store = keyStore.startsWith(DIRECTORY)
                 ? new DirectoryDataKeyStore(Path.of(keyStore.substring(DIRECTORY.length())))
                 : KafkaDataKeyStore.open(bootstrapServers, keysTopic, storeTimeout);

@@ -98,7 +98,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         }
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
                 DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
-        control = new ControlState(cipher, modelId, config.defaultMatchSettings());
+        control = new ControlState(cipher, keys, modelId, config.defaultMatchSettings());
         metrics = AnalysisMetrics.register(getRuntimeContext().getMetricGroup(), control::gallerySize);
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);

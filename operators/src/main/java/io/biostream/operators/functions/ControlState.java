@@ -2,6 +2,8 @@ package io.biostream.operators.functions;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateErasedException;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.identity.ControlProjection;
 import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.Gallery;
 import io.biostream.operators.identity.GalleryMatcher;
@@ -12,7 +14,10 @@ import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.Identification;
+import io.biostream.schemas.DataKeyScope;
 import io.biostream.schemas.MatchSettings;
+import io.biostream.schemas.Subject;
+import io.biostream.schemas.WrappedDataKey;
 import io.biostream.schemas.WireFormat;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
@@ -21,9 +26,11 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -44,6 +51,8 @@ public final class ControlState implements AutoCloseable {
     public static final MapStateDescriptor<String, byte[]> ENROLLED_TEMPLATES = bytesByName("enrolled-templates");
     /** {@value #CURRENT} -> the MatchSettings of the last SETTINGS_CHANGED; absent until one arrives. */
     public static final MapStateDescriptor<String, byte[]> MATCH_SETTINGS = bytesByName("match-settings");
+    /** subjectId -> nothing: the subjects that exist (their personal data stays with the API). */
+    public static final MapStateDescriptor<String, byte[]> SUBJECTS = bytesByName("subjects");
     /** sessionId -> the CaptureSession of its SESSION_STARTED, removed by SESSION_ENDED. */
     public static final MapStateDescriptor<String, byte[]> OPEN_SESSIONS = bytesByName("open-sessions");
     public static final String CURRENT = "current";
@@ -57,26 +66,29 @@ public final class ControlState implements AutoCloseable {
     }
 
     private final TemplateCipher cipher;
+    private final TemplateKeyRing keys;
     private final String modelId;
     private final MatchSettings defaults;
     private Gallery gallery;
     private GalleryMatcher matcher;
     private MatchSettings settings;
     private final Map<String, CaptureSession> sessions = new HashMap<>();
+    private final Set<String> subjects = new HashSet<>();
     private boolean loaded;
 
     /**
      * @param modelId  the descriptor model of this job; templates of another model are refused
      * @param defaults the settings in force until a SETTINGS_CHANGED arrives
      */
-    public ControlState(TemplateCipher cipher, String modelId, MatchSettings defaults) {
+    public ControlState(TemplateCipher cipher, TemplateKeyRing keys, String modelId, MatchSettings defaults) {
         this.cipher = cipher;
+        this.keys = keys;
         this.modelId = modelId;
         this.defaults = defaults;
     }
 
     public static MapStateDescriptor<?, ?>[] descriptors() {
-        return new MapStateDescriptor<?, ?>[] {ENROLLED_TEMPLATES, MATCH_SETTINGS, OPEN_SESSIONS};
+        return new MapStateDescriptor<?, ?>[] {ENROLLED_TEMPLATES, MATCH_SETTINGS, OPEN_SESSIONS, SUBJECTS};
     }
 
     /** Builds the in-memory view from broadcast state, once per subtask life (after a restore it is all there). */
@@ -86,10 +98,15 @@ public final class ControlState implements AutoCloseable {
         }
         gallery = new Gallery();
         matcher = new GalleryMatcher(gallery);
+        subjects.clear();
+        for (Map.Entry<String, byte[]> e : states.get(SUBJECTS).immutableEntries()) {
+            subjects.add(e.getKey());
+        }
         int unreadable = 0;
         for (Map.Entry<String, byte[]> e : states.get(ENROLLED_TEMPLATES).immutableEntries()) {
             ControlEvent enrolled = WireFormat.decode(ControlEvent.class, e.getValue());
-            Optional<String> problem = addToGallery(enrolled);
+            subjects.add(enrolled.getSubjectId()); // state written before subjects were kept has only the templates
+            Optional<String> problem = addToGallery(enrolled.getSubjectId(), enrolled.getTemplate());
             if (problem.isPresent()) {
                 unreadable++;
                 LOG.error("enrolled template {} left out of the gallery: {}", e.getKey(), problem.get());
@@ -102,57 +119,144 @@ public final class ControlState implements AutoCloseable {
             sessions.put(e.getKey(), WireFormat.decode(CaptureSession.class, e.getValue()));
         }
         loaded = true;
-        LOG.info("gallery loaded from broadcast state: {} templates ({} left out), settings version {}, {} open sessions",
-                gallery.size(), unreadable, settings.getVersion(), sessions.size());
+        LOG.info("gallery loaded from broadcast state: {} subjects, {} templates ({} left out), settings version {}, {} open sessions",
+                subjects.size(), gallery.size(), unreadable, settings.getVersion(), sessions.size());
     }
 
     /**
-     * Applies a (validated) control event to broadcast state and to this view. Returns why it was
-     * refused (a template that does not open, or of another model), else empty; a refused event
-     * changes nothing. Deterministic, as broadcast state requires: every subtask decides alike.
+     * Applies a control event to broadcast state and to this view by the rules of
+     * {@link ControlProjection} (the API's ledger applies the same). Returns why it was refused (by
+     * those rules, or a template that does not open, is of another model or under a key the subject
+     * does not own), else empty; a refused event changes nothing. Deterministic, as broadcast state
+     * requires: every subtask decides alike.
      */
     public Optional<String> apply(ControlEvent event, States<BroadcastState<String, byte[]>> states) throws Exception {
-        switch (event.getType()) {
-            case TEMPLATE_ENROLLED -> {
-                Optional<String> problem = addToGallery(event);
-                if (problem.isPresent()) {
-                    return problem;
-                }
-                states.get(ENROLLED_TEMPLATES).put(event.getTemplate().getFaceId(), WireFormat.encode(event));
+        try {
+            return ControlProjection.apply(event, new BroadcastStore(event, states));
+        } catch (StateAccessFailure e) {
+            throw e.cause;
+        }
+    }
+
+    /** The job's side of the projection: broadcast state plus the decrypted gallery. */
+    private final class BroadcastStore implements ControlProjection.Store {
+        private final ControlEvent event;
+        private final States<BroadcastState<String, byte[]>> states;
+
+        BroadcastStore(ControlEvent event, States<BroadcastState<String, byte[]>> states) {
+            this.event = event;
+            this.states = states;
+        }
+
+        @Override
+        public boolean hasSubject(String subjectId) {
+            return subjects.contains(subjectId);
+        }
+
+        @Override
+        public void putSubject(Subject subject) {
+            state(SUBJECTS, s -> s.put(subject.getSubjectId(), new byte[0]));
+            subjects.add(subject.getSubjectId());
+        }
+
+        @Override
+        public boolean hasTemplate(String subjectId, String templateId) {
+            return read(ENROLLED_TEMPLATES, s -> s.contains(templateId));
+        }
+
+        @Override
+        public Optional<String> addTemplate(String subjectId, EncryptedTemplate template) {
+            Optional<String> problem = addToGallery(subjectId, template);
+            if (problem.isEmpty()) {
+                state(ENROLLED_TEMPLATES, s -> s.put(template.getFaceId(), WireFormat.encode(event)));
             }
-            case SUBJECT_ERASED -> {
-                BroadcastState<String, byte[]> templates = states.get(ENROLLED_TEMPLATES);
+            return problem;
+        }
+
+        @Override
+        public void removeSubject(String subjectId) {
+            state(ENROLLED_TEMPLATES, templates -> {
                 List<String> ofSubject = new ArrayList<>();
                 for (Map.Entry<String, byte[]> e : templates.immutableEntries()) {
-                    if (event.getSubjectId().equals(WireFormat.decode(ControlEvent.class, e.getValue()).getSubjectId())) {
+                    if (subjectId.equals(WireFormat.decode(ControlEvent.class, e.getValue()).getSubjectId())) {
                         ofSubject.add(e.getKey());
                     }
                 }
                 for (String templateId : ofSubject) {
                     templates.remove(templateId);
                 }
-                gallery.removeSubject(event.getSubjectId());
-            }
-            case SETTINGS_CHANGED -> {
-                states.get(MATCH_SETTINGS).put(CURRENT, WireFormat.encode(event.getSettings()));
-                settings = event.getSettings();
-            }
-            case SESSION_STARTED -> {
-                states.get(OPEN_SESSIONS).put(event.getSession().getSessionId(), WireFormat.encode(event.getSession()));
-                sessions.put(event.getSession().getSessionId(), event.getSession());
-            }
-            case SESSION_ENDED -> {
-                states.get(OPEN_SESSIONS).remove(event.getSession().getSessionId());
-                sessions.remove(event.getSession().getSessionId());
-            }
-            default -> { } // SUBJECT_UPSERTED: the subject's record is the API's; matching needs only templates
+            });
+            state(SUBJECTS, s -> s.remove(subjectId));
+            subjects.remove(subjectId);
+            gallery.removeSubject(subjectId);
         }
-        return Optional.empty();
+
+        @Override
+        public boolean isOpen(String sessionId) {
+            return sessions.containsKey(sessionId);
+        }
+
+        @Override
+        public void startSession(CaptureSession session) {
+            state(OPEN_SESSIONS, s -> s.put(session.getSessionId(), WireFormat.encode(session)));
+            sessions.put(session.getSessionId(), session);
+        }
+
+        @Override
+        public void endSession(CaptureSession ended) {
+            state(OPEN_SESSIONS, s -> s.remove(ended.getSessionId()));
+            sessions.remove(ended.getSessionId());
+        }
+
+        @Override
+        public void setSettings(MatchSettings changed) {
+            state(MATCH_SETTINGS, s -> s.put(CURRENT, WireFormat.encode(changed)));
+            settings = changed;
+        }
+
+        private void state(MapStateDescriptor<String, byte[]> descriptor, StateAction action) {
+            try {
+                action.run(states.get(descriptor));
+            } catch (Exception e) {
+                throw new StateAccessFailure(e);
+            }
+        }
+
+        private <T> T read(MapStateDescriptor<String, byte[]> descriptor, StateRead<T> read) {
+            try {
+                return read.apply(states.get(descriptor));
+            } catch (Exception e) {
+                throw new StateAccessFailure(e);
+            }
+        }
     }
 
-    /** Opens an enrollment and adds it to the gallery; returns why not, leaving the gallery as it was. */
-    private Optional<String> addToGallery(ControlEvent enrolled) {
-        EncryptedTemplate template = enrolled.getTemplate();
+    @FunctionalInterface
+    private interface StateAction {
+        void run(BroadcastState<String, byte[]> state) throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface StateRead<T> {
+        T apply(BroadcastState<String, byte[]> state) throws Exception;
+    }
+
+    /** Carries a state backend's exception through the projection's store interface. */
+    private static final class StateAccessFailure extends RuntimeException {
+        final Exception cause;
+
+        StateAccessFailure(Exception cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    /**
+     * Opens an enrollment and adds it to the gallery; returns why not, leaving the gallery as it was.
+     * The template must be sealed under a key of the subject it is enrolled for, so erasing the
+     * subject (destroying its keys) takes it away.
+     */
+    private Optional<String> addToGallery(String subjectId, EncryptedTemplate template) {
         if (!modelId.equals(template.getModel())) {
             return Optional.of("template " + template.getFaceId() + " was made by model '" + template.getModel()
                     + "', this job describes faces with '" + modelId + "'");
@@ -167,6 +271,11 @@ public final class ControlState implements AutoCloseable {
             return Optional.of("template " + template.getFaceId() + " does not open under its data key " + template.getKeyId());
         }
         try {
+            Optional<WrappedDataKey> key = keys.describe(template.getKeyId());
+            if (key.isEmpty() || key.get().getScope() != DataKeyScope.SUBJECT || !subjectId.equals(key.get().getOwner())) {
+                return Optional.of("template " + template.getFaceId() + " is sealed under data key " + template.getKeyId()
+                        + ", which is not a key of subject " + subjectId);
+            }
             if (descriptor.length != Gallery.DIMENSIONS) {
                 return Optional.of("template " + template.getFaceId() + " holds " + descriptor.length + " values, not " + Gallery.DIMENSIONS);
             }
@@ -175,8 +284,8 @@ public final class ControlState implements AutoCloseable {
                     return Optional.of("template " + template.getFaceId() + " holds a non-finite value");
                 }
             }
-            gallery.remove(template.getFaceId()); // a re-sent enrollment replaces the template
-            gallery.add(enrolled.getSubjectId(), template.getFaceId(), descriptor);
+            gallery.remove(template.getFaceId());
+            gallery.add(subjectId, template.getFaceId(), descriptor);
             return Optional.empty();
         } finally {
             Arrays.fill(descriptor, 0f); // the gallery keeps its own copy

@@ -1,12 +1,15 @@
 package io.biostream.operators.functions;
 
+import com.google.crypto.tink.PublicKeyVerify;
 import io.biostream.operators.identity.ControlEvents;
+import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.WireFormat;
+import java.security.GeneralSecurityException;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -14,8 +17,10 @@ import org.apache.flink.util.Collector;
 
 /**
  * Turns raw records of the control topic into ControlEvents. Empty, oversized, non-Avro and
- * incomplete events go to the dead-letter output ({@link ParseFrameFunction#DEAD_LETTERS}) with
- * their reason; nothing here can fail the job, and nothing refused reaches broadcast state.
+ * incomplete events, and records whose signature does not verify under the control verification
+ * keys ({@link ControlSignatures}: anyone else who writes to the topic), go to the dead-letter
+ * output ({@link ParseFrameFunction#DEAD_LETTERS}) with their reason; nothing here can fail the
+ * job, and nothing refused reaches broadcast state.
  */
 public class ParseControlFunction extends ProcessFunction<RawRecord, ControlRecord> {
     /** Control events are small (a sealed template is under 1 KiB); anything this large is not one. */
@@ -23,13 +28,15 @@ public class ParseControlFunction extends ProcessFunction<RawRecord, ControlReco
 
     private final PipelineConfig config;
     private transient DeadLetters deadLetters;
+    private transient PublicKeyVerify signatures;
 
     public ParseControlFunction(PipelineConfig config) {
         this.config = config;
     }
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws GeneralSecurityException {
+        signatures = config.controlSigning().verifier();
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
                 DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
     }
@@ -43,6 +50,11 @@ public class ParseControlFunction extends ProcessFunction<RawRecord, ControlReco
         if (record.value.length > MAX_CONTROL_BYTES) {
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetter(record, DeadLetterReason.OVERSIZED,
                     "control record value has " + record.value.length + " bytes, limit " + MAX_CONTROL_BYTES));
+            return;
+        }
+        Optional<String> forged = ControlSignatures.problem(record.value, record.signature, signatures);
+        if (forged.isPresent()) {
+            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetter(record, DeadLetterReason.UNAUTHENTICATED, forged.get()));
             return;
         }
         ControlEvent event;

@@ -4,6 +4,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.IdentityConfig;
 import java.io.Serializable;
 import io.biostream.operators.vision.VisionConfig;
@@ -20,7 +21,8 @@ public record PipelineConfig(
         int deadLetterMaxOriginalBytes,
         CryptoConfig crypto,
         VisionConfig vision,
-        IdentityConfig identity) implements Serializable {
+        IdentityConfig identity,
+        ControlSigningConfig controlSigning) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -36,7 +38,8 @@ public record PipelineConfig(
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
                 CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
                 VisionConfig.from(s),
-                IdentityConfig.from(s));
+                IdentityConfig.from(s),
+                ControlSigningConfig.from(s));
     }
 
     /**

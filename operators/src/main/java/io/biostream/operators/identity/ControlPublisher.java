@@ -3,6 +3,8 @@ package io.biostream.operators.identity;
 import io.biostream.operators.config.KafkaClients;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.WireFormat;
+import com.google.crypto.tink.PublicKeySign;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -18,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes control events (single-object Avro) to the control topic with an idempotent producer
+ * Writes control events (single-object Avro, signed in a record header) to the control topic with an idempotent producer
  * (acks=all) and waits for the broker's acknowledgement, so a caller answers only for events
  * that are stored. Thread-safe.
  */
@@ -28,9 +30,12 @@ public final class ControlPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final Duration timeout;
+    private final PublicKeySign signer;
 
-    public ControlPublisher(String bootstrapServers, String topic, Duration timeout) {
+    /** @param signer the control signing key: every event goes out signed ({@link ControlSignatures}) */
+    public ControlPublisher(String bootstrapServers, String topic, Duration timeout, PublicKeySign signer) {
         this.topic = Objects.requireNonNull(topic, "topic");
+        this.signer = Objects.requireNonNull(signer, "signer");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.producer = new KafkaProducer<>(KafkaClients.confirmedProducer(bootstrapServers, "biostream-control-publisher", timeout),
                 new StringSerializer(), new ByteArraySerializer());
@@ -48,13 +53,15 @@ public final class ControlPublisher implements AutoCloseable {
      */
     public long publish(String key, ControlEvent event) {
         try {
-            RecordMetadata stored = producer.send(new ProducerRecord<>(topic, key, WireFormat.encode(event)))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            byte[] value = WireFormat.encode(event);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            record.headers().add(ControlSignatures.HEADER, ControlSignatures.sign(value, signer));
+            RecordMetadata stored = producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return stored.offset();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failed(event, e);
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException | GeneralSecurityException e) {
             throw failed(event, e);
         }
     }

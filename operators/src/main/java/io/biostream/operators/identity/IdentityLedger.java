@@ -56,6 +56,7 @@ public final class IdentityLedger {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private MatchSettings settings;
     private long applied;
+    private long refused;
 
     /** @param initialSettings the deployment's settings, in force until a SETTINGS_CHANGED (version 0) */
     public IdentityLedger(MatchSettings initialSettings) {
@@ -77,89 +78,79 @@ public final class IdentityLedger {
     }
 
     /**
-     * Applies one event. Returns why it was ignored (malformed, or about something that does not
-     * exist), else empty. Ignored events change nothing.
+     * Applies one event by the rules of {@link ControlProjection}. Returns why it was ignored
+     * (malformed, or about something that does not exist), else empty. Ignored events change nothing.
      */
     public synchronized Optional<String> apply(ControlEvent event) {
-        Optional<String> problem = switch (event.getType()) {
-            case SUBJECT_UPSERTED -> upsert(event.getSubject());
-            case TEMPLATE_ENROLLED -> enroll(event.getSubjectId(), event.getTemplate());
-            case SUBJECT_ERASED -> erase(event.getSubjectId());
-            case SESSION_STARTED -> startSession(event.getSession());
-            case SESSION_ENDED -> endSession(event.getSession());
-            case SETTINGS_CHANGED -> changeSettings(event.getSettings());
-            case UNKNOWN -> Optional.of("unknown control event type (written with a newer schema?)");
-        };
+        Optional<String> problem = ControlProjection.apply(event, store);
         applied++;
         problem.ifPresent(p -> LOG.warn("control event {} ({}) ignored: {}", event.getEventId(), event.getType(), p));
         return problem;
     }
 
-    private Optional<String> upsert(Subject subject) {
-        if (subject == null || !SubjectIds.isValid(subject.getSubjectId())) {
-            return Optional.of("SUBJECT_UPSERTED needs a subject with a valid subjectId");
+    /** The ledger's side of the projection: subjects with their templates, sessions, settings. */
+    private final ControlProjection.Store store = new ControlProjection.Store() {
+        @Override
+        public boolean hasSubject(String subjectId) {
+            return subjects.containsKey(subjectId);
         }
-        SubjectEntry existing = subjects.get(subject.getSubjectId());
-        subjects.put(subject.getSubjectId(), existing == null
-                ? new SubjectEntry(subject, List.of(), 0)
-                : new SubjectEntry(subject, existing.templates(), existing.nextTemplateNumber()));
-        return Optional.empty();
-    }
 
-    private Optional<String> enroll(String subjectId, EncryptedTemplate template) {
-        SubjectEntry entry = subjectId == null ? null : subjects.get(subjectId);
-        if (entry == null) {
-            return Optional.of("TEMPLATE_ENROLLED for unknown subject " + subjectId);
+        @Override
+        public void putSubject(Subject subject) {
+            SubjectEntry existing = subjects.get(subject.getSubjectId());
+            subjects.put(subject.getSubjectId(), existing == null
+                    ? new SubjectEntry(subject, List.of(), 0)
+                    : new SubjectEntry(subject, existing.templates(), existing.nextTemplateNumber()));
         }
-        if (template == null || !Enrollments.boundTo(template.getAssociatedData(), subjectId)) {
-            return Optional.of("TEMPLATE_ENROLLED needs a template sealed for enrollment/" + subjectId);
-        }
-        if (entry.templates().stream().anyMatch(t -> t.getFaceId().equals(template.getFaceId()))) {
-            return Optional.of("template " + template.getFaceId() + " is already enrolled");
-        }
-        List<EncryptedTemplate> templates = new ArrayList<>(entry.templates());
-        templates.add(template);
-        long next = Math.max(entry.nextTemplateNumber(), template.getAssociatedData().getSequence() + 1);
-        subjects.put(subjectId, new SubjectEntry(entry.subject(), templates, next));
-        listeners.forEach(l -> l.templateEnrolled(subjectId, template));
-        return Optional.empty();
-    }
 
-    private Optional<String> erase(String subjectId) {
-        if (subjectId == null || subjects.remove(subjectId) == null) {
-            return Optional.of("SUBJECT_ERASED for unknown subject " + subjectId);
+        @Override
+        public boolean hasTemplate(String subjectId, String templateId) {
+            return subjects.get(subjectId).templates().stream().anyMatch(t -> t.getFaceId().equals(templateId));
         }
-        listeners.forEach(l -> l.subjectErased(subjectId));
-        return Optional.empty();
-    }
 
-    private Optional<String> startSession(CaptureSession session) {
-        if (session == null || session.getSessionId() == null || session.getSessionId().isBlank()) {
-            return Optional.of("SESSION_STARTED needs a session with a sessionId");
+        @Override
+        public Optional<String> addTemplate(String subjectId, EncryptedTemplate template) {
+            SubjectEntry entry = subjects.get(subjectId);
+            List<EncryptedTemplate> templates = new ArrayList<>(entry.templates());
+            templates.add(template);
+            long next = Math.max(entry.nextTemplateNumber(), template.getAssociatedData().getSequence() + 1);
+            subjects.put(subjectId, new SubjectEntry(entry.subject(), templates, next));
+            listeners.forEach(l -> l.templateEnrolled(subjectId, template));
+            return Optional.empty();
         }
-        sessions.put(session.getSessionId(), new SessionEntry(session, false));
-        return Optional.empty();
-    }
 
-    private Optional<String> endSession(CaptureSession session) {
-        SessionEntry entry = session == null ? null : sessions.get(session.getSessionId());
-        if (entry == null) {
-            return Optional.of("SESSION_ENDED for unknown session");
+        @Override
+        public void removeSubject(String subjectId) {
+            if (subjects.remove(subjectId) != null) {
+                listeners.forEach(l -> l.subjectErased(subjectId));
+            }
         }
-        CaptureSession ended = CaptureSession.newBuilder(entry.session())
-                .setEndTime(session.getEndTime() != null ? session.getEndTime() : entry.session().getEndTime())
-                .build();
-        sessions.put(session.getSessionId(), new SessionEntry(ended, true));
-        return Optional.empty();
-    }
 
-    private Optional<String> changeSettings(MatchSettings changed) {
-        if (changed == null) {
-            return Optional.of("SETTINGS_CHANGED needs settings");
+        @Override
+        public boolean isOpen(String sessionId) {
+            SessionEntry entry = sessions.get(sessionId);
+            return entry != null && !entry.ended();
         }
-        settings = MatchSettings.newBuilder(changed).build();
-        return Optional.empty();
-    }
+
+        @Override
+        public void startSession(CaptureSession session) {
+            sessions.put(session.getSessionId(), new SessionEntry(session, false));
+        }
+
+        @Override
+        public void endSession(CaptureSession session) {
+            SessionEntry entry = sessions.get(session.getSessionId());
+            CaptureSession ended = CaptureSession.newBuilder(entry.session())
+                    .setEndTime(session.getEndTime() != null ? session.getEndTime() : entry.session().getEndTime())
+                    .build();
+            sessions.put(session.getSessionId(), new SessionEntry(ended, true));
+        }
+
+        @Override
+        public void setSettings(MatchSettings changed) {
+            settings = changed;
+        }
+    };
 
     public synchronized Optional<SubjectEntry> subject(String subjectId) {
         return Optional.ofNullable(subjects.get(subjectId));
@@ -186,6 +177,17 @@ public final class IdentityLedger {
     /** The settings in force (a copy). */
     public synchronized MatchSettings settings() {
         return MatchSettings.newBuilder(settings).build();
+    }
+
+    /** Records that a control record was refused before it became an event (its signature did not verify). */
+    public synchronized void refused(long offset, String why) {
+        applied++;
+        refused++;
+    }
+
+    /** How many control records were refused for their signature. */
+    public synchronized long refusedRecords() {
+        return refused;
     }
 
     /** How many events were applied or ignored so far. */

@@ -1,6 +1,9 @@
 package io.biostream.operators.identity;
 
 import io.biostream.schemas.ControlEvent;
+import com.google.crypto.tink.KeysetHandle;
+import io.biostream.operators.crypto.SignatureKeysets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,11 +28,18 @@ public final class KafkaControlLog implements ControlLog, AutoCloseable {
         this.applyTimeout = Objects.requireNonNull(applyTimeout, "applyTimeout");
     }
 
-    /** Publisher, follower and ledger on one topic; the follower starts replaying the topic now. */
-    public static KafkaControlLog open(String bootstrapServers, String topic, IdentityLedger ledger, Duration timeout) {
-        ControlTopicFollower follower = new ControlTopicFollower(bootstrapServers, topic, ledger).start();
+    /**
+     * Publisher, follower and ledger on one topic; the follower starts replaying the topic now.
+     *
+     * @param signingKeys the control signing keyset: signs what is published, its public half verifies what is read
+     */
+    public static KafkaControlLog open(String bootstrapServers, String topic, IdentityLedger ledger, Duration timeout,
+                                       KeysetHandle signingKeys) throws GeneralSecurityException {
+        ControlTopicFollower follower = new ControlTopicFollower(bootstrapServers, topic, ledger,
+                SignatureKeysets.verifier(signingKeys)).start();
         try {
-            return new KafkaControlLog(new ControlPublisher(bootstrapServers, topic, timeout), follower, ledger, timeout);
+            return new KafkaControlLog(new ControlPublisher(bootstrapServers, topic, timeout, SignatureKeysets.signer(signingKeys)),
+                    follower, ledger, timeout);
         } catch (RuntimeException e) {
             follower.close();
             throw e;

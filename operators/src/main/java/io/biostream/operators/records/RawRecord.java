@@ -8,6 +8,8 @@ public class RawRecord {
     public long timestamp;
     public byte[] key;
     public byte[] value;
+    /** The {@code biostream-signature} header (control records), or null. */
+    public byte[] signature;
 
     public RawRecord() {}
 
@@ -18,5 +20,10 @@ public class RawRecord {
         this.timestamp = timestamp;
         this.key = key;
         this.value = value;
+    }
+
+    public RawRecord withSignature(byte[] signature) {
+        this.signature = signature;
+        return this;
     }
 }

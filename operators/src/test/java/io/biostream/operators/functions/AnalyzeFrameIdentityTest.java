@@ -5,12 +5,14 @@ import static io.biostream.operators.identity.TestControlEvents.enrolled;
 import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
 import static io.biostream.operators.identity.TestControlEvents.erased;
 import static io.biostream.operators.identity.TestControlEvents.settingsChanged;
+import static io.biostream.operators.identity.TestControlEvents.subjectCreated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.decode.FrameDecoder;
+import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.records.ControlRecord;
@@ -25,6 +27,7 @@ import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.CameraOverride;
 import io.biostream.schemas.Candidate;
 import io.biostream.schemas.ControlEvent;
+import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.EncryptedTemplate;
@@ -120,6 +123,7 @@ class AnalyzeFrameIdentityTest {
     }
 
     private void enroll(String subjectId, String photo, int n) throws Exception {
+        control(subjectCreated(subjectId));
         control(enrolled(subjectId, enrollmentTemplate(cipher, subjectId, n, DESCRIPTORS.get(photo), model)));
     }
 
@@ -237,7 +241,7 @@ class AnalyzeFrameIdentityTest {
             assertThat(s.subjectId).isEqualTo("raj");
         });
         assertThat(harness.getBroadcastState(ControlState.ENROLLED_TEMPLATES).immutableEntries())
-                .extracting(Map.Entry::getKey).containsExactly("enroll/lennard/1");
+                .extracting(Map.Entry::getKey).containsExactly("enrollment/lennard/1");
         Identification scrubbed = latest("door-1").getFrameResult().getFaces().get(0).getIdentification();
         assertThat(scrubbed.getMatched()).isFalse();
         assertThat(scrubbed.getCandidates()).extracting(Candidate::getSubjectId).containsExactly("lennard");
@@ -286,14 +290,23 @@ class AnalyzeFrameIdentityTest {
         TemplateCipher otherKeys = new TemplateCipher(TestKeyRings.directory(keysDir.resolve("other")));
         EncryptedTemplate foreign = enrollmentTemplate(otherKeys, "raj", 1, descriptor, model);
         EncryptedTemplate otherModel = enrollmentTemplate(cipher, "raj", 1, descriptor, "some-other-model-1.0");
+        // Forged enrollments (finding 1 of the hardening issue): a stranger's face copied from the
+        // templates topic, another subject's enrollment, and raj's binding under another subject's key.
+        EncryptedTemplate cameraFace = cipher.seal("door-1/7/0", descriptor, new AssociatedData("door-1", 7L, 0), model,
+                cipher.keys().periodKey("door-1", java.time.Instant.now(), java.time.Duration.ofDays(1), java.time.Duration.ofDays(30)));
+        EncryptedTemplate bobs = enrollmentTemplate(cipher, "bob", 1, descriptor, model);
+        EncryptedTemplate underBobsKey = cipher.seal(Enrollments.templateId("raj", 1), descriptor, Enrollments.associatedData("raj", 1),
+                model, cipher.keys().subjectKey("bob"));
+        control(subjectCreated("raj"));
+        control(subjectCreated("bob"));
 
         long first = offset;
-        for (EncryptedTemplate template : List.of(tampered, foreign, otherModel)) {
+        for (EncryptedTemplate template : List.of(tampered, foreign, otherModel, cameraFace, bobs, underBobsKey)) {
             control(enrolled("raj", template));
         }
 
         List<Outbound> letters = side(ParseFrameFunction.DEAD_LETTERS);
-        assertThat(letters).hasSize(3);
+        assertThat(letters).hasSize(6);
         for (int i = 0; i < letters.size(); i++) {
             DeadLetter letter = deadLetter(letters.get(i));
             assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_FIELD);
@@ -303,12 +316,15 @@ class AnalyzeFrameIdentityTest {
         }
         assertThat(deadLetter(letters.get(0)).getMessage()).contains("does not open");
         assertThat(deadLetter(letters.get(2)).getMessage()).contains("some-other-model-1.0");
+        assertThat(deadLetter(letters.get(3)).getMessage()).contains("sealed for enrollment/raj", "got one sealed for door-1");
+        assertThat(deadLetter(letters.get(4)).getMessage()).contains("got one sealed for enrollment/bob");
+        assertThat(deadLetter(letters.get(5)).getMessage()).contains("not a key of subject raj");
         assertThat(harness.getBroadcastState(ControlState.ENROLLED_TEMPLATES).immutableEntries()).isEmpty();
 
         control(enrolled("raj", good));
-        assertThat(side(ParseFrameFunction.DEAD_LETTERS)).hasSize(3);
+        assertThat(side(ParseFrameFunction.DEAD_LETTERS)).hasSize(6);
         assertThat(harness.getBroadcastState(ControlState.ENROLLED_TEMPLATES).immutableEntries())
-                .extracting(Map.Entry::getKey).containsExactly("enroll/raj/1");
+                .extracting(Map.Entry::getKey).containsExactly("enrollment/raj/1");
     }
 
     @Test

@@ -4,7 +4,11 @@ import static io.biostream.operators.functions.PipelineTestData.bytes;
 import static io.biostream.operators.functions.PipelineTestData.deadLetter;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.crypto.tink.KeysetHandle;
+import io.biostream.operators.crypto.SignatureKeysets;
+import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.operators.identity.TestControlEvents;
+import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
@@ -40,8 +44,14 @@ class ParseControlFunctionTest {
         harness.close();
     }
 
+    /** A record as the API writes it: signed with the control signing key. */
     private void parse(long offset, byte[] value) throws Exception {
-        harness.processElement(new RawRecord(CONTROL_TOPIC, 0, offset, 1_000L, "raj".getBytes(StandardCharsets.UTF_8), value), 1_000L);
+        parse(offset, value, TestControlSigning.sign(value));
+    }
+
+    private void parse(long offset, byte[] value, byte[] signature) throws Exception {
+        harness.processElement(new RawRecord(CONTROL_TOPIC, 0, offset, 1_000L, "raj".getBytes(StandardCharsets.UTF_8), value)
+                .withSignature(signature), 1_000L);
     }
 
     private List<DeadLetter> deadLetters() throws Exception {
@@ -65,6 +75,29 @@ class ParseControlFunctionTest {
             assertThat(r.offset).isEqualTo(4L);
         });
         assertThat(harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS)).isNull();
+    }
+
+    /** Finding 1 of the hardening issue: anyone who could write to the control topic could erase, enroll and set the threshold. */
+    @Test
+    void recordsNotSignedByTheApiBecomeUnauthenticatedDeadLettersAndNeverReachTheJob() throws Exception {
+        byte[] erase = WireFormat.encode(TestControlEvents.erased("raj"));
+        byte[] lowerThreshold = WireFormat.encode(TestControlEvents.settingsChanged(TestControlEvents.settings(1.99f, 5, 40, "ssd", Map.of(), 9L)));
+        byte[] tampered = lowerThreshold.clone();
+        tampered[tampered.length - 3] ^= 1;
+        KeysetHandle stranger = SignatureKeysets.generate();
+
+        parse(0, erase, null);                                                          // a plain producer
+        parse(1, erase, new byte[0]);                                                   // an empty header
+        parse(2, erase, ControlSignatures.sign(erase, SignatureKeysets.signer(stranger))); // someone else's key
+        parse(3, lowerThreshold, TestControlSigning.sign(erase));                       // a signature lifted from another record
+        parse(4, tampered, TestControlSigning.sign(lowerThreshold));                    // a signed record, altered
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.UNAUTHENTICATED);
+        assertThat(letters).extracting(DeadLetter::getOffset).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(letters.get(0).getMessage()).contains("not signed");
+        assertThat(letters.get(2).getMessage()).contains("does not verify");
     }
 
     @Test

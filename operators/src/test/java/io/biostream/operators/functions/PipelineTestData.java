@@ -4,6 +4,7 @@ import io.biostream.operators.records.Outbound;
 import io.biostream.schemas.WireFormat;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.operators.crypto.TestKeyRings;
 import java.nio.file.Path;
 import io.biostream.schemas.DeadLetter;
@@ -43,11 +44,13 @@ final class PipelineTestData {
         values.put(CryptoConfig.KEK_URI, "biostream-local:///nonexistent/kek.json");
         values.put(CryptoConfig.KEY_STORE, "directory:/nonexistent/data-keys");
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
+        values.putAll(TestControlSigning.jobSettings());
         return PipelineConfig.from(Settings.of(values));
     }
 
     static PipelineConfig config(Path keysDir, Map<String, String> extra) throws Exception {
         Map<String, String> values = new HashMap<>(TestKeyRings.directorySettings(keysDir));
+        values.putAll(TestControlSigning.jobSettings());
         values.putAll(extra);
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
         return PipelineConfig.from(Settings.of(values));

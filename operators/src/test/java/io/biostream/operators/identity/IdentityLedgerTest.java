@@ -92,7 +92,9 @@ class IdentityLedgerTest {
         // Sealed for another subject: refused.
         assertThat(ledger.apply(events.templateEnrolled("k", "ada", template("bob", 0, 1f)).event()))
                 .hasValueSatisfying(r -> assertThat(r).contains("enrollment/ada"));
-        assertThat(ledger.apply(events.subjectErased("k", "ghost").event())).isPresent();
+        // Erasure is idempotent: of a subject never seen it changes nothing and is not refused.
+        assertThat(ledger.apply(events.subjectErased("k", "ghost").event())).isEmpty();
+        assertThat(ledger.subjectCount()).isEqualTo(1);
         assertThat(ledger.apply(ControlEvent.newBuilder(events.subjectErased("k", "ada").event())
                 .setType(ControlType.UNKNOWN).build())).isPresent();
         assertThat(ledger.subject("ada").orElseThrow().templates()).isEmpty();

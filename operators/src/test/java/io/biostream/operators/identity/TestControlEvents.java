@@ -4,6 +4,8 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.CameraOverride;
 import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.Consent;
+import io.biostream.schemas.Subject;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
@@ -20,14 +22,22 @@ public final class TestControlEvents {
 
     private TestControlEvents() {}
 
-    /** A descriptor sealed as an enrollment: template id {@code enroll/SUBJECT/N}, bound to that id. */
+    /** A descriptor sealed as the API seals an enrollment ({@link Enrollments}), under the subject's key. */
     public static EncryptedTemplate enrollmentTemplate(TemplateCipher cipher, String subjectId, int n, float[] descriptor, String model) {
-        AssociatedData ad = new AssociatedData("enroll:" + subjectId, (long) n, 0);
+        AssociatedData ad = Enrollments.associatedData(subjectId, n);
         try {
-            return cipher.seal("enroll/" + subjectId + "/" + n, descriptor, ad, model, cipher.keys().subjectKey(subjectId));
+            return cipher.seal(Enrollments.templateId(subjectId, n), descriptor, ad, model, cipher.keys().subjectKey(subjectId));
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The subject as the API creates it (a template can be enrolled only for a subject that exists). */
+    public static ControlEvent subjectCreated(String subjectId) {
+        Instant now = Instant.now();
+        return base(ControlType.SUBJECT_UPSERTED)
+                .setSubject(new Subject(subjectId, subjectId, Map.of(), new Consent("explicit-consent", "test", now, null), now))
+                .build();
     }
 
     public static ControlEvent enrolled(String subjectId, EncryptedTemplate template) {
