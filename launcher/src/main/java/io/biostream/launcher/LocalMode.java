@@ -11,6 +11,7 @@ import io.biostream.launcher.local.FramePublisher;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.launcher.local.LocalFlinkCluster;
 import io.biostream.launcher.local.Loopback;
+import io.biostream.launcher.local.PrivateDirectory;
 import io.biostream.launcher.local.RetainedCheckpoints;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.config.PortCheck;
@@ -72,7 +73,7 @@ public final class LocalMode implements AutoCloseable {
 
     private void startAll() throws Exception {
         PortCheck.requireFree(options.listeners());
-        Path var = Files.createDirectories(options.varDir());
+        Path var = PrivateDirectory.create(options.varDir());
         Topics topics = Topics.from(options.settings());
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
         Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));

@@ -1,6 +1,9 @@
 package io.biostream.launcher;
 
 import io.biostream.api.ApiConfig;
+import io.biostream.api.TlsConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import java.nio.file.Path;
@@ -16,6 +19,28 @@ public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path f
 
     /** Port of the Flink metrics in the Prometheus format (/metrics); 0 picks a free one. */
     public static final String METRICS_PORT = "biostream.local.metrics-port";
+
+    public LocalOptions {
+        // Local mode's API holds keys and biometric answers: beyond this machine only over HTTPS.
+        if (!isLoopback(api.host()) && !api.tls().enabled()) {
+            throw new Settings.ConfigException(ApiConfig.HOST, "is " + api.host() + ", which is not a loopback address, and "
+                    + "the API has no TLS: keys and faces would cross the network in clear; set " + TlsConfig.KEYSTORE
+                    + " (docs/security.md, TLS) or keep api.host=127.0.0.1");
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            for (InetAddress address : InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
 
     public static LocalOptions from(Settings settings, boolean demo, Path home) {
         return new LocalOptions(

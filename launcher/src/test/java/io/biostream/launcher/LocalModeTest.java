@@ -63,6 +63,8 @@ class LocalModeTest {
             assertThat(local.issuedKey()).hasValue(admin);
             assertThat(JSON.readTree(credentials.toFile()).get("apiKey").asText()).isEqualTo(admin);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var))).as("var/: frames, state, keys").isEqualTo("rwx------");
+            assertThat(var.resolve("keys/control-verify.json")).as("the job's control verification keys").isRegularFile();
             assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(admin.substring("bsk_".length() + 16 + 1));
 
             JsonNode latest = awaitDemoFaces(local, analyst, FIRST_RESULT);

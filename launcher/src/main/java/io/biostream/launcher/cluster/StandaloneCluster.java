@@ -3,6 +3,7 @@ package io.biostream.launcher.cluster;
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServiceConfig;
 import io.biostream.launcher.LocalMode;
+import io.biostream.launcher.local.PrivateDirectory;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.launcher.local.Loopback;
 import io.biostream.launcher.local.RetainedCheckpoints;
@@ -135,6 +136,7 @@ public final class StandaloneCluster {
         // Nothing is started before every fixed port is known to be free.
         PortCheck.requireFree(options.ports().listeners());
 
+        PrivateDirectory.create(layout.varDir());
         for (Path dir : List.of(layout.conf(), layout.log(), layout.run(), layout.kafka(), layout.checkpoints(),
                 layout.savepoints(), layout.flinkTmp())) {
             Files.createDirectories(dir);

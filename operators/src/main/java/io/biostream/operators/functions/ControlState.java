@@ -214,6 +214,11 @@ public final class ControlState implements AutoCloseable {
             settings = changed;
         }
 
+        @Override
+        public MatchSettings settings() {
+            return settings;
+        }
+
         private void state(MapStateDescriptor<String, byte[]> descriptor, StateAction action) {
             try {
                 action.run(states.get(descriptor));

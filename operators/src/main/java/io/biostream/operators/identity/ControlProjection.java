@@ -47,6 +47,9 @@ public final class ControlProjection {
         void endSession(CaptureSession ended);
 
         void setSettings(MatchSettings settings);
+
+        /** The settings in force (the deployment's, version 0, until a change). */
+        MatchSettings settings();
     }
 
     /** Applies the event to the store; returns why it was refused, else empty. */
@@ -71,6 +74,12 @@ public final class ControlProjection {
                 yield Optional.empty();
             }
             case SETTINGS_CHANGED -> {
+                // Versions only grow: a signed change replayed later (an old, laxer threshold) is refused.
+                long inForce = store.settings().getVersion();
+                if (event.getSettings().getVersion() <= inForce) {
+                    yield Optional.of("SETTINGS_CHANGED to version " + event.getSettings().getVersion()
+                            + ", not after the version in force " + inForce + " (a replayed or out-of-date change)");
+                }
                 store.setSettings(MatchSettings.newBuilder(event.getSettings()).build());
                 yield Optional.empty();
             }

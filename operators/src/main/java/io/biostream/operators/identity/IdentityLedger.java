@@ -150,6 +150,11 @@ public final class IdentityLedger {
         public void setSettings(MatchSettings changed) {
             settings = changed;
         }
+
+        @Override
+        public MatchSettings settings() {
+            return settings;
+        }
     };
 
     public synchronized Optional<SubjectEntry> subject(String subjectId) {

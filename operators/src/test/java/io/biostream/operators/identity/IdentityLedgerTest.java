@@ -122,6 +122,15 @@ class IdentityLedgerTest {
         assertThat(ledger.settings().getThreshold()).isEqualTo(0.45f);
         assertThat(ledger.settings().getVersion()).isEqualTo(1);
         assertThat(events.settingsChanged("k", changed).key()).isEqualTo("settings");
+
+        // A signed change replayed later (or one not after the version in force) is refused: the stricter one stays.
+        MatchSettings stricter = MatchSettings.newBuilder(changed).setThreshold(0.3f).setVersion(2).build();
+        apply(events.settingsChanged("k", stricter));
+        assertThat(ledger.apply(events.settingsChanged("k", changed).event()))
+                .hasValueSatisfying(r -> assertThat(r).contains("version 1, not after the version in force 2"));
+        assertThat(ledger.apply(events.settingsChanged("k", MatchSettings.newBuilder(stricter).setThreshold(0.9f).build()).event()))
+                .isPresent();
+        assertThat(ledger.settings().getThreshold()).isEqualTo(0.3f);
     }
 
     @Test
