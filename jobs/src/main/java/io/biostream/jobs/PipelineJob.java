@@ -17,6 +17,7 @@ import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.records.RawRecord;
 import io.biostream.operators.functions.RawRecordDeserializer;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -68,7 +69,7 @@ public final class PipelineJob {
 
         analyzed.getSideOutput(AnalyzeFrameFunction.SIGHTINGS)
                 .keyBy(sighting -> QueryableStateNames.CAMERA_INDEX_KEY)
-                .process(new CameraIndexFunction()).name("camera index").uid("camera-index")
+                .process(new CameraIndexFunction(Duration.ofSeconds(config.identity().retentionSeconds()))).name("camera index").uid("camera-index")
                 .setParallelism(1);
         SingleOutputStreamOperator<Outbound> erasedTemplates = analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
                 .keyBy(update -> update.subjectId)
@@ -80,7 +81,8 @@ public final class PipelineJob {
                                 || record.event.getType() == ControlType.SESSION_ENDED)
                         .name("session events").uid("session-events").setParallelism(1)
                         .keyBy(record -> record.event.getSession().getSessionId()))
-                .process(new SessionSummaryFunction()).name("session summary").uid("session-summary");
+                .process(new SessionSummaryFunction(Duration.ofSeconds(config.identity().unstartedSessionTtlSeconds()),
+                        Duration.ofSeconds(config.identity().retentionSeconds()))).name("session summary").uid("session-summary");
 
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),

@@ -13,7 +13,9 @@ import io.biostream.schemas.SessionSummary;
 import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import java.time.Duration;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -23,16 +25,28 @@ import org.apache.flink.util.Collector;
  * state. Input 1: the session's analysed frames (counts); input 2: its SESSION_STARTED and
  * SESSION_ENDED control events (definition and status). Frames may arrive before the start event
  * (they travel another path); they are counted under a provisional session that the start event
- * then completes.
+ * then completes. A session nobody started leaves state after {@code unstartedTtl} (frames can name
+ * any session id), an ended one after {@code endedRetention}: processing-time timers, since
+ * queryable state cannot have a state TTL.
  */
 public class SessionSummaryFunction extends KeyedCoProcessFunction<String, SessionFrame, ControlRecord, Void> {
+    private final long unstartedTtlMs;
+    private final long endedRetentionMs;
     private transient ValueState<byte[]> summary;
+    /** When the session's summary leaves state; absent while it is open (started, not ended). */
+    private transient ValueState<Long> expiry;
+
+    public SessionSummaryFunction(Duration unstartedTtl, Duration endedRetention) {
+        this.unstartedTtlMs = unstartedTtl.toMillis();
+        this.endedRetentionMs = endedRetention.toMillis();
+    }
 
     @Override
     public void open(OpenContext openContext) {
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.sessionSummaryDescriptor();
         descriptor.setQueryable(QueryableStateNames.SESSION_SUMMARY);
         summary = getRuntimeContext().getState(descriptor);
+        expiry = getRuntimeContext().getState(new ValueStateDescriptor<>("session-expiry", Long.class));
     }
 
     @Override
@@ -40,6 +54,7 @@ public class SessionSummaryFunction extends KeyedCoProcessFunction<String, Sessi
         SessionSummary current = current();
         if (current == null) {
             current = provisional(frame);
+            expireAt(ctx.timerService(), ctx.timerService().currentProcessingTime() + unstartedTtlMs);
         }
         summary.update(IdentityStateCodec.encodeSessionSummary(counted(current, frame)));
     }
@@ -56,6 +71,33 @@ public class SessionSummaryFunction extends KeyedCoProcessFunction<String, Sessi
                 ? new SessionSummary(event.getSession(), status, 0L, 0L, 0L, null)
                 : SessionSummary.newBuilder(current).setSession(event.getSession()).setStatus(status).build();
         summary.update(IdentityStateCodec.encodeSessionSummary(next));
+        if (status == SessionStatus.ENDED) {
+            expireAt(ctx.timerService(), ctx.timerService().currentProcessingTime() + endedRetentionMs);
+        } else {
+            Long pending = expiry.value();
+            if (pending != null) {
+                ctx.timerService().deleteProcessingTimeTimer(pending);
+                expiry.clear();
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out) throws Exception {
+        Long due = expiry.value();
+        if (due != null && due <= timestamp) {
+            summary.clear();
+            expiry.clear();
+        }
+    }
+
+    private void expireAt(TimerService timers, long due) throws Exception {
+        Long pending = expiry.value();
+        if (pending != null) {
+            timers.deleteProcessingTimeTimer(pending);
+        }
+        expiry.update(due);
+        timers.registerProcessingTimeTimer(due);
     }
 
     private SessionSummary current() throws Exception {

@@ -10,13 +10,21 @@ import java.util.Map;
 
 /**
  * The deployment's matching defaults, in force until the first SETTINGS_CHANGED control event:
- * the match threshold (Euclidean distance) and how many subjects a face's identification lists.
+ * the match threshold (Euclidean distance) and how many subjects a face's identification lists; the
+ * deployment's retention, which also bounds how long the camera index and ended sessions are kept.
  */
-public record IdentityConfig(float matchThreshold, int topK, long retentionSeconds) implements Serializable {
+public record IdentityConfig(float matchThreshold, int topK, long retentionSeconds, long unstartedSessionTtlSeconds)
+        implements Serializable {
+    /** How long the summary of a session that frames name but nobody started is kept. */
+    public static final long DEFAULT_UNSTARTED_SESSION_TTL_SECONDS = 3600;
     public static final IdentityConfig DEFAULTS = new IdentityConfig(0.6f, 5, MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
 
     public IdentityConfig(float matchThreshold, int topK) {
         this(matchThreshold, topK, MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
+    }
+
+    public IdentityConfig(float matchThreshold, int topK, long retentionSeconds) {
+        this(matchThreshold, topK, retentionSeconds, DEFAULT_UNSTARTED_SESSION_TTL_SECONDS);
     }
 
     public IdentityConfig {
@@ -26,6 +34,9 @@ public record IdentityConfig(float matchThreshold, int topK, long retentionSecon
         if (!problems.isEmpty()) {
             throw new Settings.ConfigException("biostream.identity", String.join("; ", problems));
         }
+        if (unstartedSessionTtlSeconds < 1) {
+            throw new Settings.ConfigException("biostream.identity.unstarted-session-ttl", "must be at least 1 s");
+        }
     }
 
     public static IdentityConfig from(Settings s) {
@@ -33,7 +44,9 @@ public record IdentityConfig(float matchThreshold, int topK, long retentionSecon
                 (float) s.getDouble("biostream.identity.match-threshold", DEFAULTS.matchThreshold),
                 s.getInt("biostream.identity.top-k", DEFAULTS.topK, 1, MatchSettingsRules.MAX_TOP_K),
                 // The deployment's retention of faces of people not enrolled, until a SETTINGS_CHANGED sets another.
-                s.getDuration("biostream.identity.retention", Duration.ofSeconds(DEFAULTS.retentionSeconds)).toSeconds());
+                s.getDuration("biostream.identity.retention", Duration.ofSeconds(DEFAULTS.retentionSeconds)).toSeconds(),
+                // Frames may name any session id: a summary nobody started goes after this long.
+                s.getDuration("biostream.identity.unstarted-session-ttl", Duration.ofSeconds(DEFAULT_UNSTARTED_SESSION_TTL_SECONDS)).toSeconds());
     }
 
     /** The settings the job starts with: these values plus the vision path's gate and detector; version 0. */

@@ -10,6 +10,7 @@ import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.SessionStatus;
 import io.biostream.schemas.SessionSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueState;
@@ -24,11 +25,14 @@ import org.junit.jupiter.api.Test;
 
 class SessionSummaryFunctionTest {
     private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
+    private static final long UNSTARTED_TTL_MS = 60_000L;
+    private static final long ENDED_RETENTION_MS = 600_000L;
     private KeyedTwoInputStreamOperatorTestHarness<String, SessionFrame, ControlRecord, Void> harness;
 
     @BeforeEach
     void open() throws Exception {
-        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new SessionSummaryFunction()),
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(
+                new SessionSummaryFunction(Duration.ofMillis(UNSTARTED_TTL_MS), Duration.ofMillis(ENDED_RETENTION_MS))),
                 frame -> frame.sessionId, record -> record.event.getSession().getSessionId(), Types.STRING);
         harness.open();
     }
@@ -90,5 +94,32 @@ class SessionSummaryFunctionTest {
         assertThat(summary.getFrames()).isEqualTo(1L);
         assertThat(summary.getMatches()).isEqualTo(1L);
         assertThat(summary("visit-3")).isNull();
+    }
+
+    /** Finding 7 of the hardening issue: frames can name any session id, and session state never expired. */
+    @Test
+    void aSessionNobodyStartedLeavesAfterItsTtlAnEndedOneAfterTheRetentionAnOpenOneStays() throws Exception {
+        harness.setProcessingTime(0L);
+        frame("invented-1", 1, 0, 0);
+        frame("visit-2", 1, 0, 0);
+        control(TestControlEvents.sessionStarted(TestControlEvents.session("visit-2", List.of("lobby"), START, null)));
+        control(TestControlEvents.sessionStarted(TestControlEvents.session("visit-3", List.of("lobby"), START, null)));
+
+        harness.setProcessingTime(UNSTARTED_TTL_MS - 1);
+        assertThat(summary("invented-1")).isNotNull();
+        harness.setProcessingTime(UNSTARTED_TTL_MS);
+        assertThat(summary("invented-1")).as("never started").isNull();
+        assertThat(summary("visit-2")).as("started after its first frame: open, kept").isNotNull();
+
+        long endedAt = UNSTARTED_TTL_MS + 1_000L;
+        harness.setProcessingTime(endedAt);
+        control(TestControlEvents.sessionEnded(TestControlEvents.session("visit-3", List.of("lobby"), START, START.plusSeconds(60))));
+        harness.setProcessingTime(endedAt + ENDED_RETENTION_MS - 1);
+        assertThat(summary("visit-3").getStatus()).isEqualTo(SessionStatus.ENDED);
+        harness.setProcessingTime(endedAt + ENDED_RETENTION_MS);
+        assertThat(summary("visit-3")).as("ended, past the retention").isNull();
+        harness.setProcessingTime(10 * ENDED_RETENTION_MS);
+        assertThat(summary("visit-2")).as("open sessions stay").isNotNull();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 }
