@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * Photo search (1:N against the API's gallery) and verification (1:1), run in the API process
  * with the job's face path: no round trip through Kafka and the job. The largest face of each
  * photo counts; a match is a distance strictly under the current settings' threshold.
+ *
+ * <p>Neither route is a score oracle: search returns only the subjects that match, verify a
+ * distance only for the same person, and distances are rounded to {@value #DISTANCE_DECIMALS}
+ * decimals, so a caller cannot hill-climb a forged image toward someone by watching exact scores.
+ * Every subject a search returns is audited by name.
  */
 final class MatchHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(MatchHandlers.class);
@@ -33,7 +38,10 @@ final class MatchHandlers {
 
     record SearchResult(List<Match> matches, float threshold, int faces, int gallerySize) {}
 
-    record Verification(boolean same, double distance, float threshold) {}
+    /** @param distance rounded; null unless the two photos are of the same person */
+    record Verification(boolean same, Double distance, float threshold) {}
+
+    static final int DISTANCE_DECIMALS = 2;
 
     private final IdentityServices identity;
     private final ImageUploads uploads;
@@ -59,14 +67,21 @@ final class MatchHandlers {
         List<Candidate> nearest = identity.gallery().nearest(probe, k);
         long matched = System.nanoTime();
         float threshold = settings.getThreshold();
-        List<Match> matches = nearest.stream().map(c -> new Match(c.subjectId(), c.distance(), c.distance() < threshold)).toList();
+        List<Match> matches = nearest.stream().filter(c -> c.distance() < threshold)
+                .map(c -> new Match(c.subjectId(), rounded(c.distance()), true)).toList();
         Map<String, String> details = new TreeMap<>();
         details.put("k", Integer.toString(k));
         details.put("faces", Integer.toString(faces.size()));
-        details.put("matches", Long.toString(matches.stream().filter(Match::match).count()));
+        details.put("matches", Integer.toString(matches.size()));
         details.put("threshold", Float.toString(threshold));
-        String top = matches.isEmpty() || !matches.get(0).match() ? null : matches.get(0).subjectId();
-        audit.record(caller, AuditActions.SEARCH, top, AuditOutcome.SUCCESS, details);
+        if (matches.isEmpty()) {
+            audit.record(caller, AuditActions.SEARCH, null, AuditOutcome.SUCCESS, details);
+        }
+        for (int rank = 0; rank < matches.size(); rank++) { // every subject disclosed, by name
+            Map<String, String> disclosed = new TreeMap<>(details);
+            disclosed.put("rank", Integer.toString(rank + 1));
+            audit.record(caller, AuditActions.SEARCH, matches.get(rank).subjectId(), AuditOutcome.SUCCESS, disclosed);
+        }
         LOG.info("search by key {}: faces={} k={} gallery={} decode={}ms analyse={}ms match={}ms total={}ms", caller.id(),
                 faces.size(), k, identity.gallery().size(), ms(start, decoded), ms(decoded, analysed), ms(analysed, matched),
                 ms(start, matched));
@@ -90,7 +105,7 @@ final class MatchHandlers {
         audit.record(caller, AuditActions.VERIFY, null, AuditOutcome.SUCCESS, Map.of(
                 "same", Boolean.toString(same), "threshold", Float.toString(threshold)));
         LOG.info("verify by key {}: same={} total={}ms", caller.id(), same, ms(start, done));
-        ctx.json(new Verification(same, distance, threshold));
+        ctx.json(new Verification(same, same ? rounded(distance) : null, threshold));
     }
 
     /** The descriptor of the photo's largest face, or 422 saying why there is none. */
@@ -109,6 +124,10 @@ final class MatchHandlers {
             default -> throw new ApiError(422, "face_not_described",
                     "the largest face in " + which + " could not be described (too close to the edge)");
         };
+    }
+
+    static double rounded(double distance) {
+        return java.math.BigDecimal.valueOf(distance).setScale(DISTANCE_DECIMALS, java.math.RoundingMode.HALF_UP).doubleValue();
     }
 
     private static long ms(long from, long to) {

@@ -129,6 +129,7 @@ class IdentityRoutesTest {
         assertThat(enrolled.get(1).event().getActor()).isEqualTo(admin.key().id());
         assertThat(cipher.open(second, Enrollments.associatedData("raj-s", 1))).hasSize(128);
 
+        List<String> returned = new java.util.ArrayList<>();
         for (String person : List.of("raj", "sheldon", "howard")) {
             int probe = Map.of("raj", 17, "sheldon", 15, "howard", 18).get(person);
             long start = System.nanoTime();
@@ -138,26 +139,32 @@ class IdentityRoutesTest {
             assertThat(response.statusCode()).as(found.toString()).isEqualTo(200);
             System.out.printf("search %s_%d: %d ms over HTTP, answer %s%n", person, probe, millis, found);
             JsonNode matches = found.get("matches");
-            assertThat(matches.size()).as("k=3 of at least the three enrolled here").isEqualTo(3);
+            // Finding 10 of the hardening issue: only subjects under the threshold come back (k=3 asked
+            // among at least three enrolled), with distances rounded: no score oracle.
+            assertThat(matches.size()).isBetween(1, 3);
             // Other tests enroll the same people under other ids (howard-r): any of them is the right answer.
-            assertThat(matches.get(0).get("subjectId").asText()).startsWith(person + "-");
+            assertThat(matches.findValuesAsText("subjectId")).allMatch(id -> id.startsWith(person + "-"));
             double threshold = found.get("threshold").asDouble();
             assertThat(threshold).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
             for (int i = 0; i < matches.size(); i++) {
                 double distance = matches.get(i).get("distance").asDouble();
-                assertThat(matches.get(i).get("match").asBoolean()).isEqualTo(distance < threshold);
+                assertThat(distance).isLessThan(threshold);
+                assertThat(distance * 100).as("rounded to 2 decimals").isCloseTo(Math.rint(distance * 100), org.assertj.core.data.Offset.offset(1e-9));
+                assertThat(matches.get(i).get("match").asBoolean()).isTrue();
                 if (i > 0) {
                     assertThat(distance).isGreaterThanOrEqualTo(matches.get(i - 1).get("distance").asDouble());
                 }
             }
-            assertThat(matches.get(0).get("match").asBoolean()).isTrue();
+            returned.addAll(matches.findValuesAsText("subjectId"));
         }
 
         List<AuditEvent> events = audit.events(auditFrom);
         assertThat(events).filteredOn(e -> e.getAction().equals(AuditActions.SUBJECT_ENROLL))
                 .extracting(AuditEvent::getSubject).containsExactlyInAnyOrder("howard-s", "sheldon-s", "raj-s");
-        assertThat(events).filteredOn(e -> e.getAction().equals(AuditActions.SEARCH)).hasSize(3)
-                .allSatisfy(e -> assertThat(e.getActor()).isEqualTo(analyst.key().id()));
+        // One SEARCH event per subject returned, naming it: who searched for whom is in the trail.
+        assertThat(events).filteredOn(e -> e.getAction().equals(AuditActions.SEARCH))
+                .allSatisfy(e -> assertThat(e.getActor()).isEqualTo(analyst.key().id()))
+                .extracting(AuditEvent::getSubject).containsExactlyInAnyOrderElementsOf(returned);
     }
 
     @Test
@@ -266,7 +273,7 @@ class IdentityRoutesTest {
         assertThat(sameBody.get("same").asBoolean()).isTrue();
         assertThat(sameBody.get("distance").asDouble()).isLessThan(threshold);
         assertThat(differentBody.get("same").asBoolean()).isFalse();
-        assertThat(differentBody.get("distance").asDouble()).isGreaterThanOrEqualTo(threshold);
+        assertThat(differentBody.get("distance").isNull()).as("no distance for different people: no score oracle").isTrue();
         assertThat(audit.events(auditFrom)).filteredOn(e -> e.getAction().equals(AuditActions.VERIFY)).hasSize(2)
                 .allSatisfy(e -> {
                     assertThat(e.getActor()).isEqualTo(analyst.key().id());
