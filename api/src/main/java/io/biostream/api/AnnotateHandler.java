@@ -4,6 +4,7 @@ import io.biostream.api.auth.AccessControl;
 import io.biostream.api.auth.ApiKey;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.ImageUploads;
+import io.biostream.api.identity.VisionService;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.vision.FaceAnnotator;
 import io.biostream.operators.vision.FaceMesh;
@@ -32,8 +33,9 @@ final class AnnotateHandler {
 
     void annotate(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
-        RgbImage image = identity.vision().decode(uploads.readOne(ctx, "image"));
-        List<FacePipeline.Face> faces = identity.vision().analyze(image);
+        VisionService.Analysis analysis = identity.vision().analyze(uploads.readOne(ctx, "image"));
+        RgbImage image = analysis.image();
+        List<FacePipeline.Face> faces = analysis.faces();
         List<FaceAnnotator.Annotation> annotations = new ArrayList<>();
         for (FacePipeline.Face face : faces) {
             if (face.landmarks() == null) {

@@ -8,7 +8,6 @@ import io.biostream.api.identity.ImageUploads;
 import io.biostream.api.identity.VisionService;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.FaceStatus;
 import io.biostream.schemas.MatchSettings;
@@ -60,14 +59,13 @@ final class EnrollmentHandler {
         // describing a face is processing it.
         List<ImageUploads.Upload> photos = uploads.read(ctx, List.of("image"));
         requireConsent(caller, subjectId);
-        List<RgbImage> images = photos.stream().map(identity.vision()::decode).toList();
 
         MatchSettings settings = identity.commands().ledger().settings();
         PhotoOutcome[] outcomes = new PhotoOutcome[photos.size()];
         List<float[]> accepted = new ArrayList<>();
         List<Integer> acceptedPhotos = new ArrayList<>();
         for (int i = 0; i < photos.size(); i++) {
-            FacePipeline.Face face = judge(photos.get(i), identity.vision().analyze(images.get(i)), settings, outcomes, i);
+            FacePipeline.Face face = judge(photos.get(i), identity.vision().analyze(photos.get(i)).faces(), settings, outcomes, i);
             if (face != null) {
                 accepted.add(face.descriptor());
                 acceptedPhotos.add(i);

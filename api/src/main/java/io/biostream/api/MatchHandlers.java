@@ -9,7 +9,6 @@ import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.identity.Candidate;
 import io.biostream.operators.identity.GalleryMatcher;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.FaceStatus;
 import io.biostream.schemas.MatchSettings;
@@ -59,9 +58,7 @@ final class MatchHandlers {
         MatchSettings settings = identity.commands().ledger().settings();
         int k = SubjectHandlers.intParam(ctx, "k", settings.getTopK(), 1, 100);
         long start = System.nanoTime();
-        RgbImage image = identity.vision().decode(uploads.readOne(ctx, "image"));
-        long decoded = System.nanoTime();
-        List<FacePipeline.Face> faces = identity.vision().analyze(image);
+        List<FacePipeline.Face> faces = identity.vision().analyze(uploads.readOne(ctx, "image")).faces();
         long analysed = System.nanoTime();
         float[] probe = describedLargest(faces, settings, "the photo");
         List<Candidate> nearest = identity.gallery().nearest(probe, k);
@@ -82,8 +79,8 @@ final class MatchHandlers {
             disclosed.put("rank", Integer.toString(rank + 1));
             audit.record(caller, AuditActions.SEARCH, matches.get(rank).subjectId(), AuditOutcome.SUCCESS, disclosed);
         }
-        LOG.info("search by key {}: faces={} k={} gallery={} decode={}ms analyse={}ms match={}ms total={}ms", caller.id(),
-                faces.size(), k, identity.gallery().size(), ms(start, decoded), ms(decoded, analysed), ms(analysed, matched),
+        LOG.info("search by key {}: faces={} k={} gallery={} decode+analyse={}ms match={}ms total={}ms", caller.id(),
+                faces.size(), k, identity.gallery().size(), ms(start, analysed), ms(analysed, matched),
                 ms(start, matched));
         ctx.json(new SearchResult(matches, threshold, faces.size(), identity.gallery().size()));
     }
@@ -94,10 +91,8 @@ final class MatchHandlers {
         MatchSettings settings = identity.commands().ledger().settings();
         long start = System.nanoTime();
         List<ImageUploads.Upload> photos = uploads.readOneEach(ctx, List.of("a", "b"));
-        RgbImage a = identity.vision().decode(photos.get(0));
-        RgbImage b = identity.vision().decode(photos.get(1));
-        float[] descriptorA = describedLargest(identity.vision().analyze(a), settings, "photo a");
-        float[] descriptorB = describedLargest(identity.vision().analyze(b), settings, "photo b");
+        float[] descriptorA = describedLargest(identity.vision().analyze(photos.get(0)).faces(), settings, "photo a");
+        float[] descriptorB = describedLargest(identity.vision().analyze(photos.get(1)).faces(), settings, "photo b");
         double distance = GalleryMatcher.distance(descriptorA, descriptorB);
         float threshold = settings.getThreshold();
         boolean same = distance < threshold;

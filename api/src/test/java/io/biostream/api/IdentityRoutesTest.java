@@ -12,6 +12,7 @@ import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.InMemoryControlLog;
 import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
+import io.biostream.operators.decode.DecodeBudget;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
@@ -212,6 +213,24 @@ class IdentityRoutesTest {
     }
 
     @Test
+    void aPhotoIsRefusedWith503WhileTheDecodeBudgetStaysTakenAndDecodedOnceItIsFree() throws Exception {
+        DecodeBudget budget = DecodeBudget.shared(SharedVision.LIMITS);
+        byte[] photo = TestImages.gradient(320, 240, ".png");
+        HttpResponse<byte[]> busy;
+        try (DecodeBudget.Permit others = budget.acquire(budget.capacityBytes(), "other decodes")) {
+            busy = post("/api/v1/search", analyst, "image/png", photo);
+        }
+
+        assertThat(busy.statusCode()).isEqualTo(503);
+        assertThat(json(busy).get("error").asText()).isEqualTo("decode_busy");
+        assertThat(json(busy).get("message").asText()).contains("the request body").contains("stayed busy");
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+        HttpResponse<byte[]> free = post("/api/v1/search", analyst, "image/png", photo);
+        assertThat(free.statusCode()).as("decoded once the budget is free: no face in a gradient").isEqualTo(422);
+        assertThat(budget.inUse()).isZero();
+    }
+
+    @Test
     void photoRoutesRefuseWhatIsNotAUsablePhoto() throws Exception {
         HttpResponse<byte[]> text = post("/api/v1/search", analyst, "text/plain", "a face".getBytes(StandardCharsets.UTF_8));
         assertThat(text.statusCode()).isEqualTo(415);
@@ -233,6 +252,12 @@ class IdentityRoutesTest {
         HttpResponse<byte[]> bigEnroll = post("/api/v1/subjects/anyone/images", admin, big.contentType(), big.body());
         assertThat(bigEnroll.statusCode()).isEqualTo(413);
         assertThat(json(bigEnroll).get("error").asText()).isEqualTo("body_too_large");
+
+        // 40 MP of black in a ~117 KB PNG: refused from its header, before any decoding.
+        HttpResponse<byte[]> bomb = post("/api/v1/search", analyst, "image/png", TestImages.black(6324, 6324, ".png"));
+        assertThat(bomb.statusCode()).isEqualTo(413);
+        assertThat(json(bomb).get("error").asText()).isEqualTo("image_too_large");
+        assertThat(json(bomb).get("message").asText()).contains("6324x6324").contains("12000000 px").contains("DIMENSIONS_TOO_LARGE");
 
         HttpResponse<byte[]> noFace = post("/api/v1/search", analyst, "image/png", TestImages.gradient(320, 240, ".png"));
         assertThat(noFace.statusCode()).isEqualTo(422);

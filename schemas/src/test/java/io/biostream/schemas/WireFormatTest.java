@@ -8,7 +8,12 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -75,5 +80,95 @@ class WireFormatTest {
         assertThat(WireFormat.decode(Frame.class, bytes)).isEqualTo(frame);
         assertThatThrownBy(() -> WireFormat.decode(FrameResult.class, bytes)).isInstanceOf(Exception.class);
         assertThatThrownBy(() -> WireFormat.decode(Frame.class, "{\"cameraId\":\"c\"}".getBytes())).isInstanceOf(Exception.class);
+    }
+
+    /** Avro binary written field by field, so lengths and counts can lie. */
+    private interface Fields {
+        void write(BinaryEncoder out) throws IOException;
+    }
+
+    private static byte[] singleObject(Schema writer, Fields fields) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write(0xC3);
+        bytes.write(0x01);
+        bytes.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(SchemaNormalization.parsingFingerprint64(writer)).array());
+        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
+        fields.write(out);
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    /** A FrameResult up to its faces array, whose block count is written by {@code faces}. */
+    private static byte[] frameResult(Fields faces) throws IOException {
+        return singleObject(FrameResult.getClassSchema(), out -> {
+            out.writeString("cam");
+            out.writeLong(1);
+            out.writeLong(1000);
+            out.writeIndex(0);
+            out.writeLong(2000);
+            out.writeInt(640);
+            out.writeInt(480);
+            out.writeString("haar");
+            faces.write(out);
+            out.writeFixed(new byte[16]);
+        });
+    }
+
+    @Test
+    void anArrayCountLargerThanTheRecordIsRefusedBeforeAllocating() throws Exception {
+        byte[] forged = frameResult(out -> out.writeLong(Integer.MAX_VALUE - 8));
+
+        assertThatThrownBy(() -> WireFormat.decode(FrameResult.class, forged)).isInstanceOf(IOException.class)
+                .hasMessageContaining("array count 2147483639").hasMessageContaining("exceeds the 16 bytes left");
+    }
+
+    @Test
+    void aNegativeBlockCountWithAForgedBlockSizeIsRefused() throws Exception {
+        byte[] forged = frameResult(out -> {
+            out.writeLong(-1);
+            out.writeLong(1L << 40);
+        });
+        byte[] minimal = frameResult(out -> out.writeLong(Long.MIN_VALUE));
+
+        assertThatThrownBy(() -> WireFormat.decode(FrameResult.class, forged)).isInstanceOf(IOException.class)
+                .hasMessageContaining("array block of 1099511627776 bytes");
+        assertThatThrownBy(() -> WireFormat.decode(FrameResult.class, minimal)).isInstanceOf(IOException.class)
+                .hasMessageContaining("array count " + Long.MIN_VALUE);
+    }
+
+    @Test
+    void aNegativeStringLengthAnUnknownUnionBranchAndAnEndlessNumberAreRefused() throws Exception {
+        byte[] negative = singleObject(Frame.getClassSchema(), out -> out.writeLong(-5));
+        byte[] branch = singleObject(Frame.getClassSchema(), out -> {
+            out.writeString("c");
+            out.writeLong(1);
+            out.writeLong(5);
+            out.writeIndex(7);
+        });
+        byte[] endless = singleObject(Frame.getClassSchema(), out -> out.writeFixed(new byte[] {
+                (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+                (byte) 0x80, (byte) 0x80, (byte) 0x80, 1}));
+
+        assertThatThrownBy(() -> WireFormat.decode(Frame.class, negative)).isInstanceOf(IOException.class)
+                .hasMessageContaining("string length -5");
+        assertThatThrownBy(() -> WireFormat.decode(Frame.class, branch)).isInstanceOf(IOException.class)
+                .hasMessageContaining("union branch 7");
+        assertThatThrownBy(() -> WireFormat.decode(Frame.class, endless)).isInstanceOf(IOException.class)
+                .hasMessageContaining("number longer than 10 bytes");
+    }
+
+    @Test
+    void aRecordWithEveryLengthInBoundsStillDecodes() throws Exception {
+        byte[] exact = frameResult(out -> {
+            out.writeLong(0);
+            out.writeInt(3);
+        });
+
+        FrameResult decoded = WireFormat.decode(FrameResult.class, exact);
+
+        assertThat(decoded.getFaces()).isEmpty();
+        assertThat(decoded.getDetector()).isEqualTo("haar");
+        assertThat(decoded.getDroppedFaces()).isEqualTo(3);
     }
 }

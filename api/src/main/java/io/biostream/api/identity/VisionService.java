@@ -1,6 +1,7 @@
 package io.biostream.api.identity;
 
 import io.biostream.api.ApiError;
+import io.biostream.operators.decode.DecodeBudget;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.FrameRejectedException;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * uploaded photos with the job's {@link FrameDecoder} checks and finds, measures and describes
  * their faces. The nets are loaded once, at start; a pipeline is not thread-safe, so calls take
  * turns behind a lock, and a request that waits longer than {@code maxWait} is refused with 503.
+ *
+ * <p>A photo is decoded only once its turn has come, with its share of the process's decode
+ * budget ({@link io.biostream.operators.decode.DecodeBudget}, shared with the job in local mode):
+ * waiting requests hold their compressed bytes, never a decoded image, and a photo the budget
+ * cannot take is refused (413 when it never fits, 503 with Retry-After when the budget stays busy).
  *
  * <p>The pipeline itself gates nothing (minimum size 1, quality 0, except Haar, whose minimum is
  * its search window): the live settings' gate is applied per request by {@link #status}.
@@ -61,27 +67,40 @@ public final class VisionService implements AutoCloseable {
         return pipeline.detectorName();
     }
 
+    /** A photo as analysed: the decoded image (upright) and every face of it, ungated (see {@link #status}). */
+    public record Analysis(RgbImage image, List<FacePipeline.Face> faces) {}
+
     /**
-     * Decodes an uploaded photo. Refusals: 413 when larger than the decode limit, 415 when it is
-     * neither JPEG nor PNG, 400 when it is empty, truncated, corrupt or its dimensions exceed the
-     * limits; each message names the part and the decoder's reason.
+     * Decodes an uploaded photo in its turn and finds its faces as the job does. Refusals: 413 when
+     * the bytes, the pixels or the decode memory exceed the limits, 415 when it is neither JPEG nor
+     * PNG, 400 when it is empty, truncated or corrupt, 503 when the pipeline or the decode budget
+     * stays busy; each message names the part and the decoder's reason.
      */
-    public RgbImage decode(ImageUploads.Upload upload) {
-        try {
-            return decoder.decode(upload.bytes());
+    public Analysis analyze(ImageUploads.Upload upload) {
+        takeTurn();
+        try (FrameDecoder.DecodedImage decoded = decoder.open(upload.bytes())) {
+            return new Analysis(decoded.image(), pipeline.analyze(decoded.image()));
         } catch (FrameRejectedException e) {
-            String message = upload.describe() + ": " + e.getMessage() + " (" + e.reason() + ")";
-            throw switch (e.reason()) {
-                case UNSUPPORTED_FORMAT -> new ApiError(415, "unsupported_image", message + "; send a JPEG or PNG image");
-                case OVERSIZED -> new ApiError(413, "image_too_large", message);
-                case EMPTY -> new ApiError(400, "empty_image", message);
-                default -> new ApiError(400, "invalid_image", message);
-            };
+            throw refusal(upload, e);
+        } finally {
+            turn.unlock();
         }
     }
 
-    /** Every face of the image, as the job finds them (ungated; see {@link #status}). */
-    public List<FacePipeline.Face> analyze(RgbImage image) {
+    private static ApiError refusal(ImageUploads.Upload upload, FrameRejectedException e) {
+        String message = upload.describe() + ": " + e.getMessage() + " (" + e.reason() + ")";
+        if (e instanceof DecodeBudget.DecodeBudgetException budget && budget.busy()) {
+            return new ApiError(503, "decode_busy", message + "; retry shortly", Map.of("Retry-After", "1"));
+        }
+        return switch (e.reason()) {
+            case UNSUPPORTED_FORMAT -> new ApiError(415, "unsupported_image", message + "; send a JPEG or PNG image");
+            case OVERSIZED, DIMENSIONS_TOO_LARGE -> new ApiError(413, "image_too_large", message);
+            case EMPTY -> new ApiError(400, "empty_image", message);
+            default -> new ApiError(400, "invalid_image", message);
+        };
+    }
+
+    private void takeTurn() {
         boolean acquired;
         try {
             acquired = turn.tryLock(maxWait.toMillis(), TimeUnit.MILLISECONDS);
@@ -92,11 +111,6 @@ public final class VisionService implements AutoCloseable {
         if (!acquired) {
             throw new ApiError(503, "vision_busy", "the face pipeline is busy with other photos; retry shortly",
                     Map.of("Retry-After", "1"));
-        }
-        try {
-            return pipeline.analyze(image);
-        } finally {
-            turn.unlock();
         }
     }
 

@@ -3,7 +3,7 @@ package io.biostream.operators.decode;
 import io.biostream.schemas.DeadLetterReason;
 
 /** A frame the pipeline refuses, with the dead-letter reason that says why. */
-public final class FrameRejectedException extends Exception {
+public class FrameRejectedException extends Exception {
     private final DeadLetterReason reason;
 
     public FrameRejectedException(DeadLetterReason reason, String message) {

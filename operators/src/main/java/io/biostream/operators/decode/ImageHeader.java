@@ -4,9 +4,28 @@ import io.biostream.schemas.DeadLetterReason;
 
 /**
  * Format, dimensions and completeness of an encoded image, read from its bytes without decoding
- * pixels (PNG IHDR/IEND, JPEG SOFn/EOI), so limits are enforced before any allocation.
+ * pixels (PNG IHDR/IEND, JPEG SOFn/EOI), so limits are enforced before any allocation; for JPEG
+ * also the number of scans (SOS markers: a progressive image is decoded in one pass over the
+ * whole image per scan) and the EXIF orientation (APP1 tag 0x0112).
+ *
+ * @param width       as stored (before the orientation is applied)
+ * @param orientation EXIF orientation 1..8 (1: as stored; 5..8 swap width and height)
  */
-public record ImageHeader(ImageFormat format, int width, int height, boolean complete) {
+public record ImageHeader(ImageFormat format, int width, int height, boolean complete, int scans, int orientation) {
+
+    public ImageHeader(ImageFormat format, int width, int height, boolean complete) {
+        this(format, width, height, complete, 1, 1);
+    }
+
+    /** Width of the image as shown, after its EXIF orientation. */
+    public int orientedWidth() {
+        return orientation >= 5 ? height : width;
+    }
+
+    /** Height of the image as shown, after its EXIF orientation. */
+    public int orientedHeight() {
+        return orientation >= 5 ? width : height;
+    }
 
     public enum ImageFormat {
         JPEG, PNG;
@@ -83,6 +102,7 @@ public record ImageHeader(ImageFormat format, int width, int height, boolean com
 
     private static ImageHeader readJpeg(byte[] b) throws FrameRejectedException {
         int pos = 2;
+        int orientation = 1;
         while (pos + 4 <= b.length) {
             if ((b[pos] & 0xff) != 0xFF) {
                 throw new FrameRejectedException(DeadLetterReason.CORRUPT_IMAGE, "JPEG marker expected at byte " + pos);
@@ -110,11 +130,110 @@ public record ImageHeader(ImageFormat format, int width, int height, boolean com
                 if (width <= 0 || height <= 0) {
                     throw new FrameRejectedException(DeadLetterReason.CORRUPT_IMAGE, "JPEG declares size " + width + "x" + height);
                 }
-                return new ImageHeader(ImageFormat.JPEG, width, height, jpegEndsWithEoi(b));
+                return new ImageHeader(ImageFormat.JPEG, width, height, jpegEndsWithEoi(b), countScans(b, pos + 2 + length),
+                        orientation);
+            }
+            if (marker == 0xE1 && orientation == 1) {
+                orientation = exifOrientation(b, pos + 4, Math.min(b.length, pos + 2 + length));
             }
             pos += 2 + length;
         }
         throw new FrameRejectedException(DeadLetterReason.TRUNCATED_IMAGE, "JPEG ends before its frame header (" + b.length + " bytes)");
+    }
+
+    /**
+     * The SOS markers from {@code pos} on: segments are skipped by their length, each scan's
+     * entropy-coded data up to the next marker (FF00 stuffing and RSTn belong to the data). Stops,
+     * without failing, at EOI, at the end or at anything that is not a marker (libjpeg judges that).
+     */
+    private static int countScans(byte[] b, int pos) {
+        int scans = 0;
+        while (pos + 4 <= b.length && (b[pos] & 0xff) == 0xFF) {
+            int marker = b[pos + 1] & 0xff;
+            if (marker == 0xFF) {
+                pos++;
+                continue;
+            }
+            if (marker == 0xD9) {
+                break;
+            }
+            if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+                pos += 2;
+                continue;
+            }
+            int length = ((b[pos + 2] & 0xff) << 8) | (b[pos + 3] & 0xff);
+            if (length < 2) {
+                break;
+            }
+            pos += 2 + length;
+            if (marker == 0xDA) {
+                scans++;
+                while (pos + 1 < b.length) {
+                    if ((b[pos] & 0xff) != 0xFF) {
+                        pos++;
+                        continue;
+                    }
+                    int next = b[pos + 1] & 0xff;
+                    if (next == 0xFF) {
+                        pos++;
+                    } else if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+                        pos += 2;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+        return scans;
+    }
+
+    /**
+     * The orientation tag (0x0112) of IFD0 in an APP1 Exif segment between {@code start} and
+     * {@code end}; 1 (as stored) when absent, out of range or malformed: every read is bounded by
+     * the segment.
+     */
+    static int exifOrientation(byte[] b, int start, int end) {
+        if (end - start < 14 || b[start] != 'E' || b[start + 1] != 'x' || b[start + 2] != 'i' || b[start + 3] != 'f'
+                || b[start + 4] != 0 || b[start + 5] != 0) {
+            return 1;
+        }
+        int tiff = start + 6;
+        boolean little;
+        if (b[tiff] == 'I' && b[tiff + 1] == 'I') {
+            little = true;
+        } else if (b[tiff] == 'M' && b[tiff + 1] == 'M') {
+            little = false;
+        } else {
+            return 1;
+        }
+        long ifd = tiff + (uint32(b, tiff + 4, little));
+        if (ifd + 2 > end || ifd < tiff + 8) {
+            return 1;
+        }
+        int entries = uint16(b, (int) ifd, little);
+        for (int i = 0; i < entries; i++) {
+            long entry = ifd + 2 + 12L * i;
+            if (entry + 12 > end) {
+                return 1;
+            }
+            if (uint16(b, (int) entry, little) == 0x0112) {
+                int type = uint16(b, (int) entry + 2, little);
+                int value = uint16(b, (int) entry + 8, little);
+                return type == 3 && value >= 1 && value <= 8 ? value : 1;
+            }
+        }
+        return 1;
+    }
+
+    private static int uint16(byte[] b, int at, boolean little) {
+        return little ? (b[at] & 0xff) | ((b[at + 1] & 0xff) << 8) : ((b[at] & 0xff) << 8) | (b[at + 1] & 0xff);
+    }
+
+    private static long uint32(byte[] b, int at, boolean little) {
+        long v = little
+                ? (b[at] & 0xff) | ((b[at + 1] & 0xff) << 8) | ((b[at + 2] & 0xff) << 16) | ((long) (b[at + 3] & 0xff) << 24)
+                : ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+        return v;
     }
 
     /** Encoders end with EOI (FFD9); allow trailing zero padding some cameras add. */

@@ -112,9 +112,15 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         MatchPolicy policy = MatchPolicy.forCamera(control.settings(), frame.getCameraId());
         FacePipeline faces;
         List<FacePipeline.Face> found;
-        try {
-            long decodeStart = System.nanoTime();
-            RgbImage image = decoder.decode(frame);
+        int width;
+        int height;
+        long decodeStart = System.nanoTime();
+        // The frame's share of the process's decode budget is held until the faces are found: the
+        // decoded image is in memory that long. No share within the wait is a dead letter, not a stall.
+        try (FrameDecoder.DecodedImage decoded = decoder.open(frame)) {
+            RgbImage image = decoded.image();
+            width = image.width(); // as analysed: upright after the EXIF orientation
+            height = image.height();
             metrics.took(AnalysisMetrics.Step.DECODE, System.nanoTime() - decodeStart);
             faces = pipelines.forDetector(policy.detector());
             found = faces.analyze(image, policy.minFaceSize(), policy.minQuality(), metrics);
@@ -176,8 +182,8 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 .setCaptureTime(frame.getCaptureTime())
                 .setSessionId(sessionId)
                 .setProcessedTime(Instant.ofEpochMilli(now))
-                .setWidth(frame.getWidth())
-                .setHeight(frame.getHeight())
+                .setWidth(width)
+                .setHeight(height)
                 .setDetector(faces.detectorName())
                 .setFaces(faceResults)
                 .setDroppedFaces(found.size() - kept.size())

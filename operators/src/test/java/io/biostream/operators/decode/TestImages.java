@@ -86,4 +86,74 @@ public final class TestImages {
         }
         return image;
     }
+
+    /** An all-black image encoded as ".png" or ".jpg": compresses to almost nothing (a decompression bomb of any size). */
+    public static byte[] black(int width, int height, String extension) {
+        try (Mat mat = new Mat(height, width, CV_8UC3, new Scalar(0, 0, 0, 0)); BytePointer out = new BytePointer()) {
+            if (!imencode(extension, mat, out)) {
+                throw new IllegalStateException("imencode failed for " + extension);
+            }
+            byte[] encoded = new byte[(int) out.limit()];
+            out.get(encoded);
+            return encoded;
+        }
+    }
+
+    /** A JPEG whose left half is red and right half blue (orientation tests see where each half went). */
+    public static byte[] redLeftBlueRight(int width, int height, boolean progressive) {
+        try (Mat mat = new Mat(height, width, CV_8UC3, new Scalar(255, 0, 0, 0));
+                Mat left = mat.colRange(0, width / 2);
+                Scalar red = new Scalar(0, 0, 255, 0);
+                BytePointer out = new BytePointer();
+                org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
+                        org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_PROGRESSIVE, progressive ? 1 : 0)) {
+            left.put(red);
+            if (!imencode(".jpg", mat, out, params)) {
+                throw new IllegalStateException("imencode failed");
+            }
+            byte[] encoded = new byte[(int) out.limit()];
+            out.get(encoded);
+            return encoded;
+        }
+    }
+
+    /**
+     * The JPEG with an APP1 Exif segment right after SOI whose IFD0 holds only the orientation
+     * tag (0x0112, SHORT), as cameras and phones write it.
+     */
+    public static byte[] withExifOrientation(byte[] jpeg, int orientation, boolean littleEndian) {
+        ByteBuffer tiff = ByteBuffer.allocate(26).order(littleEndian ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        tiff.put(littleEndian ? (byte) 'I' : (byte) 'M').put(littleEndian ? (byte) 'I' : (byte) 'M').putShort((short) 42).putInt(8);
+        tiff.putShort((short) 1); // one IFD0 entry
+        tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) orientation).putShort((short) 0);
+        tiff.putInt(0); // no next IFD
+        byte[] exif = "Exif\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        int length = 2 + exif.length + tiff.capacity();
+        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 2 + length);
+        out.put(jpeg, 0, 2).put((byte) 0xFF).put((byte) 0xE1).putShort((short) length).put(exif).put(tiff.array());
+        out.put(jpeg, 2, jpeg.length - 2);
+        return out.array();
+    }
+
+    /** The baseline JPEG with its scan (SOS segment and data) repeated to {@code scans} scans: only a header reader sees them all. */
+    public static byte[] withScans(byte[] jpeg, int scans) {
+        int sos = -1;
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xff) == 0xFF && (jpeg[i + 1] & 0xff) == 0xDA) {
+                sos = i;
+                break;
+            }
+        }
+        if (sos < 0 || (jpeg[jpeg.length - 2] & 0xff) != 0xFF || (jpeg[jpeg.length - 1] & 0xff) != 0xD9) {
+            throw new IllegalArgumentException("not a baseline JPEG ending with EOI");
+        }
+        int scanLength = jpeg.length - 2 - sos;
+        ByteBuffer out = ByteBuffer.allocate(sos + scanLength * scans + 2);
+        out.put(jpeg, 0, sos);
+        for (int s = 0; s < scans; s++) {
+            out.put(jpeg, sos, scanLength);
+        }
+        out.put((byte) 0xFF).put((byte) 0xD9);
+        return out.array();
+    }
 }

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.decode.DecodeBudget;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.state.CameraStateCodec;
@@ -58,6 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AnalyzeFrameFunctionTest {
     /** A 150x150 photo in which the Haar cascade finds one face (faces that small need a small minimum size). */
     private static final String FACE_PHOTO = "data/faces/bbt/raj/raj_1.png";
+    /** The process's decode budget under this class's limits: 64 MiB, about 4 MP at a time. */
+    private static final long DECODE_BUDGET = 64L << 20;
 
     @TempDir
     static Path keysDir;
@@ -68,7 +71,8 @@ class AnalyzeFrameFunctionTest {
 
     @BeforeAll
     static void openFunction() throws Exception {
-        config = PipelineTestData.config(keysDir, Map.of("biostream.vision.min-face-size", "30"));
+        config = PipelineTestData.config(keysDir, Map.of("biostream.vision.min-face-size", "30",
+                "biostream.decode.budget-bytes", Long.toString(DECODE_BUDGET), "biostream.decode.budget-wait", "200ms"));
         cipher = new TemplateCipher(config.crypto().openKeyRing());
         harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new AnalyzeFrameFunction(config),
                 record -> record.frame.getCameraId(), Types.STRING, ControlState.descriptors());
@@ -228,6 +232,35 @@ class AnalyzeFrameFunctionTest {
         assertThat(result.getSequence()).isEqualTo(3L);
         assertThat(latest("gate-2").getFrameResult()).isEqualTo(result);
         assertThat(side(ParseFrameFunction.DEAD_LETTERS)).hasSize(2);
+    }
+
+    @Test
+    void framesOverTheDecodeBudgetOrWithoutAShareInTimeAreDeadLettersAndTheNextFrameIsProcessed() throws Exception {
+        byte[] large = TestImages.black(2100, 2000, ".png"); // 4.2 MP: about 64.1 MiB to decode, over the budget
+        Frame overBudget = frame("gate-3", 1, "png", 2100, 2000, large);
+        byte[] png = TestImages.gradient(64, 48, ".png");
+        Frame starved = frame("gate-3", 2, "png", 64, 48, png);
+        Frame good = frame("gate-3", 3, "png", 64, 48, png);
+        DecodeBudget budget = DecodeBudget.shared(config.decodeLimits());
+        assertThat(budget.capacityBytes()).isEqualTo(DECODE_BUDGET);
+
+        process(overBudget, 40L);
+        try (DecodeBudget.Permit others = budget.acquire(DECODE_BUDGET, "other decodes")) {
+            process(starved, 41L);
+        }
+
+        List<Outbound> letters = side(ParseFrameFunction.DEAD_LETTERS);
+        assertThat(letters).hasSize(2);
+        assertDeadLetter(letters.get(0), DeadLetterReason.DIMENSIONS_TOO_LARGE, overBudget, 40L);
+        assertThat(deadLetter(letters.get(0)).getMessage()).contains("more than the whole decode budget of 64 MiB");
+        assertDeadLetter(letters.get(1), DeadLetterReason.PROCESSING_ERROR, starved, 41L);
+        assertThat(deadLetter(letters.get(1)).getMessage()).contains("stayed busy with other images for 200 ms");
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        process(good, 42L);
+
+        assertThat(onlyResult("gate-3").getSequence()).isEqualTo(3L);
+        assertThat(budget.inUse()).as("every share given back").isZero();
     }
 
     private static void assertDeadLetter(Outbound outbound, DeadLetterReason reason, Frame frame, long offset) throws Exception {

@@ -145,4 +145,17 @@ class ParseFrameFunctionTest {
 
         assertThat(letter.getMessage()).startsWith("value is not an Avro single-object Frame");
     }
+
+    @Test
+    void forgedAvroLengthsAreNotAvroWithTheLengthThatLied() throws Exception {
+        String[] fields = {"string length 2147483639", "bytes length 2147483639", "map count 2147483639"};
+        List<byte[]> forged = ForgedFrames.all();
+        for (int i = 0; i < forged.size(); i++) {
+            DeadLetter letter = refuse(10 + i, forged.get(i), DeadLetterReason.NOT_AVRO);
+
+            assertThat(letter.getMessage()).as("forged %s", fields[i])
+                    .contains(fields[i]).contains("exceeds the").contains("bytes left");
+            harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS).clear();
+        }
+    }
 }
