@@ -228,7 +228,8 @@ class AuditTrailKafkaTest {
     }
 
     private static AuditLog openLog(String topic) throws Exception {
-        return AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10));
+        return AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10),
+                dir.resolve("heads/" + topic + ".properties"));
     }
 
     /** {@code events} entries through a real AuditLog (plus its closing checkpoint); the stored values. */

@@ -19,6 +19,7 @@ import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
@@ -36,6 +37,7 @@ import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
@@ -104,8 +106,11 @@ class IdentityControlTopicTest {
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
         // The API's key ring; the job opens its own on the same KEK and keys topic.
         cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
+        var signingKeys = AuditSigningKeys.generate();
+        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+                TIMEOUT, dir.resolve("audit-head.properties"));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
-                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT);
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), auditLog, TIMEOUT);
 
         ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
                 .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
@@ -115,9 +120,6 @@ class IdentityControlTopicTest {
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 
-        var signingKeys = AuditSigningKeys.generate();
-        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
-                TIMEOUT);
         AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
@@ -247,18 +249,22 @@ class IdentityControlTopicTest {
 
         IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
-        try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT);
-             ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger).start()) {
+        ControlPublisher publisher = new ControlPublisher(auditLog, TOPICS.control());
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger).start()) {
             IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
             IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
-            long a = publisher.publish(first.key(), first.event());
-            long b = publisher.publish(second.key(), second.event());
-            assertThat(b).isEqualTo(a + 1);
+            long a = publisher.publish(erasure("nobody-1"), List.of(first));
+            long b = publisher.publish(erasure("nobody-2"), List.of(second));
+            assertThat(b).as("each in its own transaction, after its commit marker").isEqualTo(a + 2);
             assertThat(follower.awaitOffset(b, TIMEOUT)).isTrue();
             assertThat(follower.position()).isGreaterThan(b);
             assertThat(follower.awaitOffset(b + 1000, Duration.ofMillis(300))).isFalse();
             assertThat(ledger.subject("after-junk")).isPresent();
         }
+    }
+
+    private static AuditEntry erasure(String subjectId) {
+        return AuditEntry.of("test", AuditActions.SUBJECT_ERASE, subjectId, AuditOutcome.SUCCESS, null);
     }
 
     private static ControlEvent only(List<ConsumerRecord<String, byte[]>> records, ControlType type) throws Exception {

@@ -87,7 +87,7 @@ class KekRotationKafkaTest {
         ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers());
         KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("audit-signing.json"));
         auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys,
-                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, TIMEOUT);
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, TIMEOUT, dir.resolve("audit-head.properties"));
         AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
 

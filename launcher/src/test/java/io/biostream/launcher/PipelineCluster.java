@@ -123,7 +123,7 @@ final class PipelineCluster implements AutoCloseable {
         QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
         var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
         AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
-                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10), dir.resolve("keys/audit-head.properties"));
         closeables.add(0, auditLog);
         AuditTrail audit = new AuditTrail(auditLog,
                 new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
@@ -132,7 +132,7 @@ final class PipelineCluster implements AutoCloseable {
         if (withIdentity) {
             Settings deployment = Settings.of(settings);
             KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
-                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10));
+                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), auditLog, Duration.ofSeconds(10));
             closeables.add(0, control);
             QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
             closeables.add(0, identityState);
