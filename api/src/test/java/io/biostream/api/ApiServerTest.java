@@ -376,11 +376,8 @@ class ApiServerTest {
 
         List<AuditEvent> denied = audit.events(before).stream()
                 .filter(e -> e.getAction().equals(AuditActions.REQUEST_DENIED)).toList();
-        assertThat(denied).anySatisfy(e -> {
-            assertThat(e.getActor()).isEqualTo(AuditActions.ACTOR_ANONYMOUS);
-            assertThat(e.getOutcome()).isEqualTo(AuditOutcome.DENIED);
-            assertThat(e.getDetails()).containsEntry("status", "401").containsEntry("path", "/api/v1/cameras");
-        });
+        // Anonymous refusals are counted and recorded once a minute (DeniedRequestAuditTest), not one by one.
+        assertThat(denied).noneMatch(e -> "401".equals(e.getDetails().get("status")));
         assertThat(denied).anySatisfy(e -> {
             assertThat(e.getActor()).isEqualTo(analyst.key().id());
             assertThat(e.getDetails()).containsEntry("status", "403").containsEntry("path", "/api/v1/audit");
