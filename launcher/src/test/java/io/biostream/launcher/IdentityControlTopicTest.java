@@ -60,6 +60,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.flink.api.common.JobID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,6 +70,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -92,6 +96,7 @@ class IdentityControlTopicTest {
     static EmbeddedKafkaBroker broker;
     static TemplateCipher cipher;
     static KafkaControlLog control;
+    static com.google.crypto.tink.KeysetHandle auditKeys;
     static IdentityServices identity;
     static AuditLog auditLog;
     static QueryableStateCameraReader cameraState;
@@ -107,6 +112,7 @@ class IdentityControlTopicTest {
         // The API's key ring; the job opens its own on the same KEK and keys topic.
         cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
         var signingKeys = AuditSigningKeys.generate();
+        auditKeys = signingKeys;
         auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
                 TIMEOUT, dir.resolve("audit-head.properties"));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
@@ -234,6 +240,65 @@ class IdentityControlTopicTest {
         });
         assertThat(trail).extracting(AuditEvent::getAction).contains(AuditActions.SUBJECT_ERASE, AuditActions.CONFIG_CHANGE,
                 AuditActions.SESSION_START, AuditActions.SESSION_END, AuditActions.SUBJECT_ENROLL);
+    }
+
+    /**
+     * Finding 4: a change used to be published before its audit event was written, so an audit
+     * outage left it in force, unaudited, behind a 503. Now both go out in one transaction: the
+     * broker refusing the audit event (the audit topic's size limit, lowered here) aborts the
+     * change too, for the API's ledger and for any read_committed reader (the job, a restart).
+     */
+    @Test
+    void aChangeWhoseAuditEventIsRefusedIsNotInForceAnywhereAndSucceedsOnceTheTrailIsBack() throws Exception {
+        // Room for a transaction marker (about 80 bytes), not for an audit event (over 200).
+        auditTopicMaxMessageBytes("150");
+        try {
+            HttpResponse<byte[]> refused = send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("unaudited-k"));
+            assertThat(refused.statusCode()).as(new String(refused.body(), StandardCharsets.UTF_8)).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(JSON.readTree(refused.body()).get("error").asText()).isEqualTo("audit_unavailable");
+            assertThat(identity.commands().ledger().subject("unaudited-k")).isEmpty();
+        } finally {
+            auditTopicMaxMessageBytes(null);
+        }
+        IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed).start()) {
+            assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
+            assertThat(replayed.subject("unaudited-k")).as("not in the control topic for a read_committed reader").isEmpty();
+        }
+
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("unaudited-k")).statusCode())
+                .isEqualTo(201);
+        assertThat(decode(readControlTopic(r -> "unaudited-k".equals(r.key()), 1))).extracting(ControlEvent::getType)
+                .containsExactly(ControlType.SUBJECT_UPSERTED);
+        List<AuditEvent> created = new ArrayList<>();
+        AuditVerifier.Run run = new AuditVerifier(AuditSigningKeys.verifier(auditKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL).start();
+        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+            run.addStored(stored);
+            try {
+                AuditEvent event = stored.decode();
+                if (AuditActions.SUBJECT_CREATE.equals(event.getAction()) && "unaudited-k".equals(event.getSubject())) {
+                    created.add(event);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        });
+        assertThat(created).as("one audit event: the committed change's").singleElement()
+                .satisfies(e -> assertThat(e.getActor()).isEqualTo(admin.key().id()));
+        assertThat(run.finish().ok()).isTrue();
+    }
+
+    /** Sets (or, with null, removes) the audit topic's max.message.bytes on the broker. */
+    private static void auditTopicMaxMessageBytes(String value) throws Exception {
+        try (Admin kafka = Admin.create(broker.adminConfig())) {
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, TOPICS.audit());
+            AlterConfigOp op = value == null
+                    ? new AlterConfigOp(new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE)
+                    : new AlterConfigOp(new ConfigEntry("max.message.bytes", value), AlterConfigOp.OpType.SET);
+            kafka.incrementalAlterConfigs(Map.of(topic, List.of(op))).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     @Test
