@@ -63,6 +63,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     /** An event whose write failed: it may be in the topic after all, and is then this writer's own. */
     private AuditEvent unconfirmed;
     private boolean resyncBeforeNextWrite;
+    private boolean headFileFailing;
     private boolean closed;
 
     private AuditLog(String bootstrapServers, AuditTopicScan scan, AuditChain chain, AuditVerifier verifier,
@@ -253,9 +254,16 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         unconfirmed = null;
         try {
             headFile.write(written);
+            if (headFileFailing) {
+                headFileFailing = false;
+                LOG.info("audit head file {} is written again", headFile.path());
+            }
         } catch (IOException e) {
             // The event is stored; only truncation detection is weaker until the file can be written again.
-            LOG.error("audit head file {} could not be written: {}", headFile.path(), e.toString());
+            if (!headFileFailing) {
+                headFileFailing = true;
+                LOG.error("audit head file {} could not be written (logged once until it can): {}", headFile.path(), e.toString());
+            }
         }
     }
 
