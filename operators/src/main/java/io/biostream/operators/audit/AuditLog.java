@@ -271,9 +271,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private AuditUnavailableException failed(AuditEvent event, ChainHead before, boolean plain, Exception cause) {
         resyncBeforeNextWrite = true;
         chain.reset(before);
-        if (plain) {
-            unconfirmed = event; // an idempotent write that timed out may still be stored
-        } else if (transactional != null) {
+        unconfirmed = event; // a write (or a commit) that timed out may still be stored: then it is this writer's
+        if (!plain && transactional != null) {
             // Abort; a producer in an unknown state is replaced, and the new one's initTransactions aborts for it.
             try {
                 transactional.abortTransaction();
