@@ -290,10 +290,17 @@ class IdentityControlTopicTest {
         assertThat(run.finish().ok()).isTrue();
     }
 
-    /** Sets (or, with null, removes) the audit topic's max.message.bytes on the broker. */
     private static void auditTopicMaxMessageBytes(String value) throws Exception {
+        topicMaxMessageBytes(broker, TOPICS.audit(), value);
+    }
+
+    /**
+     * Sets (or, with null, removes) a topic's max.message.bytes on the broker: at 150 bytes the
+     * audit topic refuses every audit event but still takes transaction markers (about 80 bytes).
+     */
+    static void topicMaxMessageBytes(EmbeddedKafkaBroker broker, String name, String value) throws Exception {
         try (Admin kafka = Admin.create(broker.adminConfig())) {
-            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, TOPICS.audit());
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, name);
             AlterConfigOp op = value == null
                     ? new AlterConfigOp(new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE)
                     : new AlterConfigOp(new ConfigEntry("max.message.bytes", value), AlterConfigOp.OpType.SET);

@@ -78,6 +78,21 @@ class LiveSettingsTest {
             assertThat(after.getCandidates().get(0).getSubjectId()).isEqualTo("raj");
             System.out.printf("live settings: distance %.4f matched at %.2f, not at %.4f after PUT /api/v1/config%n",
                     before.getDistance(), before.getThreshold(), after.getThreshold());
+
+            // A change whose audit event the broker refuses is aborted with it: the job, reading the
+            // control topic read_committed, never applies it.
+            IdentityControlTopicTest.topicMaxMessageBytes(cluster.broker, cluster.topics.audit(), "150");
+            HttpResponse<String> unaudited;
+            try {
+                unaudited = send(api, "PUT", "/api/v1/config", admin, "application/json",
+                        "{\"threshold\": 0.9}".getBytes(StandardCharsets.UTF_8));
+            } finally {
+                IdentityControlTopicTest.topicMaxMessageBytes(cluster.broker, cluster.topics.audit(), null);
+            }
+            assertThat(unaudited.statusCode()).as(unaudited.body()).isEqualTo(503);
+            cluster.awaitControlApplied(control);
+            frames.publish(FramePublisher.frame("door-1", 3, probe));
+            assertThat(identification(cluster, 3).getThreshold()).as("the aborted change is not in force").isEqualTo(0.0001f);
             cluster.flink.cancel(job.getJobID()); // bounded: waits until CANCELED, at most a minute
         }
     }
