@@ -65,7 +65,8 @@ public record ApiConfig(
             RateLimit.RATE, RateLimit.BURST, JwtConfig.JWKS_FILE, JwtConfig.ISSUER, JwtConfig.AUDIENCE,
             TlsConfig.KEYSTORE, TlsConfig.PASSWORD_FILE, TlsConfig.PASSWORD,
             // read by the service around the HTTP server (ApiServiceConfig)
-            ApiServiceConfig.KEYS_FILE, ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, ApiServiceConfig.FLINK_REST_URL,
+            ApiServiceConfig.KEYS_FILE, ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, ApiServiceConfig.AUDIT_HEAD_FILE,
+            ApiServiceConfig.FLINK_REST_URL,
             ApiServiceConfig.JOB_REFRESH_INTERVAL);
     private static final String KEY_PREFIX = "api.";
     private static final Duration MAX_DURATION = Duration.ofMinutes(10);

@@ -37,9 +37,12 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final List<Route> routes;
 
-    private ApiServer(Javalin app, List<Route> routes) {
+    private final DeniedRequestAudit denials;
+
+    private ApiServer(Javalin app, List<Route> routes, DeniedRequestAudit denials) {
         this.app = app;
         this.routes = routes;
+        this.denials = denials;
     }
 
     /**
@@ -71,8 +74,8 @@ public final class ApiServer implements AutoCloseable {
         }
         ApiMetrics metrics = new ApiMetrics();
         AuditSink auditSink = metrics.timed(audit.sink());
-        AccessControl access = new AccessControl(keys, jwtVerifier(config), new RateLimiter(config.rateLimit()),
-                new DeniedRequestAudit(auditSink));
+        DeniedRequestAudit denials = new DeniedRequestAudit(auditSink);
+        AccessControl access = new AccessControl(keys, jwtVerifier(config), new RateLimiter(config.rateLimit()), denials);
         HttpsConnector https = config.tls().enabled() ? HttpsConnector.open(config.tls()) : null;
         KeyHandlers keyRoutes = new KeyHandlers(keys, auditSink);
         HealthHandler health = new HealthHandler(state);
@@ -97,7 +100,7 @@ public final class ApiServer implements AutoCloseable {
         });
         app.start(config.host(), config.port());
         LOG.info("API listening on {}://{}:{}", https != null ? "https" : "http", config.host(), app.port());
-        return new ApiServer(app, table.routes());
+        return new ApiServer(app, table.routes(), denials);
     }
 
     private static JwtVerifier jwtVerifier(ApiConfig config) {
@@ -236,8 +239,10 @@ public final class ApiServer implements AutoCloseable {
         return app.unsafe.internalRouter.allWsHandlers().stream().map(Object::toString).toList();
     }
 
+    /** Stops serving, then records the refusals counted since the last aggregate audit event. */
     public void stop() {
         app.stop();
+        denials.close();
     }
 
     @Override

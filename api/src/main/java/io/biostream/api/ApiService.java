@@ -92,7 +92,7 @@ public final class ApiService implements AutoCloseable {
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
         TemplateCipher cipher = new TemplateCipher(keyRing);
         AuditLog auditLog = started("audit log", AuditLog.open(config.bootstrapServers(), config.topics().audit(),
-                signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT));
+                signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT, config.auditHeadFile()));
         AuditTrail auditTrail = new AuditTrail(auditLog,
                 new KafkaAuditReader(config.bootstrapServers(), config.topics().audit(), AUDIT_READ_TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
@@ -101,7 +101,7 @@ public final class ApiService implements AutoCloseable {
         Supplier<Optional<JobID>> job = pipelineJob();
         QueryableStateCameraReader cameraStates = started("camera state reader", new QueryableStateCameraReader(api, job));
         QueryableStateIdentityReader identityStates = started("identity state reader", new QueryableStateIdentityReader(api, job));
-        identity = openIdentity(cipher, identityStates, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
+        identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
                 Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),
@@ -132,10 +132,11 @@ public final class ApiService implements AutoCloseable {
      * the search gallery built from it, and the API's own face pipeline.
      */
     private IdentityServices openIdentity(TemplateCipher cipher, QueryableStateIdentityReader identityStates,
-                                          KeysetHandle controlSigningKeys) throws InterruptedException, GeneralSecurityException {
+                                          AuditLog auditLog, KeysetHandle controlSigningKeys)
+            throws InterruptedException, GeneralSecurityException {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
         KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),
-                config.topics().control(), ledger, CONTROL_TIMEOUT, controlSigningKeys));
+                config.topics().control(), ledger, auditLog, CONTROL_TIMEOUT, controlSigningKeys));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());
         IdentityServices services;
         try {

@@ -32,6 +32,9 @@ import java.util.Optional;
  * @param controlSigningKeyset the private keyset that signs control events, sealed under the KEK
  *                             ({@value ControlSigningConfig#SIGNING_KEYSET_FILE})
  * @param auditCheckpointInterval a signed audit checkpoint at least every this many events
+ * @param auditHeadFile        where the audit writer keeps its last signed head outside the topic, to tell a
+ *                             cut trail and someone else's unsigned events ({@value #AUDIT_HEAD_FILE}; default
+ *                             {@value #DEFAULT_AUDIT_HEAD_FILE} beside the signing keyset); must be writable
  * @param flinkRestUrl         the JobManager's REST API, to find the running job ({@value #FLINK_REST_URL});
  *                             empty when {@code api.state.job-id} names the job
  * @param jobRefreshInterval   how long a job found there is used before it is looked up again
@@ -48,6 +51,7 @@ public record ApiServiceConfig(
         Path auditSigningKeyset,
         Path controlSigningKeyset,
         int auditCheckpointInterval,
+        Path auditHeadFile,
         Optional<URI> flinkRestUrl,
         Duration jobRefreshInterval) {
 
@@ -55,6 +59,8 @@ public record ApiServiceConfig(
     public static final String KEYS_FILE = "api.keys.file";
     public static final String AUDIT_SIGNING_KEYSET_FILE = "api.audit.signing-keyset-file";
     public static final String AUDIT_CHECKPOINT_INTERVAL = "biostream.audit.checkpoint-interval";
+    public static final String AUDIT_HEAD_FILE = "api.audit.head-file";
+    static final String DEFAULT_AUDIT_HEAD_FILE = "audit-head.properties";
     public static final String FLINK_REST_URL = "api.flink.rest-url";
     public static final String JOB_REFRESH_INTERVAL = "api.flink.refresh-interval";
     static final Duration DEFAULT_JOB_REFRESH_INTERVAL = Duration.ofSeconds(5);
@@ -78,6 +84,7 @@ public record ApiServiceConfig(
         String bootstrap = required(settings, BOOTSTRAP_SERVERS, "the Kafka cluster of the audit, control and keys topics");
         Topics topics = Topics.from(settings);
         VisionConfig vision = VisionConfig.from(settings);
+        Path signingKeyset = Path.of(required(settings, AUDIT_SIGNING_KEYSET_FILE, "the audit trail's signing keyset (audit-signing.json)"));
         return new ApiServiceConfig(
                 api,
                 bootstrap,
@@ -87,10 +94,12 @@ public record ApiServiceConfig(
                 DecodeLimits.from(settings),
                 IdentityConfig.from(settings).defaultSettings(vision),
                 Path.of(required(settings, KEYS_FILE, "the hashed API key store (api-keys.json)")),
-                Path.of(required(settings, AUDIT_SIGNING_KEYSET_FILE, "the audit trail's signing keyset (audit-signing.json)")),
+                signingKeyset,
                 Path.of(required(settings, ControlSigningConfig.SIGNING_KEYSET_FILE,
                         "the keyset that signs control events, sealed under the KEK (control-signing.keyset)")),
                 settings.getInt(AUDIT_CHECKPOINT_INTERVAL, AuditChain.DEFAULT_CHECKPOINT_INTERVAL, 1, 1_000_000),
+                Optional.ofNullable(settings.get(AUDIT_HEAD_FILE, null)).map(Path::of)
+                        .orElseGet(() -> signingKeyset.toAbsolutePath().resolveSibling(DEFAULT_AUDIT_HEAD_FILE)),
                 Optional.ofNullable(settings.get(FLINK_REST_URL, null)).map(ApiServiceConfig::restUrl),
                 settings.getDuration(JOB_REFRESH_INTERVAL, DEFAULT_JOB_REFRESH_INTERVAL));
     }

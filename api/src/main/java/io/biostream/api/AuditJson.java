@@ -29,7 +29,11 @@ final class AuditJson {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Verification(boolean ok, long events, Long lastSignedSequence, Long unsignedTail, BadEvent firstBadEvent,
-                        String reason, String detail) {}
+                        String reason, String detail, List<Break> breaks) {}
+
+    /** A signed break event: the writer's record of damage it wrote past, and what the verifier found there. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Break(long sequence, Long offset, String reason, String problem, String detail, Long problemOffset) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record BadEvent(long position, Long offset, Long sequence) {}
@@ -53,12 +57,14 @@ final class AuditJson {
     }
 
     static Verification verification(AuditVerification v) {
+        List<Break> breaks = v.breaks().stream().map(b -> new Break(b.sequence(), b.offset(), b.reason(),
+                b.problem() == null ? null : b.problem().wireName(), b.detail(), b.problemOffset())).toList();
         if (v.ok()) {
-            return new Verification(true, v.events(), v.lastSignedSequence(), v.unsignedTail(), null, null, null);
+            return new Verification(true, v.events(), v.lastSignedSequence(), v.unsignedTail(), null, null, null, breaks);
         }
         return new Verification(false, v.events(), v.lastSignedSequence(), null,
                 new BadEvent(v.firstBadEvent(), v.firstBadOffset(), v.firstBadSequence()),
-                v.problem().wireName(), v.detail());
+                v.problem().wireName(), v.detail(), breaks);
     }
 
     private static String hex(ByteBuffer bytes) {

@@ -74,7 +74,9 @@ final class EnrollmentHandler {
         List<String> templateIds = List.of();
         try {
             if (!accepted.isEmpty()) {
-                templateIds = identity.commands().enroll(caller.id(), subjectId, accepted, identity.vision().modelId());
+                // audited in the same transaction
+                templateIds = identity.commands().enroll(caller.id(), subjectId, accepted, identity.vision().modelId(),
+                        photos.size());
             }
         } finally {
             accepted.forEach(d -> Arrays.fill(d, 0f));
@@ -86,9 +88,10 @@ final class EnrollmentHandler {
                     outcomes[i] == null ? null : outcomes[i].quality());
         }
         int refused = photos.size() - templateIds.size();
-        audit.record(caller, AuditActions.SUBJECT_ENROLL, subjectId, templateIds.isEmpty() ? AuditOutcome.FAILED : AuditOutcome.SUCCESS,
-                Map.of("photos", Integer.toString(photos.size()), "accepted", Integer.toString(templateIds.size()),
-                        "refused", Integer.toString(refused)));
+        if (templateIds.isEmpty()) { // nothing changed: audited on its own
+            audit.record(caller, AuditActions.SUBJECT_ENROLL, subjectId, AuditOutcome.FAILED, Map.of("photos",
+                    Integer.toString(photos.size()), "accepted", "0", "refused", Integer.toString(refused)));
+        }
         LOG.info("enrollment of subject {} by key {}: {} photos, {} accepted", subjectId, caller.id(), photos.size(),
                 templateIds.size());
         int templateCount = identity.commands().ledger().subject(subjectId).map(s -> s.templates().size()).orElse(0);

@@ -41,10 +41,7 @@ final class SessionHandlers {
         ApiKey caller = AccessControl.caller(ctx);
         Instant now = identity.commands().clock().instant();
         CaptureSession session = parse(JsonRequests.object(ctx), now);
-        identity.commands().startSession(caller.id(), session);
-        audit.record(caller, AuditActions.SESSION_START, null, AuditOutcome.SUCCESS, Map.of(
-                "sessionId", session.getSessionId(), "purpose", session.getPurpose().name(),
-                "cameras", String.join(",", session.getCameras())));
+        identity.commands().startSession(caller.id(), session); // audited in the same transaction
         ctx.status(201).json(IdentityJson.session(entry(session.getSessionId()), null, now));
     }
 
@@ -59,8 +56,7 @@ final class SessionHandlers {
     void end(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
         String sessionId = sessionId(ctx);
-        identity.commands().endSession(caller.id(), sessionId);
-        audit.record(caller, AuditActions.SESSION_END, null, AuditOutcome.SUCCESS, Map.of("sessionId", sessionId));
+        identity.commands().endSession(caller.id(), sessionId); // audited in the same transaction
         SessionSummary summary;
         try {
             summary = identity.state().session(sessionId).orElse(null);

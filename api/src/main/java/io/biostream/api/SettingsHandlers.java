@@ -61,13 +61,13 @@ final class SettingsHandlers {
         ObjectNode body = JsonRequests.object(ctx);
         MatchSettings changed;
         try {
-            changed = identity.commands().changeSettings(caller.id(), current -> merge(current, body));
+            changed = identity.commands().changeSettings(caller.id(), current -> merge(current, body),
+                    SettingsHandlers::summary); // audited in the same transaction
         } catch (ApiError refused) {
             audit.record(caller, AuditActions.CONFIG_CHANGE, null, AuditOutcome.DENIED,
                     Map.of("error", refused.code(), "reason", AuditEntry.clip(refused.getMessage(), 256)));
             throw refused;
         }
-        audit.record(caller, AuditActions.CONFIG_CHANGE, null, AuditOutcome.SUCCESS, summary(changed));
         LOG.info("match settings changed to version {} by key {}", changed.getVersion(), caller.id());
         ctx.json(IdentityJson.settings(changed));
     }

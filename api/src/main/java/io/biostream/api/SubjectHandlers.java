@@ -46,9 +46,7 @@ final class SubjectHandlers {
         ApiKey caller = AccessControl.caller(ctx);
         Instant now = identity.commands().clock().instant();
         Subject subject = parseSubject(JsonRequests.object(ctx), now);
-        identity.commands().createSubject(caller.id(), subject);
-        audit.record(caller, AuditActions.SUBJECT_CREATE, subject.getSubjectId(), AuditOutcome.SUCCESS,
-                Map.of("legalBasis", subject.getConsent().getLegalBasis()));
+        identity.commands().createSubject(caller.id(), subject); // audited in the same transaction
         LOG.info("subject created: {} by key {}", subject.getSubjectId(), caller.id());
         ctx.status(201).json(IdentityJson.subject(ledger().subject(subject.getSubjectId())
                 .orElseThrow(() -> IdentityCommands.subjectNotFound(subject.getSubjectId())), now));
@@ -70,9 +68,7 @@ final class SubjectHandlers {
     void erase(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
         String subjectId = subjectId(ctx);
-        int templates = identity.commands().erase(caller.id(), subjectId);
-        audit.record(caller, AuditActions.SUBJECT_ERASE, subjectId, AuditOutcome.SUCCESS,
-                Map.of("templates", Integer.toString(templates)));
+        int templates = identity.commands().erase(caller.id(), subjectId); // audited in the same transaction
         LOG.info("subject erased: {} ({} templates) by key {}", subjectId, templates, caller.id());
         ctx.json(Map.of("subjectId", subjectId, "erased", true, "templatesRemoved", templates));
     }

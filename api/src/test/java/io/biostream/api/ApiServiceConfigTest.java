@@ -86,6 +86,9 @@ class ApiServiceConfigTest {
         assertThat(c.auditCheckpointInterval()).isEqualTo(AuditChain.DEFAULT_CHECKPOINT_INTERVAL);
         assertThat(c.keysFile()).isEqualTo(keys);
         assertThat(c.auditSigningKeyset()).isEqualTo(signing);
+        assertThat(c.auditHeadFile()).as("beside the signing keyset").isEqualTo(signing.toAbsolutePath().resolveSibling("audit-head.properties"));
+        assertThat(ApiServiceConfig.from(Settings.of(with("api.audit.head-file", "/var/lib/biostream/audit-head"))).auditHeadFile())
+                .isEqualTo(Path.of("/var/lib/biostream/audit-head"));
         assertThat(c.topics().audit()).isEqualTo("vision.audit");
         assertThat(c.decodeLimits().maxFrameBytes()).isEqualTo(3L << 20);
         // The match settings the job starts with: the API's ledger keeps a shorter retention too.

@@ -24,7 +24,7 @@ final class IdentityApiServer implements AutoCloseable {
 
     static IdentityApiServer start(ApiConfig config, ApiKeyStore keys, TemplateCipher cipher, AuditTrail audit,
                                    InMemoryControlLog control, IdentityStateReader state) throws Exception {
-        IdentityServices identity = IdentityServices.create(control, cipher, SharedVision.get(), state);
+        IdentityServices identity = IdentityServices.create(control.auditTo(audit.sink()), cipher, SharedVision.get(), state);
         return new IdentityApiServer(identity,
                 ApiServer.start(config, keys, new InMemoryCameraState(), cipher, audit, identity));
     }

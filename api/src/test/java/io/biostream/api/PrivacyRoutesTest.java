@@ -14,6 +14,7 @@ import io.biostream.api.identity.InMemoryIdentityState;
 import io.biostream.api.identity.SharedVision;
 import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.FacePhotos;
@@ -274,7 +275,8 @@ class PrivacyRoutesTest {
     /** Registers a subject as an older record or another writer could have: straight on the control log. */
     private static void register(Subject subject) {
         IdentityEvents.Keyed upserted = new IdentityEvents(Clock.systemUTC()).subjectUpserted("test", subject);
-        control.append(upserted.key(), upserted.event());
+        control.append(AuditEntry.of("test", AuditActions.SUBJECT_CREATE, subject.getSubjectId(), AuditOutcome.SUCCESS, null),
+                List.of(upserted));
         assertThat(identity.commands().ledger().subject(subject.getSubjectId())).isPresent();
     }
 

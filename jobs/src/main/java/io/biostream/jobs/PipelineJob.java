@@ -107,7 +107,7 @@ public final class PipelineJob {
      * The control topic from its first record: its whole history defines the gallery, the settings
      * and the open sessions. After a restore the checkpointed offset applies (with the broadcast
      * state of the same checkpoint), so each event takes effect exactly once. No group offsets are
-     * committed: they would never be read.
+     * committed: they would never be read. Only committed records are read (read_committed).
      */
     public KafkaSource<RawRecord> controlSource() {
         return KafkaSource.<RawRecord>builder()
@@ -117,6 +117,8 @@ public final class PipelineJob {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("commit.offsets.on.checkpoint", "false")
+                // A change and its audit event are one transaction: an aborted one must never take effect.
+                .setProperty("isolation.level", "read_committed")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(ParseControlFunction.MAX_CONTROL_BYTES + 64 * 1024))
                 .build();
     }

@@ -16,6 +16,8 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.ChainHead;
 import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditProblem;
@@ -29,6 +31,7 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
+import io.biostream.schemas.WireFormat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,6 +40,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,17 +204,142 @@ class AuditTrailKafkaTest {
         assertThat(denial.getDetails()).containsEntry("path", "/api/v1/audit/verify").containsEntry("status", "403");
     }
 
+    /**
+     * Finding 3: an undecodable last record used to stop the writer (and the API) from starting. It
+     * now starts, writes a signed break event after the last event it trusts, and verification,
+     * also over HTTP, reports the break and what it accounts for.
+     */
     @Test
-    void aLogRefusesToContinueATrailWhoseLastEventDoesNotDecode() throws Exception {
-        List<byte[]> values = writeTrail(newTopic("audit-good"), 3);
+    void anUndecodableLastRecordIsWrittenPastWithASignedBreakThatVerificationReports() throws Exception {
+        List<byte[]> values = writeTrail(newTopic("audit-good"), 3); // 0-2, closing checkpoint 3
         String broken = copyTo("audit-broken-tail", values, list -> {
             List<byte[]> out = new ArrayList<>(list);
             out.add("not an audit event".getBytes(StandardCharsets.US_ASCII));
             return out;
         });
-        assertThatThrownBy(() -> openLog(broken))
-                .isInstanceOf(AuditUnavailableException.class)
-                .hasMessageContaining("does not decode");
+        try (AuditLog log = openLog(broken)) {
+            assertThat(log.head().nextSequence()).as("after the break event").isEqualTo(5);
+            assertThat(log.record(entry(5)).getSequence()).isEqualTo(5);
+        }
+        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.bootstrapServers(), broken, TIMEOUT).read(0, 100);
+        AuditEvent breakEvent = stored.get(5).decode();
+        assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
+        assertThat(breakEvent.getSignature()).isNotNull();
+        assertThat(breakEvent.getPreviousHash()).as("links to the last trusted event").isEqualTo(stored.get(3).decode().getHash());
+        assertThat(breakEvent.getDetails().get("reason")).contains("undecodable");
+        assertThat(breakEvent.getDetails()).containsEntry("fromOffset", "4").containsEntry("toOffset", "4");
+
+        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), broken, TIMEOUT));
+        assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+        assertThat(result.breaks()).singleElement().satisfies(b -> {
+            assertThat(b.sequence()).isEqualTo(4);
+            assertThat(b.offset()).isEqualTo(5);
+            assertThat(b.problem()).isEqualTo(AuditProblem.UNDECODABLE);
+            assertThat(b.problemOffset()).isEqualTo(4);
+        });
+
+        ApiKeyStore keys = new ApiKeyStore();
+        IssuedKey auditor = keys.generate("auditor", Set.of(Role.AUDITOR), Set.of());
+        try (AuditLog sink = openLog(newTopic("audit-break-sink"));
+             ApiServer api = startApi(keys, sink, broken)) {
+            JsonNode verified = json(get(api, "/api/v1/audit/verify", auditor));
+            assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
+            assertThat(verified.get("breaks")).hasSize(1);
+            assertThat(verified.get("breaks").get(0).get("problem").asText()).isEqualTo("undecodable");
+            assertThat(verified.get("breaks").get(0).get("problemOffset").asLong()).isEqualTo(4);
+        }
+    }
+
+    /**
+     * Finding 3: well-hashed unsigned events appended while the writer was down (by anyone who can
+     * write to the topic, without the signing key) used to be signed over by the next checkpoint.
+     * The writer now links past them to its own last event with a signed break event.
+     */
+    @Test
+    void unsignedEventsSomeoneElseAppendedAreNotSignedOverButRecordedAsABreak() throws Exception {
+        String topic = newTopic("audit-foreign-tail");
+        List<byte[]> values = writeTrail(topic, 6); // 0-5 (4 signed), closing checkpoint 6
+        AuditEvent last = new StoredAuditEvent(6, values.get(6)).decode();
+        KeysetHandle forger = AuditSigningKeys.generate();
+        AuditChain forged = new AuditChain(AuditSigningKeys.signer(forger), AuditSigningKeys.keyId(forger), 1000,
+                java.time.Clock.systemUTC(), ChainHead.after(List.of(last)));
+        List<byte[]> appended = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            AuditEvent event = forged.append(AuditEntry.of("0123456789abcdef", AuditActions.SUBJECT_ERASE, "victim-" + i,
+                    AuditOutcome.SUCCESS, Map.of()));
+            assertThat(event.getSignature()).isNull();
+            appended.add(WireFormat.encode(event));
+        }
+        append(topic, appended);
+        assertThat(verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT)).ok())
+                .as("the forged events are well hashed and linked").isTrue();
+
+        try (AuditLog log = openLog(topic)) {
+            assertThat(log.record(entry(20)).getSequence()).isEqualTo(11);
+        }
+        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT).read(0, 100);
+        AuditEvent breakEvent = stored.get(10).decode();
+        assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
+        assertThat(breakEvent.getSequence()).isEqualTo(10);
+        assertThat(breakEvent.getSignature()).isNotNull();
+        assertThat(breakEvent.getPreviousHash()).as("not the forged events' hash: its own last event's")
+                .isEqualTo(last.getHash());
+        assertThat(breakEvent.getDetails().get("reason")).contains("not written by this writer");
+        assertThat(breakEvent.getDetails()).containsEntry("trustedSequence", "6").containsEntry("fromOffset", "7")
+                .containsEntry("toOffset", "9");
+        for (StoredAuditEvent later : stored.subList(10, stored.size())) {
+            assertThat(later.decode().getPreviousHash()).as("nothing links to the forged tail")
+                    .isNotEqualTo(new StoredAuditEvent(9, appended.get(2)).decode().getHash());
+        }
+        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+        assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+        assertThat(result.breaks()).singleElement().satisfies(b -> {
+            assertThat(b.sequence()).isEqualTo(10);
+            assertThat(b.reason()).contains("not written by this writer");
+        });
+    }
+
+    /** Finding 3: cutting the trail back to an older signed checkpoint used to go unnoticed. */
+    @Test
+    void aTrailCutBackToAnOlderSignedCheckpointIsDetectedFromTheHeadKeptOutsideTheTopic() throws Exception {
+        List<byte[]> values = writeTrail(newTopic("audit-uncut"), 12); // signed: 4, 9, closing 12
+        String cut = copyTo("audit-cut", values, list -> new ArrayList<>(list.subList(0, 10)));
+        // The same writer's head file, as if the topic had been cut in place.
+        Files.createDirectories(headFile(cut).getParent());
+        Files.copy(headFile("audit-uncut"), headFile(cut));
+        try (AuditLog log = openLog(cut)) {
+            assertThat(log.head().nextSequence()).isEqualTo(14);
+        }
+        AuditEvent breakEvent = new KafkaAuditReader(broker.bootstrapServers(), cut, TIMEOUT).read(10, 1).get(0).decode();
+        assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
+        assertThat(breakEvent.getSequence()).as("above every sequence used before the cut").isEqualTo(13);
+        assertThat(breakEvent.getDetails().get("reason")).contains("last signed checkpoint 12").contains("cut");
+        assertThat(breakEvent.getDetails()).containsEntry("trustedSequence", "9");
+        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), cut, TIMEOUT));
+        assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+        assertThat(result.breaks()).singleElement().satisfies(b -> assertThat(b.reason()).contains("cut"));
+    }
+
+    /** The writer's own unsigned tail (it stopped without its closing checkpoint) is continued as before. */
+    @Test
+    void theWritersOwnUnsignedTailIsContinuedWithoutABreak() throws Exception {
+        String topic = newTopic("audit-crashed");
+        AuditLog crashed = openLog(topic);
+        try {
+            for (int i = 0; i < 3; i++) {
+                crashed.record(entry(i));
+            }
+            try (AuditLog again = openLog(topic)) { // the first one never wrote its closing checkpoint
+                assertThat(again.head().nextSequence()).isEqualTo(3);
+                assertThat(again.record(entry(3)).getSequence()).isEqualTo(3);
+            }
+            AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+            assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+            assertThat(result.breaks()).isEmpty();
+            assertThat(result.events()).isEqualTo(5);
+        } finally {
+            crashed.close();
+        }
     }
 
     private static void assertFailsAt(String topic, int position, AuditProblem problem) {
@@ -228,7 +357,22 @@ class AuditTrailKafkaTest {
     }
 
     private static AuditLog openLog(String topic) throws Exception {
-        return AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10));
+        return AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10), headFile(topic));
+    }
+
+    private static Path headFile(String topic) {
+        return dir.resolve("heads/" + topic + ".properties");
+    }
+
+    private static void append(String topic, List<byte[]> values) throws Exception {
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] value : values) {
+                producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** {@code events} entries through a real AuditLog (plus its closing checkpoint); the stored values. */
@@ -247,14 +391,7 @@ class AuditTrailKafkaTest {
     /** Writes a tampered copy of the stored values, byte for byte, to a new topic. */
     private static String copyTo(String name, List<byte[]> values, UnaryOperator<List<byte[]>> tamper) throws Exception {
         String topic = newTopic(name);
-        Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (byte[] value : tamper.apply(values)) {
-                producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
-            }
-        }
+        append(topic, tamper.apply(values));
         return topic;
     }
 

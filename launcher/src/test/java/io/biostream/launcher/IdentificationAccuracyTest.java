@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.biostream.launcher.eval.FaceImageReader;
 import io.biostream.launcher.eval.TightCropProtocol;
 import io.biostream.launcher.local.FramePublisher;
-import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.image.OpenCvImages;
 import io.biostream.operators.identity.Candidate;
@@ -72,7 +71,7 @@ class IdentificationAccuracyTest {
             Gallery gallery = new Gallery();
             List<Probe> probes = new ArrayList<>();
             Map<String, float[]> expectedDescriptor = new HashMap<>();
-            ControlPublisher signed = cluster.controlPublisher();
+            SignedControlWriter signed = cluster.controlWriter();
             try (FacePipeline pipeline = config.vision().openPipeline()) {
                 for (String person : ENROLLED) {
                     int enrolled = 0;

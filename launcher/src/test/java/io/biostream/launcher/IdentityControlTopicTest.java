@@ -19,6 +19,7 @@ import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
@@ -38,6 +39,7 @@ import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
@@ -60,6 +62,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.flink.api.common.JobID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,6 +72,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -92,6 +98,7 @@ class IdentityControlTopicTest {
     static EmbeddedKafkaBroker broker;
     static TemplateCipher cipher;
     static KafkaControlLog control;
+    static com.google.crypto.tink.KeysetHandle auditKeys;
     static IdentityServices identity;
     static AuditLog auditLog;
     static QueryableStateCameraReader cameraState;
@@ -106,8 +113,13 @@ class IdentityControlTopicTest {
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
         // The API's key ring; the job opens its own on the same KEK and keys topic.
         cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
+        var signingKeys = AuditSigningKeys.generate();
+        auditKeys = signingKeys;
+        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+                TIMEOUT, dir.resolve("audit-head.properties"));
         control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
-                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), TIMEOUT, TestControlSigning.KEYS);
+                new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), auditLog, TIMEOUT,
+                TestControlSigning.KEYS);
 
         ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
                 .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
@@ -117,9 +129,6 @@ class IdentityControlTopicTest {
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 
-        var signingKeys = AuditSigningKeys.generate();
-        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
-                TIMEOUT);
         AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
@@ -237,6 +246,73 @@ class IdentityControlTopicTest {
                 AuditActions.SESSION_START, AuditActions.SESSION_END, AuditActions.SUBJECT_ENROLL);
     }
 
+    /**
+     * Finding 4: a change used to be published before its audit event was written, so an audit
+     * outage left it in force, unaudited, behind a 503. Now both go out in one transaction: the
+     * broker refusing the audit event (the audit topic's size limit, lowered here) aborts the
+     * change too, for the API's ledger and for any read_committed reader (the job, a restart).
+     */
+    @Test
+    void aChangeWhoseAuditEventIsRefusedIsNotInForceAnywhereAndSucceedsOnceTheTrailIsBack() throws Exception {
+        // Room for a transaction marker (about 80 bytes), not for an audit event (over 200).
+        auditTopicMaxMessageBytes("150");
+        try {
+            HttpResponse<byte[]> refused = send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("unaudited-k"));
+            assertThat(refused.statusCode()).as(new String(refused.body(), StandardCharsets.UTF_8)).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(JSON.readTree(refused.body()).get("error").asText()).isEqualTo("audit_unavailable");
+            assertThat(identity.commands().ledger().subject("unaudited-k")).isEmpty();
+        } finally {
+            auditTopicMaxMessageBytes(null);
+        }
+        IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+                SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
+            assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
+            assertThat(replayed.subject("unaudited-k")).as("not in the control topic for a read_committed reader").isEmpty();
+        }
+
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("unaudited-k")).statusCode())
+                .isEqualTo(201);
+        assertThat(decode(readControlTopic(r -> "unaudited-k".equals(r.key()), 1))).extracting(ControlEvent::getType)
+                .containsExactly(ControlType.SUBJECT_UPSERTED);
+        List<AuditEvent> created = new ArrayList<>();
+        AuditVerifier.Run run = new AuditVerifier(AuditSigningKeys.verifier(auditKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL).start();
+        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+            run.addStored(stored);
+            try {
+                AuditEvent event = stored.decode();
+                if (AuditActions.SUBJECT_CREATE.equals(event.getAction()) && "unaudited-k".equals(event.getSubject())) {
+                    created.add(event);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        });
+        assertThat(created).as("one audit event: the committed change's").singleElement()
+                .satisfies(e -> assertThat(e.getActor()).isEqualTo(admin.key().id()));
+        assertThat(run.finish().ok()).isTrue();
+    }
+
+    private static void auditTopicMaxMessageBytes(String value) throws Exception {
+        topicMaxMessageBytes(broker, TOPICS.audit(), value);
+    }
+
+    /**
+     * Sets (or, with null, removes) a topic's max.message.bytes on the broker: at 150 bytes the
+     * audit topic refuses every audit event but still takes transaction markers (about 80 bytes).
+     */
+    static void topicMaxMessageBytes(EmbeddedKafkaBroker broker, String name, String value) throws Exception {
+        try (Admin kafka = Admin.create(broker.adminConfig())) {
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, name);
+            AlterConfigOp op = value == null
+                    ? new AlterConfigOp(new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE)
+                    : new AlterConfigOp(new ConfigEntry("max.message.bytes", value), AlterConfigOp.OpType.SET);
+            kafka.incrementalAlterConfigs(Map.of(topic, List.of(op))).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void theFollowerSkipsRecordsThatAreNotSignedControlEventsAndWaitsForOffsetsInOrder() throws Exception {
         assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
@@ -257,20 +333,23 @@ class IdentityControlTopicTest {
 
         IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
-        try (ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), TOPICS.control(), TIMEOUT,
-                SignatureKeysets.signer(TestControlSigning.KEYS));
-             ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger,
-                     SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
+        ControlPublisher publisher = new ControlPublisher(auditLog, TOPICS.control(), SignatureKeysets.signer(TestControlSigning.KEYS));
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger,
+                SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
             IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
-            long a = publisher.publish(first.key(), first.event());
-            long b = publisher.publish(second.key(), second.event());
-            assertThat(b).isEqualTo(a + 1);
+            long a = publisher.publish(erasure("nobody-1"), List.of(first));
+            long b = publisher.publish(erasure("nobody-2"), List.of(second));
+            assertThat(b).as("each in its own transaction, after its commit marker").isEqualTo(a + 2);
             assertThat(follower.awaitOffset(b, TIMEOUT)).isTrue();
             assertThat(follower.position()).isGreaterThan(b);
             assertThat(follower.awaitOffset(b + 1000, Duration.ofMillis(300))).isFalse();
             assertThat(ledger.subject("after-junk")).isPresent();
         }
+    }
+
+    private static AuditEntry erasure(String subjectId) {
+        return AuditEntry.of("test", AuditActions.SUBJECT_ERASE, subjectId, AuditOutcome.SUCCESS, null);
     }
 
     private static ControlEvent only(List<ConsumerRecord<String, byte[]>> records, ControlType type) throws Exception {

@@ -10,7 +10,6 @@ import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.testing.SharedFaces;
 import io.biostream.operators.identity.ControlEvents;
-import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
@@ -60,7 +59,7 @@ class IdentityPipelineTest {
     @TempDir
     Path dir;
     private PipelineCluster cluster;
-    private ControlPublisher control;
+    private SignedControlWriter control;
     private JobID jobId;
     private QueryableStateClient states;
 
@@ -73,7 +72,7 @@ class IdentityPipelineTest {
         try (PipelineCluster started = new PipelineCluster(dir)) {
             cluster = started;
             PipelineConfig config = cluster.pipelineConfig(Map.of());
-            control = cluster.controlPublisher();
+            control = cluster.controlWriter();
             FramePublisher camera = cluster.publisher(cluster.topics.frames());
             Map<String, float[]> descriptors = describe(config, frames);
 

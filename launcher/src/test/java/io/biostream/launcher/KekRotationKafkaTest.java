@@ -87,7 +87,7 @@ class KekRotationKafkaTest {
         ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers());
         KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("audit-signing.json"));
         auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys,
-                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, TIMEOUT);
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, TIMEOUT, dir.resolve("audit-head.properties"));
         AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
 
@@ -181,7 +181,7 @@ class KekRotationKafkaTest {
         // The API's own key ring goes on opening them.
         assertThat(cipher.open(door)).containsExactly(doorDescriptor);
 
-        // Audited on the broker as key.rotate by the admin; the refusals as denied requests.
+        // Audited on the broker as key.rotate by the admin; the refused keys as denied requests.
         JsonNode events = JSON.readTree(get("/api/v1/audit?limit=1000", auditor).body()).get("events");
         List<JsonNode> rotations = new ArrayList<>();
         List<JsonNode> denied = new ArrayList<>();
@@ -199,7 +199,8 @@ class KekRotationKafkaTest {
             assertThat(e.get("details").get("rewrapped").asText()).isEqualTo("2");
             assertThat(e.get("details").get("kek").asText()).isEqualTo(kek);
         });
-        assertThat(denied).hasSize(others.size() + 1);
+        // Each 403 of a known key is an event; the anonymous 401 is counted into the minute's aggregate.
+        assertThat(denied).hasSize(others.size());
         JsonNode verified = JSON.readTree(get("/api/v1/audit/verify", auditor).body());
         assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
     }

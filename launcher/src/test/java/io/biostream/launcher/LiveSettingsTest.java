@@ -89,6 +89,21 @@ class LiveSettingsTest {
             System.out.printf("live settings: distance %.4f matched at %.2f, not at %.4f after PUT /api/v1/config%n",
                     before.getDistance(), before.getThreshold(), after.getThreshold());
 
+            // A change whose audit event the broker refuses is aborted with it: the job, reading the
+            // control topic read_committed, never applies it.
+            IdentityControlTopicTest.topicMaxMessageBytes(cluster.broker, cluster.topics.audit(), "150");
+            HttpResponse<String> unaudited;
+            try {
+                unaudited = send(api, "PUT", "/api/v1/config", admin, "application/json",
+                        "{\"threshold\": 0.9}".getBytes(StandardCharsets.UTF_8));
+            } finally {
+                IdentityControlTopicTest.topicMaxMessageBytes(cluster.broker, cluster.topics.audit(), null);
+            }
+            assertThat(unaudited.statusCode()).as(unaudited.body()).isEqualTo(503);
+            cluster.awaitControlApplied();
+            frames.publish(FramePublisher.frame("door-1", 3, probe));
+            assertThat(identification(cluster, "door-1", 3).getThreshold()).as("the aborted change is not in force").isEqualTo(0.0001f);
+
             // Finding 11 of the hardening issue: a SETTINGS_CHANGED (with a per-camera override) published after
             // the checkpoint a restore starts from is read again from the control topic and applied, not lost.
             cluster.flink.cancel(job.getJobID());
@@ -96,9 +111,9 @@ class LiveSettingsTest {
             cluster.flink.awaitStatus(job.getJobID(), JobStatus.RUNNING, WAIT);
             assertThat(cluster.flink.restoredCheckpoint(job.getJobID()).orElseThrow().id()).isEqualTo(beforeSettings.id());
             cluster.awaitControlApplied();
-            frames.publish(FramePublisher.frame("door-1", 3, probe));
+            frames.publish(FramePublisher.frame("door-1", 4, probe));
             frames.publish(FramePublisher.frame("door-2", 1, probe));
-            assertThat(identification(cluster, "door-1", 3).getThreshold()).as("deployment threshold after the restore").isEqualTo(0.0001f);
+            assertThat(identification(cluster, "door-1", 4).getThreshold()).as("deployment threshold after the restore").isEqualTo(0.0001f);
             Identification door2 = identification(cluster, "door-2", 1);
             assertThat(door2.getThreshold()).as("door-2's override after the restore").isEqualTo(0.5f);
             assertThat(door2.getMatched()).isTrue();

@@ -40,7 +40,6 @@ import org.apache.flink.api.common.JobID;
 import com.google.crypto.tink.KeysetHandle;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.crypto.SignatureKeysets;
-import io.biostream.operators.identity.ControlPublisher;
 import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.operators.identity.ControlSigningKeys;
 import org.apache.flink.core.execution.JobClient;
@@ -134,7 +133,7 @@ final class PipelineCluster implements AutoCloseable {
         QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
         var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
         AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
-                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+                AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10), dir.resolve("keys/audit-head.properties"));
         closeables.add(0, auditLog);
         AuditTrail audit = new AuditTrail(auditLog,
                 new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
@@ -143,7 +142,8 @@ final class PipelineCluster implements AutoCloseable {
         if (withIdentity) {
             Settings deployment = Settings.of(settings);
             KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
-                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), Duration.ofSeconds(10), controlSigningKeys());
+                    new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), auditLog, Duration.ofSeconds(10),
+                    controlSigningKeys());
             closeables.add(0, control);
             QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
             closeables.add(0, identityState);
@@ -201,12 +201,12 @@ final class PipelineCluster implements AutoCloseable {
                 pipelineConfig(Map.of()).crypto().kek(), ControlSignatures.KEYSET_PURPOSE);
     }
 
-    /** Publishes control events signed as the API signs them. */
-    ControlPublisher controlPublisher() throws Exception {
-        ControlPublisher publisher = new ControlPublisher(broker.bootstrapServers(), topics.control(), Duration.ofSeconds(10),
+    /** Writes control events signed as the API signs them. */
+    SignedControlWriter controlWriter() throws Exception {
+        SignedControlWriter writer = new SignedControlWriter(broker.bootstrapServers(), topics.control(),
                 SignatureKeysets.signer(controlSigningKeys()));
-        closeables.add(0, publisher);
-        return publisher;
+        closeables.add(0, writer);
+        return writer;
     }
 
     FramePublisher publisher(String topic) {

@@ -20,9 +20,15 @@ public interface AuditReader {
     List<StoredAuditEvent> read(long from, int limit);
 
     /**
-     * Hands every stored event, in log order, to {@code each} until it returns false.
+     * Hands every stored event from position {@code from} on, in log order, to {@code each} until
+     * it returns false.
      *
      * @throws AuditUnavailableException when the trail cannot be read now
      */
-    void readAll(Predicate<StoredAuditEvent> each);
+    void readFrom(long from, Predicate<StoredAuditEvent> each);
+
+    /** {@link #readFrom} the start. */
+    default void readAll(Predicate<StoredAuditEvent> each) {
+        readFrom(0, each);
+    }
 }

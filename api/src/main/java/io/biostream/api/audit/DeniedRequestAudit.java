@@ -6,51 +6,170 @@ import io.biostream.operators.audit.AuditSink;
 import io.biostream.operators.audit.AuditUnavailableException;
 import io.biostream.schemas.AuditOutcome;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records refused requests (401, 403, 429) as DENIED audit events. Anyone can send refused requests
- * and the audit topic is kept forever, so at most {@code maxPerSecond} are recorded each second;
- * the number left out is carried by the next one that is recorded ({@code suppressedBefore}).
+ * Audits refused requests. Anyone can send refused requests and the audit topic is kept forever,
+ * so unauthenticated (401) and rate-limited (429) refusals are counted in memory and recorded as
+ * one DENIED event per interval (default one minute), with counts by status, error, caller kind,
+ * method and path; never a header or the presented secret. At most {@value #MAX_KINDS} distinct
+ * kinds are counted per interval (the rest only in the total), and an event itemizes the
+ * {@value #MAX_ITEMS} most frequent. A caller with a valid key or token refused for lack of the
+ * route's role (403) is recorded one event per refusal, as its key or {@code jwt:<sub>}, at most
+ * {@code maxPerSecond} a second with a count of those left out: it is a known caller trying what it
+ * may not. {@link #close} records what was counted since the last event.
  */
-public final class DeniedRequestAudit {
+public final class DeniedRequestAudit implements AutoCloseable {
     public static final int DEFAULT_MAX_PER_SECOND = 20;
+    public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+    static final int MAX_KINDS = 1000;
+    static final int MAX_ITEMS = 24;
     private static final Logger LOG = LoggerFactory.getLogger(DeniedRequestAudit.class);
     private static final int MAX_PATH = 256;
+    private static final int MAX_COUNTED_PATH = 128;
 
     private final AuditSink sink;
     private final Clock clock;
     private final int maxPerSecond;
+    private final ScheduledExecutorService flusher;
     private long windowSecond = Long.MIN_VALUE;
     private int recordedInWindow;
     private long suppressed;
 
-    public DeniedRequestAudit(AuditSink sink, Clock clock, int maxPerSecond) {
+    /** Counted refusals since {@link #countingSince}, by kind; guarded by this. */
+    private Map<String, Long> counts = new HashMap<>();
+    private long counted;
+    private Instant countingSince;
+    private boolean closed;
+
+    /**
+     * @param interval how often counted refusals are recorded; null records them only on {@link #flush} and close
+     */
+    public DeniedRequestAudit(AuditSink sink, Clock clock, int maxPerSecond, Duration interval) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (maxPerSecond < 1) {
             throw new IllegalArgumentException("max per second must be at least 1: " + maxPerSecond);
         }
         this.maxPerSecond = maxPerSecond;
+        this.countingSince = clock.instant();
+        if (interval == null) {
+            this.flusher = null;
+        } else {
+            this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "denied-request-audit");
+                t.setDaemon(true);
+                return t;
+            });
+            flusher.scheduleAtFixedRate(this::flush, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     public DeniedRequestAudit(AuditSink sink) {
-        this(sink, Clock.systemUTC(), DEFAULT_MAX_PER_SECOND);
+        this(sink, Clock.systemUTC(), DEFAULT_MAX_PER_SECOND, DEFAULT_INTERVAL);
     }
 
     /**
-     * Records the refusal, unless this second's budget is spent. The refusal stands either way: a
-     * failure to record it is logged, not turned into another answer.
+     * Counts or records the refusal. The refusal stands either way: a failure to record it is
+     * logged, not turned into another answer.
      *
-     * @param actor  the key id when the key was valid but lacked the role, else anonymous
+     * @param actor  the key id or {@code jwt:<sub>} when the caller was authenticated, else anonymous
      * @param status 401, 403 or 429
      * @param code   the error code answered (unauthorized, forbidden, rate_limited)
      */
     public void denied(String actor, String method, String path, int status, String code) {
+        if (status == 403 && !AuditActions.ACTOR_ANONYMOUS.equals(actor)) {
+            recordOne(actor, method, path, status, code);
+        } else {
+            count(actor, method, path, status, code);
+        }
+    }
+
+    /** Records what was counted since the last event as one event; nothing when nothing was refused. */
+    public void flush() {
+        Map<String, Long> taken;
+        long total;
+        Instant from;
+        Instant to = clock.instant();
+        synchronized (this) {
+            if (counted == 0) {
+                countingSince = to;
+                return;
+            }
+            taken = counts;
+            total = counted;
+            from = countingSince;
+            counts = new HashMap<>();
+            counted = 0;
+            countingSince = to;
+        }
+        Map<String, String> details = new TreeMap<>();
+        details.put("from", from.toString());
+        details.put("to", to.toString());
+        details.put("refused", Long.toString(total));
+        List<Map.Entry<String, Long>> kinds = new ArrayList<>(taken.entrySet());
+        kinds.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
+        long itemized = 0;
+        for (int i = 0; i < Math.min(MAX_ITEMS, kinds.size()); i++) {
+            details.put(String.format("r%02d", i + 1), "count=" + kinds.get(i).getValue() + " " + kinds.get(i).getKey());
+            itemized += kinds.get(i).getValue();
+        }
+        if (total > itemized) {
+            details.put("notItemized", Long.toString(total - itemized));
+        }
+        try {
+            sink.record(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.REQUEST_DENIED, null, AuditOutcome.DENIED, details));
+        } catch (AuditUnavailableException | IllegalArgumentException e) {
+            LOG.error("{} refused requests from {} to {} could not be audited: {}", total, from, to, e.getMessage());
+        }
+    }
+
+    /** Records the refusals counted so far and stops the interval's timer. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (flusher != null) {
+            flusher.shutdownNow();
+        }
+        flush();
+    }
+
+    private synchronized void count(String actor, String method, String path, int status, String code) {
+        counted++;
+        String kind = "status=" + status + " error=" + code + " caller=" + callerKind(actor)
+                + " method=" + AuditEntry.clip(method, 16) + " path=" + AuditEntry.clip(path, MAX_COUNTED_PATH);
+        Long now = counts.get(kind);
+        if (now != null) {
+            counts.put(kind, now + 1);
+        } else if (counts.size() < MAX_KINDS) {
+            counts.put(kind, 1L);
+        } // else: in the total only
+    }
+
+    /** anonymous, or an authenticated caller's id (an API key id, or jwt:&lt;sub&gt; for a token): never a secret. */
+    private static String callerKind(String actor) {
+        return AuditActions.ACTOR_ANONYMOUS.equals(actor) ? "anonymous" : AuditEntry.clip(actor, AuditEntry.MAX_ACTOR);
+    }
+
+    private void recordOne(String actor, String method, String path, int status, String code) {
         Long suppressedBefore = admit();
         if (suppressedBefore == null) {
             return;

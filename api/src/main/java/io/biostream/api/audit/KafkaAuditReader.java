@@ -32,8 +32,8 @@ public final class KafkaAuditReader implements AuditReader {
     }
 
     @Override
-    public void readAll(Predicate<StoredAuditEvent> each) {
-        scan.scan(0, each);
+    public void readFrom(long from, Predicate<StoredAuditEvent> each) {
+        scan.scan(from, each);
     }
 
     public String topic() {

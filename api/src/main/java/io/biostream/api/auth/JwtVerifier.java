@@ -9,6 +9,7 @@ import com.google.crypto.tink.jwt.JwtPublicKeyVerify;
 import com.google.crypto.tink.jwt.JwtSignatureConfig;
 import com.google.crypto.tink.jwt.JwtValidator;
 import com.google.crypto.tink.jwt.VerifiedJwt;
+import io.biostream.operators.audit.AuditEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,12 @@ public final class JwtVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(JwtVerifier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
-    private static final Pattern SUBJECT = Pattern.compile("[\\x21-\\x7e]{1,128}");
+    /**
+     * The longest {@code sub} accepted: the caller's id, {@code jwt:<sub>}, is the actor of every
+     * change it makes and must fit the audit trail's actor field, or the change could not be audited.
+     */
+    public static final int MAX_SUBJECT = AuditEntry.MAX_ACTOR - ACTOR_PREFIX.length();
+    private static final Pattern SUBJECT = Pattern.compile("[\\x21-\\x7e]{1," + MAX_SUBJECT + "}");
 
     private final JwtPublicKeyVerify verify;
     private final JwtValidator validator;

@@ -1,6 +1,9 @@
 package io.biostream.api.identity;
 
 import io.biostream.api.ApiError;
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
@@ -17,13 +20,16 @@ import io.biostream.schemas.Subject;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
  * The changes the API makes to subjects, sessions and settings, each published as control events
- * and applied to the ledger before it returns. Writes take turns, so that what a write checks in
+ * together with its audit event (one transaction: both or neither) and applied to the ledger
+ * before it returns. Writes take turns, so that what a write checks in
  * the ledger (a subject exists, the next template number, the settings version) still holds when
  * its events are applied.
  */
@@ -55,7 +61,8 @@ public final class IdentityCommands {
             if (ledger().subject(subject.getSubjectId()).isPresent()) {
                 throw new ApiError(409, "subject_exists", "subject " + subject.getSubjectId() + " already exists");
             }
-            append(events.subjectUpserted(actor, subject));
+            append(audited(actor, AuditActions.SUBJECT_CREATE, subject.getSubjectId(),
+                    Map.of("legalBasis", subject.getConsent().getLegalBasis())), events.subjectUpserted(actor, subject));
             return null;
         });
     }
@@ -79,21 +86,26 @@ public final class IdentityCommands {
     /**
      * Seals each descriptor as the subject's next enrollment template and publishes it; returns the
      * template ids in order. 404 when the subject does not exist (any more), 409 when its consent
-     * does not allow enrollment now.
+     * does not allow enrollment now. All templates and the audit event (of {@code photos} offered)
+     * are published together.
      */
-    public List<String> enroll(String actor, String subjectId, List<float[]> descriptors, String modelId) {
+    public List<String> enroll(String actor, String subjectId, List<float[]> descriptors, String modelId, int photos) {
         return inTurn(() -> {
             IdentityLedger.SubjectEntry subject = consentingSubject(subjectId);
+            AuditEntry change = audited(actor, AuditActions.SUBJECT_ENROLL, subjectId, Map.of("photos", Integer.toString(photos),
+                    "accepted", Integer.toString(descriptors.size()), "refused", Integer.toString(photos - descriptors.size())));
             List<String> templateIds = new ArrayList<>();
+            List<IdentityEvents.Keyed> enrolled = new ArrayList<>();
             long n = subject.nextTemplateNumber();
             TemplateKeyRing.DataKey key = subjectKey(subjectId);
             for (float[] descriptor : descriptors) {
                 String templateId = Enrollments.templateId(subjectId, n);
                 EncryptedTemplate sealed = cipher.seal(templateId, descriptor, Enrollments.associatedData(subjectId, n), modelId, key);
-                append(events.templateEnrolled(actor, subjectId, sealed));
+                enrolled.add(events.templateEnrolled(actor, subjectId, sealed));
                 templateIds.add(templateId);
                 n++;
             }
+            log.append(change, enrolled);
             return templateIds;
         });
     }
@@ -107,15 +119,19 @@ public final class IdentityCommands {
     public int erase(String actor, String subjectId) {
         return inTurn(() -> {
             IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
+            AuditEntry change = audited(actor, AuditActions.SUBJECT_ERASE, subjectId,
+                    Map.of("templates", Integer.toString(subject.templates().size())));
             cipher.keys().destroySubject(subjectId);
-            append(events.subjectErased(actor, subjectId));
+            append(change, events.subjectErased(actor, subjectId));
             return subject.templates().size();
         });
     }
 
     public void startSession(String actor, CaptureSession session) {
         inTurn(() -> {
-            append(events.sessionStarted(actor, session));
+            append(audited(actor, AuditActions.SESSION_START, null, Map.of("sessionId", session.getSessionId(),
+                    "purpose", session.getPurpose().name(), "cameras", String.join(",", session.getCameras()))),
+                    events.sessionStarted(actor, session));
             return null;
         });
     }
@@ -128,20 +144,23 @@ public final class IdentityCommands {
                 throw new ApiError(409, "session_ended", "session " + sessionId + " has ended already");
             }
             CaptureSession ended = CaptureSession.newBuilder(entry.session()).setEndTime(clock.instant()).build();
-            append(events.sessionEnded(actor, ended));
+            append(audited(actor, AuditActions.SESSION_END, null, Map.of("sessionId", sessionId)),
+                    events.sessionEnded(actor, ended));
             return ended;
         });
     }
 
     /**
      * Publishes {@code change(current)} as the next settings version; the change sees the settings
-     * in force and may refuse them (an ApiError), and the version is always current + 1.
+     * in force and may refuse them (an ApiError), and the version is always current + 1. The audit
+     * event's details are {@code summary(next)}.
      */
-    public MatchSettings changeSettings(String actor, java.util.function.UnaryOperator<MatchSettings> change) {
+    public MatchSettings changeSettings(String actor, java.util.function.UnaryOperator<MatchSettings> change,
+                                        Function<MatchSettings, Map<String, String>> summary) {
         return inTurn(() -> {
             MatchSettings current = ledger().settings();
             MatchSettings next = MatchSettings.newBuilder(change.apply(current)).setVersion(current.getVersion() + 1).build();
-            append(events.settingsChanged(actor, next));
+            append(audited(actor, AuditActions.CONFIG_CHANGE, null, summary.apply(next)), events.settingsChanged(actor, next));
             return next;
         });
     }
@@ -163,8 +182,17 @@ public final class IdentityCommands {
         return ApiError.notFound("session_not_found", "no session " + sessionId);
     }
 
-    private void append(IdentityEvents.Keyed keyed) {
-        log.append(keyed.key(), keyed.event());
+    /** One change: its control event and its audit event, published together. */
+    private void append(AuditEntry change, IdentityEvents.Keyed keyed) {
+        log.append(change, List.of(keyed));
+    }
+
+    /**
+     * The change's audit event, built before anything is changed: an entry that cannot be
+     * recorded (an actor too long, say) refuses the change instead of leaving it unaudited.
+     */
+    private static AuditEntry audited(String actor, String action, String subject, Map<String, String> details) {
+        return AuditEntry.of(actor, action, subject, AuditOutcome.SUCCESS, details);
     }
 
     private <T> T inTurn(Supplier<T> write) {

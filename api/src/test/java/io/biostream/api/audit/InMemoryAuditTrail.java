@@ -64,8 +64,8 @@ public final class InMemoryAuditTrail implements AuditSink, AuditReader {
     }
 
     @Override
-    public void readAll(Predicate<StoredAuditEvent> each) {
-        List<StoredAuditEvent> all = read(0, Integer.MAX_VALUE);
+    public void readFrom(long from, Predicate<StoredAuditEvent> each) {
+        List<StoredAuditEvent> all = read(from, Integer.MAX_VALUE);
         for (StoredAuditEvent event : all) {
             if (!each.test(event)) {
                 return;

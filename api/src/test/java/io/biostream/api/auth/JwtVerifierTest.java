@@ -3,6 +3,9 @@ package io.biostream.api.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.schemas.AuditOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +64,22 @@ class JwtVerifierTest {
         assertThat(verifier.verify(parts[0] + "." + adminParts[1] + "." + parts[2])).as("payload swapped").isEmpty();
         assertThat(verifier.verify(token.substring(0, token.length() - 2))).as("cut signature").isEmpty();
         assertThat(verifier.verify("not.a.jwt")).isEmpty();
+    }
+
+    /**
+     * The caller id jwt:&lt;sub&gt; is the actor of every change it makes: a sub of 125-128 characters
+     * used to pass here and then overflow the audit trail's 128-character actor, after the change.
+     */
+    @Test
+    void aSubjectWhoseCallerIdWouldNotFitTheAuditActorIsRefused() throws Exception {
+        String longest = "s".repeat(JwtVerifier.MAX_SUBJECT);
+        ApiKey caller = verifier.verify(issuer.token(longest, "admin")).orElseThrow();
+        assertThat(caller.id()).hasSize(AuditEntry.MAX_ACTOR);
+        assertThat(AuditEntry.of(caller.id(), AuditActions.SUBJECT_ERASE, "s1", AuditOutcome.SUCCESS, null).actor())
+                .isEqualTo(caller.id());
+        for (int length = JwtVerifier.MAX_SUBJECT + 1; length <= 128; length++) {
+            assertThat(verifier.verify(issuer.token("s".repeat(length), "admin"))).as("sub of %d characters", length).isEmpty();
+        }
     }
 
     @Test

@@ -34,6 +34,14 @@ public final class AuditActions {
     /** A signed event written on demand (for example when the audit log closes), bounding the unsigned tail. */
     public static final String CHECKPOINT = "audit.checkpoint";
 
+    /**
+     * A signed event the writer appends when the tail it would continue is not its own: events
+     * someone else appended, a record that does not decode, or a trail cut back before the last
+     * signed head kept outside the topic. Details say why and which offsets it accounts for;
+     * verification re-anchors at it and reports it.
+     */
+    public static final String BREAK = "audit.break";
+
     /** Actor of events the pipeline job raises. */
     public static final String ACTOR_JOB = "job";
     /** Actor of events biostream raises by itself (checkpoints). */

@@ -6,6 +6,7 @@ import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.WireFormat;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -63,22 +64,44 @@ public final class AuditVerifier {
 
     /** An incremental verification, fed one event at a time (constant memory for long trails). */
     public Run start() {
-        return new Run();
+        return new Run(0, 0, new byte[AuditCanonicalForm.HASH_BYTES], null);
+    }
+
+    /**
+     * A verification that continues after a signed checkpoint verified earlier (by this verifier,
+     * or recorded by the trail's writer): fed the events after it, it checks them as if the whole
+     * trail before had been read again.
+     */
+    public Run resume(AuditCheckpoint after) {
+        Objects.requireNonNull(after, "after");
+        return new Run(after.events(), after.sequence() + 1, after.hash(), after.sequence());
     }
 
     /** Verification of one trail in progress. Not thread-safe. */
     public final class Run {
         private long position;
         private long expectedSequence;
-        private byte[] previousHash = new byte[AuditCanonicalForm.HASH_BYTES];
+        private byte[] previousHash;
         private Long lastSigned;
+        private AuditCheckpoint lastCheckpoint;
+        private AuditCheckpoint lastVerified;
         private Candidate pending;
         private Long offset;
+        /** The first bad event since the last good one; cleared by a signed break event after it. */
         private AuditVerification failure;
+        private final List<AuditBreak> breaks = new ArrayList<>();
 
-        private Run() {}
+        private Run(long position, long expectedSequence, byte[] previousHash, Long lastSigned) {
+            this.position = position;
+            this.expectedSequence = expectedSequence;
+            this.previousHash = previousHash.clone();
+            this.lastSigned = lastSigned;
+        }
 
-        /** Adds the next event; false once a bad event was found (the rest need not be read). */
+        /**
+         * Adds the next event. A bad event does not end the run: a signed break event the writer
+         * appended after it can still account for it, so keep feeding events to the end.
+         */
         public boolean add(AuditEvent event) {
             return offer(new Candidate(Objects.requireNonNull(event, "event"), null, null));
         }
@@ -93,6 +116,28 @@ public final class AuditVerifier {
             return offer(decoded(stored.value(), stored.offset()));
         }
 
+        /** The newest signed checkpoint verified so far (null if none), from which a later run can resume. */
+        public AuditCheckpoint lastCheckpoint() {
+            return lastCheckpoint;
+        }
+
+        /** The newest event verified so far (null if none), signed or not. */
+        public AuditCheckpoint lastVerified() {
+            return lastVerified;
+        }
+
+        /** The signed break events met so far, each with what it accounts for. */
+        public List<AuditBreak> breaks() {
+            return List.copyOf(breaks);
+        }
+
+        /** The highest sequence any decodable event carried so far (-1 if none): a writer continues above it. */
+        public long highestSequence() {
+            return highestSequence;
+        }
+
+        private long highestSequence = -1;
+
         private Candidate decoded(byte[] value, Long offset) {
             try {
                 return new Candidate(WireFormat.decode(AuditEvent.class, value), null, offset);
@@ -102,23 +147,69 @@ public final class AuditVerifier {
         }
 
         public AuditVerification finish() {
-            if (failure == null && pending != null) {
-                check(pending, null);
+            if (pending != null) {
+                judge(pending, null);
                 pending = null;
             }
-            return failure != null ? failure : AuditVerification.passed(position, lastSigned);
+            return failure != null ? failure.withBreaks(breaks) : AuditVerification.passed(position, lastSigned, breaks);
         }
 
         /** Each event is judged when the next one is known: a swap is told from a gap by looking one ahead. */
         private boolean offer(Candidate next) {
-            if (failure != null) {
-                return false;
-            }
             if (pending != null) {
-                check(pending, next);
+                judge(pending, next);
             }
             pending = next;
-            return failure == null;
+            return true;
+        }
+
+        private void judge(Candidate candidate, Candidate next) {
+            if (candidate.event != null) {
+                highestSequence = Math.max(highestSequence, candidate.event.getSequence());
+            }
+            if (isBreak(candidate)) {
+                acceptBreak(candidate);
+            } else if (failure == null) {
+                check(candidate, next);
+            }
+        }
+
+        /**
+         * A signed break event, with a sequence above every good one before it: the writer's signed
+         * statement that the trail before it, after the event it links to, is not its own (events
+         * appended by someone else, a record that does not decode, a cut). Only the holder of the
+         * signing key can write one, and an old one replayed has a lower sequence.
+         */
+        private boolean isBreak(Candidate candidate) {
+            AuditEvent event = candidate.event;
+            if (event == null || !AuditActions.BREAK.equals(event.getAction()) || event.getSignature() == null
+                    || event.getSequence() < expectedSequence || event.getOutcome() == AuditOutcome.UNKNOWN) {
+                return false;
+            }
+            byte[] recorded = AuditCanonicalForm.bytesOf(event.getHash());
+            if (recorded.length != AuditCanonicalForm.HASH_BYTES
+                    || AuditCanonicalForm.bytesOf(event.getPreviousHash()).length != AuditCanonicalForm.HASH_BYTES
+                    || !Arrays.equals(AuditCanonicalForm.hash(event), recorded)) {
+                return false;
+            }
+            try {
+                keys.verify(AuditCanonicalForm.bytesOf(event.getSignature()), recorded);
+                return true;
+            } catch (GeneralSecurityException e) {
+                return false;
+            }
+        }
+
+        private void acceptBreak(Candidate candidate) {
+            AuditEvent event = candidate.event;
+            breaks.add(new AuditBreak(event.getSequence(), candidate.offset, event.getDetails().get("reason"),
+                    failure == null ? null : failure.problem(), failure == null ? null : failure.detail(),
+                    failure == null ? null : failure.firstBadOffset()));
+            failure = null;
+            expectedSequence = event.getSequence();
+            previousHash = AuditCanonicalForm.bytesOf(event.getPreviousHash());
+            offset = candidate.offset;
+            passed(event, AuditCanonicalForm.bytesOf(event.getHash()), true);
         }
 
         private void check(Candidate candidate, Candidate next) {
@@ -173,7 +264,8 @@ public final class AuditVerifier {
                             + ") does not verify with the trail's public keys");
                     return;
                 }
-                lastSigned = sequence;
+                passed(event, recorded, true);
+                return;
             } else if (event.getSigningKeyId() != null) {
                 fail(sequence, AuditProblem.MISSING_SIGNATURE, "names signing key " + event.getSigningKeyId()
                         + " but carries no signature");
@@ -183,9 +275,19 @@ public final class AuditVerifier {
                         + checkpointInterval + " events; the last was " + (lastSigned == null ? "none" : lastSigned));
                 return;
             }
-            previousHash = recorded;
-            expectedSequence++;
+            passed(event, recorded, false);
+        }
+
+        private void passed(AuditEvent event, byte[] hash, boolean signed) {
+            long sequence = event.getSequence();
             position++;
+            lastVerified = new AuditCheckpoint(position, sequence, hash, offset);
+            if (signed) {
+                lastSigned = sequence;
+                lastCheckpoint = lastVerified;
+            }
+            previousHash = hash;
+            expectedSequence = sequence + 1;
         }
 
         private void fail(Long sequence, AuditProblem problem, String detail) {

@@ -1,18 +1,22 @@
 package io.biostream.operators.identity;
 
-import io.biostream.schemas.ControlEvent;
+import io.biostream.operators.audit.AuditEntry;
 
 /**
- * Where control events go and are read back from: appending returns once the event is stored and
- * applied to {@link #ledger()}, so whoever wrote it reads its own write.
+ * Where control events go and are read back from: appending stores the events together with the
+ * audit event of the change (both or neither) and returns once they are applied to
+ * {@link #ledger()}, so whoever wrote them reads its own write.
  */
 public interface ControlLog {
     /**
-     * Stores the event under {@code key} and waits until the ledger has applied it.
+     * Stores the events (in order) with {@code change}'s audit event and waits until the ledger
+     * has applied them.
      *
-     * @throws ControlUnavailableException when it could not be stored, or was not applied in time
+     * @throws io.biostream.operators.audit.AuditUnavailableException when they could not be stored
+     *         (nothing of the change is in force)
+     * @throws ControlUnavailableException when they were stored but not applied in time
      */
-    void append(String key, ControlEvent event);
+    void append(AuditEntry change, java.util.List<IdentityEvents.Keyed> events);
 
     /** The state the log's events build, in order. */
     IdentityLedger ledger();

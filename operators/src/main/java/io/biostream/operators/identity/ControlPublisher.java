@@ -1,44 +1,38 @@
 package io.biostream.operators.identity;
 
-import io.biostream.operators.config.KafkaClients;
-import io.biostream.schemas.ControlEvent;
-import io.biostream.schemas.WireFormat;
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.operators.audit.AuditLog;
+import io.biostream.operators.audit.AuditUnavailableException;
 import com.google.crypto.tink.PublicKeySign;
+import io.biostream.schemas.ControlEvent;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
+import io.biostream.schemas.WireFormat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes control events (single-object Avro, signed in a record header) to the control topic with an idempotent producer
- * (acks=all) and waits for the broker's acknowledgement, so a caller answers only for events
- * that are stored. Thread-safe.
+ * Writes control events (single-object Avro, signed in a record header: {@link ControlSignatures})
+ * to the control topic together with the audit event
+ * that records the change, in one Kafka transaction of the audit log ({@link AuditLog#recordWith}):
+ * readers of committed records (the job, the API's follower) see the change and its audit event,
+ * or neither. A caller answers only for events that are committed. Thread-safe.
  */
-public final class ControlPublisher implements AutoCloseable {
+public final class ControlPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPublisher.class);
 
-    private final KafkaProducer<String, byte[]> producer;
+    private final AuditLog audit;
     private final String topic;
-    private final Duration timeout;
     private final PublicKeySign signer;
 
-    /** @param signer the control signing key: every event goes out signed ({@link ControlSignatures}) */
-    public ControlPublisher(String bootstrapServers, String topic, Duration timeout, PublicKeySign signer) {
+    /** @param signer the control signing key: every record goes out signed ({@link ControlSignatures}) */
+    public ControlPublisher(AuditLog audit, String topic, PublicKeySign signer) {
+        this.audit = Objects.requireNonNull(audit, "audit");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.signer = Objects.requireNonNull(signer, "signer");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.producer = new KafkaProducer<>(KafkaClients.confirmedProducer(bootstrapServers, "biostream-control-publisher", timeout),
-                new StringSerializer(), new ByteArraySerializer());
     }
 
     public String topic() {
@@ -46,36 +40,40 @@ public final class ControlPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes the event under {@code key} and returns its offset once the broker acknowledged it.
+     * Publishes the events, in order, with {@code change}'s audit event, and returns the offset of
+     * the last one once the transaction committed.
      *
-     * @throws ControlUnavailableException when the broker did not acknowledge it in time (the event
-     *                                     may or may not be stored)
+     * @throws AuditUnavailableException when the transaction did not commit: neither the events nor
+     *                                   the audit event are visible to readers of committed records
      */
-    public long publish(String key, ControlEvent event) {
+    public long publish(AuditEntry change, List<IdentityEvents.Keyed> events) {
+        Objects.requireNonNull(change, "change");
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("nothing to publish");
+        }
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+        for (IdentityEvents.Keyed keyed : events) {
+            records.add(record(keyed.key(), keyed.event()));
+        }
         try {
-            byte[] value = WireFormat.encode(event);
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
-            record.headers().add(ControlSignatures.HEADER, ControlSignatures.sign(value, signer));
-            RecordMetadata stored = producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return stored.offset();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(event, e);
-        } catch (ExecutionException | TimeoutException | KafkaException | GeneralSecurityException e) {
-            throw failed(event, e);
+            AuditLog.Committed committed = audit.recordWith(change, records);
+            return committed.records().get(committed.records().size() - 1).offset();
+        } catch (AuditUnavailableException e) {
+            LOG.error("{} control event(s) ({} by {}) not committed with their audit event: {}", events.size(),
+                    events.get(0).event().getType(), events.get(0).event().getActor(), e.getMessage());
+            throw e;
         }
     }
 
-    private ControlUnavailableException failed(ControlEvent event, Exception cause) {
-        Throwable reason = cause instanceof ExecutionException && cause.getCause() != null ? cause.getCause() : cause;
-        LOG.error("control event {} ({} by {}) not confirmed by the broker: {}", event.getEventId(), event.getType(),
-                event.getActor(), reason.toString());
-        return new ControlUnavailableException("the control event could not be published: " + reason.getMessage(), reason);
-    }
-
-
-    @Override
-    public void close() {
-        producer.close(timeout);
+    /** The one place a control event becomes a control-topic record. */
+    private ProducerRecord<String, byte[]> record(String key, ControlEvent event) {
+        byte[] value = WireFormat.encode(event);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+        try {
+            record.headers().add(ControlSignatures.HEADER, ControlSignatures.sign(value, signer));
+        } catch (GeneralSecurityException e) {
+            throw new ControlUnavailableException("control event " + event.getEventId() + " could not be signed: " + e.getMessage(), e);
+        }
+        return record;
     }
 }

@@ -1,15 +1,19 @@
 package io.biostream.operators.identity;
 
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.operators.audit.AuditLog;
 import io.biostream.schemas.ControlEvent;
 import com.google.crypto.tink.KeysetHandle;
 import io.biostream.operators.crypto.SignatureKeysets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * The control topic as a {@link ControlLog}: the publisher writes (acknowledged), the follower
- * reads every event, the API's own included, into the ledger.
+ * The control topic as a {@link ControlLog}: the publisher writes each change with its audit event
+ * in one transaction, the follower reads every committed event (read_committed), the API's own
+ * included, into the ledger.
  */
 public final class KafkaControlLog implements ControlLog, AutoCloseable {
     private final ControlPublisher publisher;
@@ -29,26 +33,22 @@ public final class KafkaControlLog implements ControlLog, AutoCloseable {
     }
 
     /**
-     * Publisher, follower and ledger on one topic; the follower starts replaying the topic now.
+     * Publisher (through {@code audit}'s transactions), follower and ledger on one topic; the
+     * follower starts replaying the topic now.
      *
      * @param signingKeys the control signing keyset: signs what is published, its public half verifies what is read
      */
-    public static KafkaControlLog open(String bootstrapServers, String topic, IdentityLedger ledger, Duration timeout,
-                                       KeysetHandle signingKeys) throws GeneralSecurityException {
+    public static KafkaControlLog open(String bootstrapServers, String topic, IdentityLedger ledger, AuditLog audit,
+                                       Duration timeout, KeysetHandle signingKeys) throws GeneralSecurityException {
         ControlTopicFollower follower = new ControlTopicFollower(bootstrapServers, topic, ledger,
                 SignatureKeysets.verifier(signingKeys)).start();
-        try {
-            return new KafkaControlLog(new ControlPublisher(bootstrapServers, topic, timeout, SignatureKeysets.signer(signingKeys)),
-                    follower, ledger, timeout);
-        } catch (RuntimeException e) {
-            follower.close();
-            throw e;
-        }
+        return new KafkaControlLog(new ControlPublisher(audit, topic, SignatureKeysets.signer(signingKeys)), follower, ledger, timeout);
     }
 
     @Override
-    public void append(String key, ControlEvent event) {
-        long offset = publisher.publish(key, event);
+    public void append(AuditEntry change, List<IdentityEvents.Keyed> events) {
+        long offset = publisher.publish(change, events);
+        ControlEvent event = events.get(events.size() - 1).event();
         try {
             if (!follower.awaitOffset(offset, applyTimeout)) {
                 throw new ControlUnavailableException("control event " + event.getEventId() + " is stored (offset "
@@ -72,7 +72,6 @@ public final class KafkaControlLog implements ControlLog, AutoCloseable {
 
     @Override
     public void close() {
-        publisher.close();
         follower.close();
     }
 }

@@ -300,6 +300,76 @@ class AuditVerifierTest {
         assertThat(result.problem()).isEqualTo(AuditProblem.MISSING_SIGNATURE);
     }
 
+    /** The trail's first 8 events, an undecodable record, then a signed break after event 7 and two more. */
+    private static List<byte[]> brokenAndBridged(KeysetHandle breakKeys) throws GeneralSecurityException {
+        List<byte[]> values = new ArrayList<>();
+        trail.subList(0, 8).forEach(e -> values.add(WireFormat.encode(e)));
+        values.add(new byte[] {1, 2, 3});
+        AuditEvent trusted = trail.get(7);
+        AuditChain bridge = new AuditChain(AuditSigningKeys.signer(breakKeys), AuditSigningKeys.keyId(breakKeys),
+                AuditTrails.INTERVAL, java.time.Clock.systemUTC(),
+                new ChainHead(8, AuditCanonicalForm.bytesOf(trusted.getHash()), 4));
+        values.add(WireFormat.encode(bridge.appendSigned(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.BREAK, null,
+                AuditOutcome.FAILED, Map.of("reason", "the last record does not decode")))));
+        values.add(WireFormat.encode(bridge.append(AuditTrails.entry(9))));
+        values.add(WireFormat.encode(bridge.append(AuditTrails.entry(10))));
+        return values;
+    }
+
+    @Test
+    void aSignedBreakAccountsForTheDamageBeforeItAndVerificationResumesAtIt() throws GeneralSecurityException {
+        AuditVerification result = verifier.verifyEncoded(brokenAndBridged(keys));
+        assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+        assertThat(result.events()).as("8 + the break + 2").isEqualTo(11);
+        assertThat(result.lastSignedSequence()).isEqualTo(8L);
+        assertThat(result.breaks()).singleElement().satisfies(b -> {
+            assertThat(b.sequence()).isEqualTo(8);
+            assertThat(b.reason()).isEqualTo("the last record does not decode");
+            assertThat(b.problem()).isEqualTo(AuditProblem.UNDECODABLE);
+        });
+    }
+
+    @Test
+    void aBreakSignedWithAnotherKeyOrReplayedAccountsForNothing() throws GeneralSecurityException {
+        AuditVerification forged = verifier.verifyEncoded(brokenAndBridged(otherKeys));
+        assertThat(forged.ok()).isFalse();
+        assertThat(forged.firstBadEvent()).isEqualTo(8);
+        assertThat(forged.problem()).isEqualTo(AuditProblem.UNDECODABLE);
+        assertThat(forged.breaks()).isEmpty();
+
+        // A valid break copied to the end again: its sequence is below what follows it, so it is a replay.
+        List<byte[]> replayed = brokenAndBridged(keys);
+        replayed.add(replayed.get(9).clone());
+        AuditVerification result = verifier.verifyEncoded(replayed);
+        assertThat(result.ok()).isFalse();
+        assertThat(result.firstBadSequence()).isEqualTo(8L);
+        assertThat(result.problem()).isEqualTo(AuditProblem.OUT_OF_ORDER);
+        assertThat(result.breaks()).hasSize(1);
+    }
+
+    @Test
+    void resumingAfterAVerifiedCheckpointEndsAsAFullVerificationDoes() {
+        AuditVerifier.Run first = verifier.start();
+        AuditTrails.copy(trail.subList(0, 12)).forEach(first::add);
+        assertThat(first.finish().ok()).isTrue();
+        AuditCheckpoint checkpoint = first.lastCheckpoint();
+        assertThat(checkpoint.sequence()).isEqualTo(9);
+        assertThat(checkpoint.events()).isEqualTo(10);
+
+        AuditVerifier.Run resumed = verifier.resume(checkpoint);
+        AuditTrails.copy(trail.subList(10, EVENTS)).forEach(resumed::add);
+        assertThat(resumed.finish()).isEqualTo(verifier.verify(AuditTrails.copy(trail)));
+
+        // An event altered after the checkpoint is still found, at its position in the whole trail.
+        List<AuditEvent> rest = AuditTrails.copy(trail.subList(10, EVENTS));
+        rest.get(3).setActor("someone else");
+        AuditVerifier.Run tampered = verifier.resume(checkpoint);
+        rest.forEach(tampered::add);
+        AuditVerification result = tampered.finish();
+        assertThat(result.firstBadEvent()).isEqualTo(13);
+        assertThat(result.problem()).isEqualTo(AuditProblem.HASH_MISMATCH);
+    }
+
     private static ByteBuffer flipped(ByteBuffer buffer) {
         byte[] bytes = AuditCanonicalForm.bytesOf(buffer);
         bytes[bytes.length / 2] ^= 1;
