@@ -17,6 +17,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.identity.IdentityLedger;
+import io.biostream.operators.identity.MatchPolicy;
 import io.biostream.operators.identity.KafkaControlLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,6 +130,8 @@ public final class ApiService implements AutoCloseable {
     private IdentityServices openIdentity(TemplateCipher cipher, QueryableStateIdentityReader identityStates)
             throws InterruptedException {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
+        // Period keys expire by the retention in force: a shortened retention hides older templates at once.
+        cipher.keys().useRetention(cameraId -> MatchPolicy.forCamera(ledger.settings(), cameraId).unenrolledRetention());
         KafkaControlLog controlLog = started("control log",
                 KafkaControlLog.open(config.bootstrapServers(), config.topics().control(), ledger, CONTROL_TIMEOUT));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());
