@@ -35,7 +35,7 @@ class KeyStoreOutageRoutesTest {
     Path keysDir;
 
     @Test
-    void aRequestNeedingADataKeyIsAnswered503WithRetryAfterWithoutWaitingForTheStore() throws Exception {
+    void aRequestNeedingADataKeyIsAnswered503WithRetryAfter() throws Exception {
         // Results sealed while the keys were reachable (here: a directory store under the same KEK).
         TemplateCipher sealing = new TemplateCipher(TestKeyRings.directory(keysDir));
         InMemoryCameraState state = new InMemoryCameraState();
