@@ -220,6 +220,19 @@ class TemplateKeyRingTest {
     }
 
     @Test
+    void aKeyFileUnderAnotherKeyIdIsRefused() throws Exception {
+        EncryptedTemplate ada = seal("enroll/ada/0", 1, ring.subjectKey("ada"));
+        Path keys = dir.resolve("data-keys");
+        Files.copy(keys.resolve(ada.getKeyId() + ".key"), keys.resolve("dk_copied.key"));
+
+        assertThat(store.get("dk_copied")).isEmpty();
+        assertThat(ring.refusedRecords()).isEqualTo(1);
+        EncryptedTemplate relabelled = EncryptedTemplate.newBuilder(ada).setKeyId("dk_copied").build();
+        assertThatThrownBy(() -> cipher.open(relabelled)).isInstanceOf(TemplateErasedException.class);
+        assertThat(cipher.open(ada)).containsExactly(descriptor(1));
+    }
+
+    @Test
     void garbageWrappedBytesWithAnOlderCreationTimeAreSkippedNotPickedAsTheOldest() throws Exception {
         TemplateKeyRing.DataKey good = ring.periodKey("door-1", T0, Duration.ofDays(1), Duration.ofDays(30));
         EncryptedTemplate face = seal("door-1/1/0", 4, good);
