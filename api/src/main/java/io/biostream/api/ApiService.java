@@ -86,6 +86,10 @@ public final class ApiService implements AutoCloseable {
         KeysetHandle signingKeys = signingKeys(config.auditSigningKeyset());
 
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
+        if (!keyRing.ready()) { // the search gallery is built from the enrollments now: it would miss their templates
+            throw new IllegalStateException("the data key store was not read within " + config.crypto().storeTimeout().toSeconds()
+                    + " s: the API does not start without its data keys");
+        }
         TemplateCipher cipher = new TemplateCipher(keyRing);
         AuditLog auditLog = started("audit log", AuditLog.open(config.bootstrapServers(), config.topics().audit(),
                 signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT));

@@ -57,6 +57,11 @@ public interface DataKeyStore extends AutoCloseable {
      */
     Collection<WrappedDataKey> all();
 
+    /** Whether the keys stored so far have been read (a store that opened during an outage has not, yet). */
+    default boolean ready() {
+        return true;
+    }
+
     /** How many stored records were refused (undecodable, record key not their key id, replayed after destruction). */
     long refusedRecords();
 

@@ -291,6 +291,16 @@ public final class KafkaDataKeyStore implements DataKeyStore {
         return refused.get();
     }
 
+    @Override
+    public boolean ready() {
+        try {
+            requireReplayed();
+            return true;
+        } catch (KeyStoreUnavailableException e) {
+            return false;
+        }
+    }
+
     private void requireReplayed() {
         if (replayed) {
             return;
@@ -322,7 +332,9 @@ public final class KafkaDataKeyStore implements DataKeyStore {
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(5));
+        // Every write waited for its acknowledgement, so nothing is pending: during an outage, do not wait for the broker.
+        boolean outage = !replayed || (unavailableUntil != 0 && System.nanoTime() - unavailableUntil < 0);
+        producer.close(outage ? Duration.ZERO : Duration.ofSeconds(5));
         follower.close();
     }
 }

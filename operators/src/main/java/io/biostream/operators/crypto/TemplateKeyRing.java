@@ -103,6 +103,11 @@ public final class TemplateKeyRing implements AutoCloseable {
         this.retention = Objects.requireNonNull(retentionOfCamera, "retentionOfCamera");
     }
 
+    /** Whether the data keys stored so far have been read: false while a store opened during an outage catches up. */
+    public boolean ready() {
+        return store.ready();
+    }
+
     /** How many stored records were refused: by the store (shape, replays) and here (they do not authenticate). */
     public long refusedRecords() {
         return refused.get() + store.refusedRecords();

@@ -29,6 +29,7 @@ class KeyStoreOutageTest {
                 CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(dir)), null, "unused").localKms());
         try (TemplateKeyRing ring = new TemplateKeyRing(
                 KafkaDataKeyStore.open("127.0.0.1:" + closedPort(), "biostream.keys", Duration.ofSeconds(1)), kek, Clock.systemUTC())) {
+            assertThat(ring.ready()).isFalse();
             assertThatThrownBy(() -> ring.aead("dk_unknown")).isInstanceOf(DataKeyUnavailableException.class)
                     .satisfies(e -> assertThat(((DataKeyUnavailableException) e).retryAfter()).isPositive());
             assertThatThrownBy(() -> ring.isLive("dk_unknown")).isInstanceOf(KeyStoreUnavailableException.class);
