@@ -21,6 +21,7 @@ import io.biostream.operators.crypto.KeyEncryptionKey;
 import io.biostream.operators.crypto.SignatureKeysets;
 import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.operators.identity.ControlSigningConfig;
+import io.biostream.operators.identity.MatchPolicy;
 import io.biostream.operators.identity.KafkaControlLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,6 +91,10 @@ public final class ApiService implements AutoCloseable {
         requireControlSigningFile(config.controlSigningKeyset());
 
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
+        if (!keyRing.ready()) { // the search gallery is built from the enrollments now: it would miss their templates
+            throw new IllegalStateException("the data key store was not read within " + config.crypto().storeTimeout().toSeconds()
+                    + " s: the API does not start without its data keys");
+        }
         TemplateCipher cipher = new TemplateCipher(keyRing);
         AuditLog auditLog = started("audit log", AuditLog.open(config.bootstrapServers(), config.topics().audit(),
                 signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT, config.auditHeadFile()));
@@ -135,6 +140,8 @@ public final class ApiService implements AutoCloseable {
                                           AuditLog auditLog, KeysetHandle controlSigningKeys)
             throws InterruptedException, GeneralSecurityException {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
+        // Period keys expire by the retention in force: a shortened retention hides older templates at once.
+        cipher.keys().useRetention(cameraId -> MatchPolicy.forCamera(ledger.settings(), cameraId).unenrolledRetention());
         KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),
                 config.topics().control(), ledger, auditLog, CONTROL_TIMEOUT, controlSigningKeys));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());

@@ -9,6 +9,7 @@ import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.audit.AuditSink;
+import io.biostream.operators.crypto.DataKeyUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
@@ -120,6 +121,9 @@ final class CameraHandlers {
                 .build();
         try {
             return cipher.open(template, expected);
+        } catch (DataKeyUnavailableException e) {
+            throw new ApiError(503, "keys_unavailable", "the data key store is unavailable; templates are not served until it is back",
+                    Map.of("Retry-After", Long.toString(e.retryAfter().toSeconds())));
         } catch (GeneralSecurityException e) {
             LOG.error("template of camera={} sequence={} face={} (key {}) does not open: integrity failure or unknown key",
                     frame.getCameraId(), frame.getSequence(), face.getFaceIndex(), template.getKeyId());

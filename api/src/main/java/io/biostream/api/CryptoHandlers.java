@@ -40,7 +40,9 @@ final class CryptoHandlers {
             LOG.error("key-encryption key rotation failed: {}", e.toString());
             audit.record(AuditEntry.of(caller.id(), AuditActions.KEY_ROTATION, null, AuditOutcome.FAILED,
                     Map.of("error", e.getClass().getSimpleName())));
-            throw new ApiError(503, "rotation_failed", "the key-encryption key could not be rotated; the incident is logged");
+            Map<String, String> retry = e instanceof KeyStoreUnavailableException unavailable
+                    ? Map.of("Retry-After", Long.toString(unavailable.retryAfter().toSeconds())) : Map.of();
+            throw new ApiError(503, "rotation_failed", "the key-encryption key could not be rotated; the incident is logged", retry);
         }
         String kek = keys.kek().reference();
         audit.record(AuditEntry.of(caller.id(), AuditActions.KEY_ROTATION, null, AuditOutcome.SUCCESS,

@@ -2,6 +2,7 @@ package io.biostream.api;
 
 import io.biostream.api.state.StateUnavailableException;
 import io.biostream.operators.audit.AuditUnavailableException;
+import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.identity.ControlUnavailableException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -20,6 +21,7 @@ final class ErrorHandlers {
         routes.exception(StateUnavailableException.class, ErrorHandlers::stateUnavailable);
         routes.exception(AuditUnavailableException.class, ErrorHandlers::auditUnavailable);
         routes.exception(ControlUnavailableException.class, ErrorHandlers::controlUnavailable);
+        routes.exception(KeyStoreUnavailableException.class, ErrorHandlers::keysUnavailable);
         routes.exception(HttpResponseException.class, ErrorHandlers::javalinResponse);
         routes.exception(Exception.class, ErrorHandlers::unexpected);
     }
@@ -55,6 +57,14 @@ final class ErrorHandlers {
         ctx.header("Retry-After", "1");
         ctx.status(503).json(new ApiError.Body("control_unavailable",
                 "the change could not be confirmed by the control topic; check its state before retrying"));
+    }
+
+    /** The data key store cannot answer now (keys topic down): the request is refused at once, not held. */
+    static void keysUnavailable(KeyStoreUnavailableException e, Context ctx) {
+        LOG.error("data key store unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+        ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+        ctx.status(503).json(new ApiError.Body("keys_unavailable",
+                "the data key store is unavailable; templates are not served until it is back"));
     }
 
     /** Javalin's own responses: no route (404), wrong method (405), body too large (413), ... */

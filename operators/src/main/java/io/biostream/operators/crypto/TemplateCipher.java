@@ -72,7 +72,9 @@ public final class TemplateCipher {
 
     /**
      * Opens a template under the given associated data; fails unless it is the data it was sealed
-     * with, and with {@link TemplateErasedException} when its key is destroyed or expired.
+     * with, with {@link TemplateErasedException} when its key is destroyed or expired, with
+     * {@link DataKeyUnusableException} when its key's record does not authenticate, and with
+     * {@link DataKeyUnavailableException} when the key store cannot tell now.
      */
     public float[] open(EncryptedTemplate template, AssociatedData ad) throws GeneralSecurityException {
         Aead aead = keys.aead(template.getKeyId()).orElseThrow(() -> new TemplateErasedException(template.getKeyId()));
@@ -87,7 +89,10 @@ public final class TemplateCipher {
         }
     }
 
-    /** Whether the template's key is live: false once its subject is erased or its retention is over. */
+    /**
+     * Whether the template's key is live: false once its subject is erased or its retention is over
+     * (or its record does not authenticate); {@link KeyStoreUnavailableException} when the store cannot tell.
+     */
     public boolean readable(EncryptedTemplate template) {
         return keys.isLive(template.getKeyId());
     }

@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.FrameDecoder;
@@ -99,6 +100,10 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(),
                 DeadLetterMetrics.register(getRuntimeContext().getMetricGroup()));
         control = new ControlState(cipher, keys, modelId, config.defaultMatchSettings());
+        // Period keys expire by the retention in force, so a shortened retention shortens their life.
+        keys.useRetention(cameraId -> control.settings() == null ? null
+                : MatchPolicy.forCamera(control.settings(), cameraId).unenrolledRetention());
+        getRuntimeContext().getMetricGroup().gauge("dataKeyRecordsRefused", keys::refusedRecords);
         metrics = AnalysisMetrics.register(getRuntimeContext().getMetricGroup(), control::gallerySize);
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
@@ -137,44 +142,54 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         long matchStart = System.nanoTime();
         Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
         metrics.took(AnalysisMetrics.Step.MATCH, System.nanoTime() - matchStart);
-        for (int i = 0; i < identifications.length; i++) {
-            identifications[i] = withLiveSubject(identifications[i]);
-        }
-        List<FacePipeline.Face> kept = PrivacyFilter.kept(policy.privacyMode(), found, identifications);
         long now = System.currentTimeMillis();
         List<FaceResult> faceResults = new ArrayList<>(found.size());
         List<EncryptedTemplate> templates = new ArrayList<>();
+        List<SightingUpdate> sighted = new ArrayList<>();
+        List<FacePipeline.Face> kept;
         int matches = 0;
-        for (FacePipeline.Face face : kept) {
-            String faceId = faceId(frame, face.index());
-            EncryptedTemplate template = null;
-            Identification identification = identifications[face.index()];
-            if (face.described()) {
-                Sealing sealing = sealingFor(identification, frame.getCameraId(), now, policy);
-                identification = sealing.identification();
-                AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
-                long sealStart = System.nanoTime();
-                template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId(), sealing.key());
-                metrics.took(AnalysisMetrics.Step.SEAL, System.nanoTime() - sealStart);
-                templates.add(template);
-                if (identification.getMatched()) {
-                    matches++;
-                    ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.match(identification.getSubjectId(), frame.getCameraId(),
-                            frame.getSequence(), faceId, frame.getCaptureTime().toEpochMilli(), identification.getDistance()));
-                }
+        try { // a data key that cannot be had (key store down, KMS error) makes the frame a dead letter, not a job failure
+            for (int i = 0; i < identifications.length; i++) {
+                identifications[i] = withLiveSubject(identifications[i]);
             }
-            faceResults.add(FaceResult.newBuilder()
-                    .setFaceIndex(face.index())
-                    .setFaceId(faceId)
-                    .setBox(new Box(face.detection().x(), face.detection().y(), face.detection().width(), face.detection().height()))
-                    .setScore(face.detection().score())
-                    .setStatus(face.status())
-                    .setLandmarks(FaceResults.landmarks(face.landmarks()))
-                    .setQuality(FaceResults.quality(face.quality()))
-                    .setTemplateRef(template == null ? null : faceId)
-                    .setIdentification(identification)
-                    .build());
+            kept = PrivacyFilter.kept(policy.privacyMode(), found, identifications);
+            for (FacePipeline.Face face : kept) {
+                String faceId = faceId(frame, face.index());
+                EncryptedTemplate template = null;
+                Identification identification = identifications[face.index()];
+                if (face.described()) {
+                    Sealing sealing = sealingFor(identification, frame.getCameraId(), now, policy);
+                    identification = sealing.identification();
+                    AssociatedData ad = new AssociatedData(frame.getCameraId(), frame.getSequence(), face.index());
+                    long sealStart = System.nanoTime();
+                    template = cipher.seal(faceId, face.descriptor(), ad, faces.modelId(), sealing.key());
+                    metrics.took(AnalysisMetrics.Step.SEAL, System.nanoTime() - sealStart);
+                    templates.add(template);
+                    if (identification.getMatched()) {
+                        matches++;
+                        sighted.add(SightingUpdate.match(identification.getSubjectId(), frame.getCameraId(),
+                                frame.getSequence(), faceId, frame.getCaptureTime().toEpochMilli(), identification.getDistance()));
+                    }
+                }
+                faceResults.add(FaceResult.newBuilder()
+                        .setFaceIndex(face.index())
+                        .setFaceId(faceId)
+                        .setBox(new Box(face.detection().x(), face.detection().y(), face.detection().width(), face.detection().height()))
+                        .setScore(face.detection().score())
+                        .setStatus(face.status())
+                        .setLandmarks(FaceResults.landmarks(face.landmarks()))
+                        .setQuality(FaceResults.quality(face.quality()))
+                        .setTemplateRef(template == null ? null : faceId)
+                        .setIdentification(identification)
+                        .build());
+            }
+        } catch (GeneralSecurityException | KeyStoreUnavailableException e) {
+            LOG.warn("frame {}/{}: no data key to seal its templates under: {}", frame.getCameraId(), frame.getSequence(), e.toString());
+            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
+                    "data key unavailable: " + e.getMessage()));
+            return;
         }
+        sighted.forEach(update -> ctx.output(SUBJECT_SIGHTINGS, update));
         String sessionId = control.sessionOf(frame);
         FrameResult result = FrameResult.newBuilder()
                 .setCameraId(frame.getCameraId())
@@ -320,7 +335,13 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
                 // The API destroyed the key already; an erasure from elsewhere, or replayed after a
                 // restore from an older checkpoint, destroys whatever is left (idempotent).
-                keys.destroySubject(subjectId);
+                try {
+                    keys.destroySubject(subjectId);
+                } catch (KeyStoreUnavailableException e) { // the keys topic down must not fail the job
+                    LOG.error("subject {}: its data keys could not be destroyed now: {}", subjectId, e.toString());
+                    ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
+                            "data keys of the erased subject not destroyed (key store unavailable): " + e.getMessage()));
+                }
             }
             // Take the subject out of the latest results this subtask keeps, then clear its sightings.
             ctx.applyToKeyedState(QueryableStateNames.cameraLatestDescriptor(), (camera, state) -> {

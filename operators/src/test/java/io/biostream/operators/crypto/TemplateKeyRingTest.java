@@ -8,7 +8,14 @@ import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.DataKeyScope;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.WrappedDataKey;
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +76,10 @@ class TemplateKeyRingTest {
                 ring.kek(), clock));
         assertThatThrownBy(() -> fresh.open(adaTemplate)).isInstanceOf(TemplateErasedException.class);
         assertThat(fresh.open(bobTemplate)).containsExactly(descriptor(2));
-        assertThat(Files.list(dir.resolve("data-keys")).count()).isEqualTo(1);
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("data-keys"))) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder(bobTemplate.getKeyId() + ".key", ada.keyId() + ".destroyed");
+        }
     }
 
     @Test
@@ -138,6 +149,158 @@ class TemplateKeyRingTest {
                 null, "unused", Duration.ofDays(1), Duration.ofMinutes(1), Duration.ofSeconds(5));
         assertThatThrownBy(wrongSecret::openKeyRing).isInstanceOf(GeneralSecurityException.class)
                 .hasMessageContaining("does not open with this master secret");
+    }
+
+    @Test
+    void everyFieldOfAKeyRecordIsBoundToItsWrapSoAnEditedRecordIsNeverUsed() throws Exception {
+        EncryptedTemplate face = seal("door-1/7/0", 3, ring.periodKey("door-1", T0, Duration.ofDays(1), Duration.ofDays(30)));
+        WrappedDataKey original = store.get(face.getKeyId()).orElseThrow();
+        assertThat(original.getBinding()).isEqualTo(TemplateKeyRing.BINDING);
+        List<WrappedDataKey> edits = List.of(
+                WrappedDataKey.newBuilder(original).setOwner("door-2").build(),
+                WrappedDataKey.newBuilder(original).setScope(DataKeyScope.SUBJECT).build(),
+                WrappedDataKey.newBuilder(original).setExpiresTime(null).build(),
+                WrappedDataKey.newBuilder(original).setExpiresTime(original.getExpiresTime().plus(Duration.ofDays(365))).build(),
+                WrappedDataKey.newBuilder(original).setCreatedTime(original.getCreatedTime().minusSeconds(1)).build(),
+                WrappedDataKey.newBuilder(original).setPeriodStart(original.getPeriodStart().plusSeconds(1)).build(),
+                WrappedDataKey.newBuilder(original).setPeriodEnd(null).build(),
+                WrappedDataKey.newBuilder(original).setKek("aws-kms://elsewhere").build(),
+                WrappedDataKey.newBuilder(original).setBinding(1).build());
+        long refusedBefore = ring.refusedRecords();
+        for (WrappedDataKey edited : edits) {
+            store.put(edited);
+            assertThatThrownBy(() -> cipher.open(face)).as("opened under %s", edited)
+                    .isInstanceOf(DataKeyUnusableException.class);
+            assertThat(cipher.readable(face)).isFalse();
+        }
+        assertThat(ring.refusedRecords()).isEqualTo(refusedBefore + edits.size());
+        store.put(original);
+        assertThat(cipher.open(face)).containsExactly(descriptor(3));
+    }
+
+    @Test
+    void aReOwnedSubjectKeyIsStillDestroyedWithItsSubjectAndNeverComesBack() throws Exception {
+        EncryptedTemplate ada = seal("enroll/ada/0", 1, ring.subjectKey("ada"));
+        assertThat(cipher.open(ada)).containsExactly(descriptor(1));
+        WrappedDataKey original = store.get(ada.getKeyId()).orElseThrow();
+        store.put(WrappedDataKey.newBuilder(original).setOwner("mallory").build()); // so that ada's erasure would miss it
+
+        assertThatThrownBy(() -> cipher.open(ada)).isInstanceOf(DataKeyUnusableException.class);
+        assertThat(ring.destroySubject("ada")).containsExactly(ada.getKeyId());
+
+        store.put(original); // the record as it was before the erasure, replayed
+        assertThatThrownBy(() -> cipher.open(ada)).isInstanceOf(TemplateErasedException.class);
+        TemplateCipher restarted = new TemplateCipher(new TemplateKeyRing(new DirectoryDataKeyStore(dir.resolve("data-keys")),
+                ring.kek(), clock));
+        assertThatThrownBy(() -> restarted.open(ada)).isInstanceOf(TemplateErasedException.class);
+        assertThat(restarted.keys().destroyedTime(ada.getKeyId())).contains(T0);
+    }
+
+    @Test
+    void aDestroyedKeyStaysDestroyedWhateverRecordArrivesLaterAndAForgedDestructionStillDestroys() throws Exception {
+        EncryptedTemplate ada = seal("enroll/ada/0", 1, ring.subjectKey("ada"));
+        EncryptedTemplate bob = seal("enroll/bob/0", 2, ring.subjectKey("bob"));
+        WrappedDataKey beforeErasure = store.get(ada.getKeyId()).orElseThrow();
+        ring.destroySubject("ada");
+
+        store.put(beforeErasure);
+        assertThatThrownBy(() -> cipher.open(ada)).isInstanceOf(TemplateErasedException.class);
+        TemplateKeyRing restarted = new TemplateKeyRing(new DirectoryDataKeyStore(dir.resolve("data-keys")), ring.kek(), clock);
+        assertThatThrownBy(() -> new TemplateCipher(restarted).open(ada)).isInstanceOf(TemplateErasedException.class);
+        assertThat(restarted.existingSubjectKey("ada")).isEmpty();
+        assertThat(restarted.destroyedTime(ada.getKeyId())).as("authenticated destruction time").contains(T0);
+
+        // A destruction record nobody with the KEK wrote: the key is destroyed all the same (fail closed), and it is counted.
+        WrappedDataKey bobKey = store.get(bob.getKeyId()).orElseThrow();
+        store.destroy(bob.getKeyId(), WrappedDataKey.newBuilder(bobKey).setDestroyedTime(T0).build());
+        assertThatThrownBy(() -> cipher.open(bob)).isInstanceOf(TemplateErasedException.class);
+        long refused = restarted.refusedRecords();
+        assertThat(restarted.destroyedTime(bob.getKeyId())).isEmpty();
+        assertThat(restarted.refusedRecords()).isEqualTo(refused + 1);
+    }
+
+    @Test
+    void aKeyFileUnderAnotherKeyIdIsRefused() throws Exception {
+        EncryptedTemplate ada = seal("enroll/ada/0", 1, ring.subjectKey("ada"));
+        Path keys = dir.resolve("data-keys");
+        Files.copy(keys.resolve(ada.getKeyId() + ".key"), keys.resolve("dk_copied.key"));
+
+        assertThat(store.get("dk_copied")).isEmpty();
+        assertThat(ring.refusedRecords()).isEqualTo(1);
+        EncryptedTemplate relabelled = EncryptedTemplate.newBuilder(ada).setKeyId("dk_copied").build();
+        assertThatThrownBy(() -> cipher.open(relabelled)).isInstanceOf(TemplateErasedException.class);
+        assertThat(cipher.open(ada)).containsExactly(descriptor(1));
+    }
+
+    @Test
+    void garbageWrappedBytesWithAnOlderCreationTimeAreSkippedNotPickedAsTheOldest() throws Exception {
+        TemplateKeyRing.DataKey good = ring.periodKey("door-1", T0, Duration.ofDays(1), Duration.ofDays(30));
+        EncryptedTemplate face = seal("door-1/1/0", 4, good);
+        WrappedDataKey stored = store.get(good.keyId()).orElseThrow();
+        byte[] garbage = new byte[stored.getWrapped().remaining()];
+        new Random(7).nextBytes(garbage);
+        store.put(WrappedDataKey.newBuilder(stored).setKeyId("dk_garbage")
+                .setCreatedTime(stored.getCreatedTime().minusSeconds(60)).setWrapped(ByteBuffer.wrap(garbage)).build());
+
+        TemplateKeyRing restarted = new TemplateKeyRing(new DirectoryDataKeyStore(dir.resolve("data-keys")), ring.kek(), clock);
+        assertThat(restarted.periodKey("door-1", T0.plusSeconds(60), Duration.ofDays(1), Duration.ofDays(30)).keyId())
+                .isEqualTo(good.keyId());
+        assertThat(restarted.periodKey("door-1", T0.plusSeconds(120), Duration.ofDays(1), Duration.ofDays(30)).keyId())
+                .isEqualTo(good.keyId());
+        assertThat(restarted.refusedRecords()).as("the garbage record, counted once").isEqualTo(1);
+        assertThat(new TemplateCipher(restarted).open(face)).containsExactly(descriptor(4));
+    }
+
+    @Test
+    void aRecordWrappedBeforeItsFieldsWereBoundIsRefusedUntilAKekRotationRewrapsIt() throws Exception {
+        KeysetHandle keyset = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
+        byte[] plain = TinkProtoKeysetFormat.serializeKeyset(keyset, InsecureSecretKeyAccess.get());
+        String keyId = "dk_legacy";
+        store.put(WrappedDataKey.newBuilder() // as stored before binding 2: the key id is the only associated data
+                .setKeyId(keyId)
+                .setScope(DataKeyScope.SUBJECT)
+                .setOwner("ada")
+                .setCreatedTime(T0)
+                .setKek(ring.kek().reference())
+                .setWrapped(ByteBuffer.wrap(ring.kek().wrap(plain, ("biostream-data-key-v1|" + keyId).getBytes(StandardCharsets.UTF_8))))
+                .build());
+        EncryptedTemplate legacy = seal("enroll/ada/0", 5, new TemplateKeyRing.DataKey(keyId,
+                keyset.getPrimitive(RegistryConfiguration.get(), Aead.class)));
+        assertThat(store.get(keyId).orElseThrow().getBinding()).isEqualTo(1);
+        assertThatThrownBy(() -> cipher.open(legacy)).isInstanceOf(DataKeyUnusableException.class)
+                .hasMessageContaining("KEK rotation");
+
+        assertThat(ring.rotateKek()).isEqualTo(1);
+
+        assertThat(store.get(keyId).orElseThrow().getBinding()).isEqualTo(TemplateKeyRing.BINDING);
+        assertThat(cipher.open(legacy)).containsExactly(descriptor(5));
+        assertThat(ring.existingSubjectKey("ada").orElseThrow().keyId()).isEqualTo(keyId);
+    }
+
+    @Test
+    void aShortenedRetentionShortensTheLifeOfPeriodKeysSealedBefore() throws Exception {
+        Duration day = Duration.ofDays(1);
+        TemplateKeyRing.DataKey key = ring.periodKey("door-1", T0, day, Duration.ofDays(30));
+        TemplateKeyRing.DataKey other = ring.periodKey("door-2", T0, day, Duration.ofDays(30));
+        EncryptedTemplate face = seal("door-1/1/0", 6, key);
+        EncryptedTemplate otherFace = seal("door-2/1/0", 7, other);
+        Instant periodEnd = Instant.parse("2026-11-27T00:00:00Z");
+        clock.set(periodEnd.plus(Duration.ofDays(2)));
+        assertThat(cipher.open(face)).containsExactly(descriptor(6));
+
+        Map<String, Duration> retentionInForce = new java.util.concurrent.ConcurrentHashMap<>(Map.of("door-1", day));
+        ring.useRetention(retentionInForce::get); // door-1's retention lowered to a day; door-2 not known: as stored
+
+        assertThatThrownBy(() -> cipher.open(face)).isInstanceOf(TemplateErasedException.class);
+        assertThat(cipher.open(otherFace)).containsExactly(descriptor(7));
+        assertThat(ring.destroyExpired()).isEqualTo(1);
+        assertThat(store.get(key.keyId())).isEmpty();
+        assertThat(ring.destroyedTime(key.keyId())).as("cut short: recorded as destroyed").contains(clock.instant());
+        // Raising the retention again does not bring it back.
+        retentionInForce.put("door-1", Duration.ofDays(365));
+        assertThatThrownBy(() -> cipher.open(face)).isInstanceOf(TemplateErasedException.class);
+        // A new frame of door-1 gets a key of its own again.
+        assertThat(ring.periodKey("door-1", clock.instant(), day, Duration.ofDays(1)).keyId()).isNotEqualTo(key.keyId());
     }
 
     @Test
