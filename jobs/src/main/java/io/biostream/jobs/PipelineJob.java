@@ -73,7 +73,7 @@ public final class PipelineJob {
                 .setParallelism(1);
         SingleOutputStreamOperator<Outbound> erasedTemplates = analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
                 .keyBy(update -> update.subjectId)
-                .process(new SubjectSightingsFunction(config.topics().templates())).name("subject sightings").uid("subject-sightings");
+                .process(new SubjectSightingsFunction(config.topics().templates(), Duration.ofSeconds(config.identity().retentionSeconds()))).name("subject sightings").uid("subject-sightings");
         analyzed.getSideOutput(AnalyzeFrameFunction.SESSION_FRAMES)
                 .keyBy(frame -> frame.sessionId)
                 .connect(controlEvents

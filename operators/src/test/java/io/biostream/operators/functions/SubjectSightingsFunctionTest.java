@@ -14,17 +14,19 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SubjectSightingsFunctionTest {
+    private static final long RETENTION_MS = 3_600_000L;
     private KeyedOneInputStreamOperatorTestHarness<String, SightingUpdate, Outbound> harness;
 
     @BeforeEach
     void open() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction("biostream.templates"),
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction("biostream.templates", Duration.ofMillis(RETENTION_MS)),
                 update -> update.subjectId, Types.STRING);
     }
 
@@ -89,5 +91,23 @@ class SubjectSightingsFunctionTest {
         assertThat(sightings("lennard").getTotal()).isEqualTo(1L);
         match("raj", "door-1", 3, 3_000L); // enrolled again later: counts start afresh
         assertThat(sightings("raj").getTotal()).isEqualTo(1L);
+    }
+
+    /** Finding 8 of the hardening issue: sightings never expired. */
+    @Test
+    void sightingsOlderThanTheRetentionDropOutAndASubjectWithNoneLeftLeavesState() throws Exception {
+        harness.setProcessingTime(1_000L);
+        match("raj", "door-1", 1, 1_000L);
+        harness.setProcessingTime(30 * 60_000L);
+        match("raj", "door-1", 2, 30 * 60_000L);
+
+        harness.setProcessingTime(1_000L + RETENTION_MS + CameraIndexFunction.SWEEP_GRANULARITY_MS);
+        Sightings left = sightings("raj");
+        assertThat(left.getSightings()).extracting(Sighting::getSequence).containsExactly(2L);
+        assertThat(left.getTotal()).as("the count of all sightings stays").isEqualTo(2L);
+
+        harness.setProcessingTime(30 * 60_000L + RETENTION_MS + CameraIndexFunction.SWEEP_GRANULARITY_MS);
+        assertThat(sightings("raj")).isNull();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 }
