@@ -52,6 +52,11 @@ public final class FuzzSeedWriter {
         Map<String, byte[]> framed = new LinkedHashMap<>();
         // The frame target reads its choices from the end: a zero tail declares the image's own format and size.
         images.forEach((name, bytes) -> framed.put(name, concat(bytes, new byte[32])));
+        // Byte -4 from the end forges the declared size: the 8 bytes before it give 0x01010101 x 0x01010101.
+        byte[] forgedSize = new byte[32];
+        forgedSize[32 - 4] = 1;
+        java.util.Arrays.fill(forgedSize, 32 - 12, 32 - 4, (byte) 1);
+        framed.put("declared-size-forged.png", concat(images.get("valid-16x12.png"), forgedSize));
         write(root, OPS + "decode/FrameDecoderFuzzTestInputs/framesDecodeAsDeclaredOrAreRefusedWithAReason", framed);
 
         Map<String, byte[]> avro = avroRecords(images.get("valid-16x12.png"));
@@ -81,7 +86,9 @@ public final class FuzzSeedWriter {
         byte[] jpeg = TestImages.gradient(16, 12, ".jpg");
         seeds.put("valid-16x12.png", png);
         seeds.put("valid-16x12.jpg", jpeg);
-        seeds.put("valid-progressive-16x12.jpg", progressiveJpeg(16, 12));
+        seeds.put("valid-progressive-16x12.jpg", encode(gray(16, 12), ".jpg", IMWRITE_JPEG_PROGRESSIVE, 1));
+        // Valid and small to send, but over the fuzz tests' 250,000-pixel limit: refused before decoding.
+        seeds.put("valid-600x500-over-pixel-limit.png", encode(new byte[600 * 500 * 3], 600, 500, ".png"));
         seeds.put("truncated-half.png", Arrays.copyOf(png, png.length / 2));
         seeds.put("truncated-half.jpg", Arrays.copyOf(jpeg, jpeg.length / 2));
         seeds.put("truncated-in-header.png", Arrays.copyOf(png, 20));
@@ -264,16 +271,25 @@ public final class FuzzSeedWriter {
         e.writeString("test");
     }
 
-    private static byte[] progressiveJpeg(int width, int height) {
+    private static byte[] gray(int width, int height) {
         byte[] pixels = new byte[width * height * 3];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) (i * 7);
         }
+        return pixels;
+    }
+
+    private static byte[] encode(byte[] pixels, String extension, int... params) {
+        return encode(pixels, 16, 12, extension, params);
+    }
+
+    /** BGR pixels encoded with OpenCV, with imwrite parameters. */
+    private static byte[] encode(byte[] pixels, int width, int height, String extension, int... params) {
         try (Mat mat = new Mat(height, width, CV_8UC3); BytePointer out = new BytePointer();
-                IntPointer params = new IntPointer(IMWRITE_JPEG_PROGRESSIVE, 1)) {
+                IntPointer flags = new IntPointer(params)) {
             ByteBuffer buffer = mat.createBuffer();
             buffer.put(pixels);
-            if (!imencode(".jpg", mat, out, params)) {
+            if (!(params.length == 0 ? imencode(extension, mat, out) : imencode(extension, mat, out, flags))) {
                 throw new IllegalStateException("imencode failed");
             }
             byte[] encoded = new byte[(int) out.limit()];

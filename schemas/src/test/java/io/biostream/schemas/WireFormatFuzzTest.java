@@ -65,8 +65,10 @@ class WireFormatFuzzTest {
         assertThat(allocated).as("heap bytes allocated decoding %d bytes (refused: %s)", bytes.length, refused)
                 .isLessThanOrEqualTo(8L * 1024 * 1024 + 32L * bytes.length);
         if (record != null) {
+            // Compared as bytes: Avro's equals holds a record with a NaN field unequal to itself.
+            byte[] encoded = WireFormat.encode(record);
             try {
-                assertThat(WireFormat.decode(type, WireFormat.encode(record))).as("re-encoded").isEqualTo(record);
+                assertThat(WireFormat.encode(WireFormat.decode(type, encoded))).as("re-encoded").isEqualTo(encoded);
             } catch (Exception e) {
                 throw new AssertionError("a decoded " + type.getSimpleName() + " does not survive re-encoding", e);
             }

@@ -28,12 +28,22 @@ class FrameDecoderFuzzTest {
     private final FrameDecoder decoder = new FrameDecoder(LIMITS);
 
     static {
-        // Loads OpenCV and the codecs outside the heap measurement.
+        // Loads OpenCV, the codecs and the refusal path (classes, and their instrumentation when
+        // fuzzing) outside the heap measurement.
+        byte[] png = TestImages.gradient(16, 12, ".png");
         try {
-            new FrameDecoder(LIMITS).decode(TestImages.gradient(16, 12, ".png"));
+            new FrameDecoder(LIMITS).decode(png);
             new FrameDecoder(LIMITS).decode(TestImages.gradient(16, 12, ".jpg"));
         } catch (FrameRejectedException e) {
             throw new IllegalStateException("a valid image was refused", e);
+        }
+        for (byte[] refused : new byte[][] {{}, {1}, java.util.Arrays.copyOf(png, png.length - 4), TestImages.corruptPngData(png)}) {
+            try {
+                new FrameDecoder(LIMITS).decode(refused);
+                throw new IllegalStateException("a bad image was accepted");
+            } catch (FrameRejectedException expected) {
+                assertRefusedWithAReason(expected);
+            }
         }
     }
 
@@ -69,7 +79,7 @@ class FrameDecoderFuzzTest {
         int forgedHeight = data.consumeInt();
         byte[] bytes = data.consumeRemainingAsBytes();
         ImageHeader header = headerOrNull(bytes);
-        String encoding = encodingChoice < ENCODINGS.size() ? ENCODINGS.get(encodingChoice)
+        String encoding = encodingChoice > 0 ? ENCODINGS.get(encodingChoice - 1)
                 : header == null ? "jpeg" : header.format().name().toLowerCase(java.util.Locale.ROOT);
         int width = forgeSize || header == null ? forgedWidth : header.width();
         int height = forgeSize || header == null ? forgedHeight : header.height();

@@ -5,6 +5,7 @@ import static io.biostream.operators.functions.PipelineTestData.deadLetter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.operators.HeapAllocations;
 import io.biostream.operators.identity.ControlEvents;
 import io.biostream.operators.identity.TestControlEvents;
@@ -17,6 +18,7 @@ import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.WireFormat;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class ParseFunctionsFuzzTest {
     private static final int ORIGINAL_CAP = 100;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] KEY = "cam-1".getBytes(StandardCharsets.UTF_8);
     private final PipelineConfig config = PipelineTestData.configWithoutKeys(Map.of(
             "biostream.dlq.max-original-bytes", Integer.toString(ORIGINAL_CAP)));
@@ -88,7 +91,7 @@ class ParseFunctionsFuzzTest {
         } else {
             FrameRecord record = parsed.get(0);
             assertThat(record.offset).isEqualTo(at);
-            assertThat(record.frame).isEqualTo(WireFormat.decode(Frame.class, value));
+            assertSameRecord(record.frame, WireFormat.decode(Frame.class, value));
         }
     }
 
@@ -108,9 +111,17 @@ class ParseFunctionsFuzzTest {
             assertDeadLetter(letters.get(0), value, at);
         } else {
             ControlEvent event = parsed.get(0).event;
-            assertThat(event).isEqualTo(WireFormat.decode(ControlEvent.class, value));
+            assertSameRecord(event, WireFormat.decode(ControlEvent.class, value));
             assertThat(ControlEvents.problem(event)).as("a passed event has no problem").isEmpty();
         }
+    }
+
+    /**
+     * Field by field, as JSON trees: Avro's equals holds a record with a NaN field unequal to
+     * itself, and the encoding depends on map order, which Flink's serializer does not keep.
+     */
+    private static void assertSameRecord(Object passed, Object decoded) throws IOException {
+        assertThat(JSON.readTree(passed.toString())).isEqualTo(JSON.readTree(decoded.toString()));
     }
 
     private static List<DeadLetter> takeDeadLetters(Queue<StreamRecord<Outbound>> side) throws Exception {
