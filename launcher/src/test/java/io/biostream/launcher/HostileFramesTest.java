@@ -2,8 +2,6 @@ package io.biostream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.decode.TestImages;
@@ -12,10 +10,6 @@ import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.FrameResult;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -45,8 +37,6 @@ class HostileFramesTest {
     private static final List<String> GOOD = List.of("lobby-cam", "gate-cam");
     /** A decode budget of 100 MiB: 9 MP (144 MB at 16 bytes a pixel) never fits, the demo photos always do. */
     private static final long BUDGET = 100L << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path dir;
@@ -126,11 +116,7 @@ class HostileFramesTest {
                     (arrived.values().stream().mapToLong(Long::longValue).max().orElseThrow() - burstEnd) / 1_000_000);
             assertThat(Duration.ofNanos(worst)).as("the good cameras' results keep flowing").isLessThan(MAX_GOOD_LATENCY);
 
-            JobID id = job.getJobID();
-            assertThat(cluster.flink.jobStatus(id)).isEqualTo(JobStatus.RUNNING);
-            JsonNode exceptions = rest(cluster, "/jobs/" + id + "/exceptions");
-            assertThat(exceptions.path("exceptionHistory").path("entries")).as("job exception history: %s", exceptions).isEmpty();
-            assertThat(numRestarts(cluster, id)).as("job restarts").isEqualTo("0");
+            cluster.assertJobNeverFailed(job.getJobID());
         }
     }
 
@@ -163,25 +149,5 @@ class HostileFramesTest {
         });
         assertThat(letters).as("dead letters within %s", WAIT).hasSizeGreaterThanOrEqualTo(count);
         return letters;
-    }
-
-    /** The job's numRestarts metric; the REST metric store fills in asynchronously, so it is polled. */
-    private static String numRestarts(PipelineCluster cluster, JobID id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode metric = rest(cluster, "/jobs/" + id + "/metrics?get=numRestarts");
-        while (metric.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            metric = rest(cluster, "/jobs/" + id + "/metrics?get=numRestarts");
-        }
-        assertThat(metric).as("numRestarts metric of job %s", id).isNotEmpty();
-        return metric.get(0).get("value").asText();
-    }
-
-    private static JsonNode rest(PipelineCluster cluster, String path) throws Exception {
-        URI base = cluster.flink.restUrl();
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
     }
 }

@@ -155,7 +155,7 @@ class IdentityPipelineTest {
         }
     }
 
-    private static Map<String, float[]> describe(PipelineConfig config, Map<String, byte[]> frames) throws Exception {
+    static Map<String, float[]> describe(PipelineConfig config, Map<String, byte[]> frames) throws Exception {
         Map<String, float[]> descriptors = new HashMap<>();
         try (FacePipeline reference = config.vision().openPipeline()) {
             for (Map.Entry<String, byte[]> e : frames.entrySet()) {

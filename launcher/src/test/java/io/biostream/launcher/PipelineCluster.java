@@ -320,8 +320,7 @@ final class PipelineCluster implements AutoCloseable {
     }
 
     /** How many records there are of each id (a frame, a face): exactly-once checks compare these maps. */
-    static Map<String, Integer> countBy(List<ConsumerRecord<byte[], byte[]>> records,
-                                        java.util.function.Function<ConsumerRecord<byte[], byte[]>, String> id) {
+    static <T> Map<String, Integer> countBy(List<T> records, java.util.function.Function<T, String> id) {
         Map<String, Integer> counts = new java.util.TreeMap<>();
         records.forEach(r -> counts.merge(id.apply(r), 1, Integer::sum));
         return counts;
@@ -331,4 +330,29 @@ final class PipelineCluster implements AutoCloseable {
         return counts.values().stream().mapToInt(Integer::intValue).sum();
     }
 
+
+    /** The job RUNNING, its exception history empty and its numRestarts 0: nothing ever failed it. */
+    void assertJobNeverFailed(org.apache.flink.api.common.JobID id) throws Exception {
+        org.assertj.core.api.Assertions.assertThat(flink.jobStatus(id)).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+        com.fasterxml.jackson.databind.JsonNode exceptions = flinkRest("/jobs/" + id + "/exceptions");
+        org.assertj.core.api.Assertions.assertThat(exceptions.path("exceptionHistory").path("entries"))
+                .as("job exception history: %s", exceptions).isEmpty();
+        // The REST metric store fills in asynchronously, so the metric is polled.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        com.fasterxml.jackson.databind.JsonNode metric = flinkRest("/jobs/" + id + "/metrics?get=numRestarts");
+        while (metric.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            metric = flinkRest("/jobs/" + id + "/metrics?get=numRestarts");
+        }
+        org.assertj.core.api.Assertions.assertThat(metric).as("numRestarts metric of job %s", id).isNotEmpty();
+        org.assertj.core.api.Assertions.assertThat(metric.get(0).get("value").asText()).as("job restarts").isEqualTo("0");
+    }
+
+    /** GET on the MiniCluster's REST API, 200 expected. */
+    com.fasterxml.jackson.databind.JsonNode flinkRest(String path) throws Exception {
+        java.net.http.HttpResponse<String> response = HTTP.send(java.net.http.HttpRequest.newBuilder(flink.restUrl().resolve(path))
+                .timeout(Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    }
 }
