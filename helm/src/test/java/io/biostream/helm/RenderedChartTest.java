@@ -502,6 +502,24 @@ class RenderedChartTest {
         return round == 0 && curly == 0 && square == 0;
     }
 
+    /** The audit writer's head file (kept outside the topic) is on a writable volume: a PVC when named, else an emptyDir. */
+    @Test
+    void theAuditHeadFileIsOnAWritableVolume() {
+        for (Case c : List.of(minimal, production)) {
+            assertThat(apiSettings(c).path("api.audit.head-file").asText()).isEqualTo("/var/lib/biostream/audit/audit-head.properties");
+            assertThat(apiContainer(c).getVolumeMounts()).anySatisfy(m -> {
+                assertThat(m.getName()).isEqualTo("audit-head");
+                assertThat(m.getMountPath()).isEqualTo("/var/lib/biostream/audit");
+                assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+            });
+        }
+        Deployment production = StrictKubernetesModel.parse(RenderedChartTest.production.rendered().get("Deployment", API), Deployment.class);
+        assertThat(volume(production.getSpec().getTemplate().getSpec().getVolumes(), "audit-head").getPersistentVolumeClaim()
+                .getClaimName()).isEqualTo("biostream-audit-head");
+        Deployment minimal = StrictKubernetesModel.parse(RenderedChartTest.minimal.rendered().get("Deployment", API), Deployment.class);
+        assertThat(volume(minimal.getSpec().getTemplate().getSpec().getVolumes(), "audit-head").getEmptyDir()).isNotNull();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static JsonNode apiSettings(Case c) {
