@@ -7,7 +7,10 @@ import io.biostream.schemas.WireFormat;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
+import io.biostream.operators.decode.FrameMetadata;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
@@ -57,6 +60,12 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
         } catch (Exception e) { // Avro reports bad input with several unchecked types
             ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.NOT_AVRO,
                     "value is not an Avro single-object Frame: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            return;
+        }
+        Optional<String> problem = FrameMetadata.problem(frame, Instant.now());
+        if (problem.isPresent()) {
+            ctx.output(DEAD_LETTERS, deadLetters.of(record, frame.getCameraId(), frame.getSequence(), DeadLetterReason.INVALID_FIELD,
+                    problem.get()));
             return;
         }
         out.collect(new FrameRecord(frame, record.topic, record.partition, record.offset));

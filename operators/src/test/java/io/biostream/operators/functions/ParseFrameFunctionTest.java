@@ -93,6 +93,29 @@ class ParseFrameFunctionTest {
         assertThat(harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS)).isNullOrEmpty();
     }
 
+    /** Finding 7 of the hardening issue: captureTime and sessionId were taken as given. */
+    @Test
+    void aCaptureTimeNoClockCanHaveOrASessionIdOfAnyBytesIsADeadLetter() throws Exception {
+        Frame good = frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3});
+        Frame future = Frame.newBuilder(good).setCaptureTime(java.time.Instant.now().plus(java.time.Duration.ofHours(1))).build();
+        Frame unset = Frame.newBuilder(good).setCaptureTime(java.time.Instant.EPOCH).build();
+        Frame session = Frame.newBuilder(good).setSessionId("visit 1\u0000; DROP").build();
+
+        int offset = 0;
+        for (Frame bad : List.of(future, unset, session)) {
+            harness.processElement(raw(offset++, WireFormat.encode(bad)), 1_000L);
+        }
+        harness.processElement(raw(offset, WireFormat.encode(Frame.newBuilder(good).setSessionId("visit-1").build())), 1_000L);
+
+        assertThat(harness.extractOutputValues()).extracting(r -> r.frame.getSessionId()).containsExactly("visit-1");
+        List<DeadLetter> letters = deadLetters();
+        assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_FIELD);
+        assertThat(letters).extracting(DeadLetter::getSequence).containsOnly(7L);
+        assertThat(letters.get(0).getMessage()).contains("ahead of the job's clock");
+        assertThat(letters.get(1).getMessage()).contains("clock is not set");
+        assertThat(letters.get(2).getMessage()).contains("sessionId must be");
+    }
+
     @Test
     void anEmptyValueIsADeadLetter() throws Exception {
         assertThat(refuse(1, new byte[0], DeadLetterReason.EMPTY).getMessage()).contains("no value");

@@ -10,6 +10,7 @@ import io.biostream.operators.HeapAllocations;
 import io.biostream.operators.identity.ControlEvents;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.records.ControlRecord;
+import io.biostream.operators.decode.FrameMetadata;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
@@ -87,11 +88,16 @@ class ParseFunctionsFuzzTest {
         if (parsed.isEmpty()) {
             DeadLetter letter = letters.get(0);
             assertDeadLetter(letter, value, at);
-            assertThat(letter.getReason()).isIn(DeadLetterReason.EMPTY, DeadLetterReason.OVERSIZED, DeadLetterReason.NOT_AVRO);
+            if (letter.getReason() == DeadLetterReason.INVALID_FIELD) { // a Frame whose capture time or session id cannot be
+                assertThat(FrameMetadata.problem(WireFormat.decode(Frame.class, value), java.time.Instant.now())).isPresent();
+            } else {
+                assertThat(letter.getReason()).isIn(DeadLetterReason.EMPTY, DeadLetterReason.OVERSIZED, DeadLetterReason.NOT_AVRO);
+            }
         } else {
             FrameRecord record = parsed.get(0);
             assertThat(record.offset).isEqualTo(at);
             assertSameRecord(record.frame, WireFormat.decode(Frame.class, value));
+            assertThat(FrameMetadata.problem(record.frame, java.time.Instant.now())).isEmpty();
         }
     }
 
