@@ -69,7 +69,8 @@ final class CameraJson {
     }
 
     /**
-     * @param opener opens descriptors, or null to leave them out
+     * @param opener opens descriptors, or null to leave them out together with the landmarks: the 68
+     *               points are face geometry, biometric data read and audited like descriptors
      * @param withMesh adds the landmark triangulation (indices into the 68 points) per face
      */
     static Latest latest(CameraLatest latest, DescriptorOpener opener, boolean withMesh) {
@@ -80,7 +81,7 @@ final class CameraJson {
             String ref = face.getTemplateRef() != null ? face.getTemplateRef() : face.getFaceId();
             EncryptedTemplate template = templates.get(ref);
             float[] descriptor = template != null && opener != null ? opener.open(frame, face, template) : null;
-            List<Float> landmarks = face.getLandmarks();
+            List<Float> landmarks = opener == null ? null : face.getLandmarks();
             List<int[]> mesh = withMesh && landmarks != null ? FaceMesh.triangulate(doubles(landmarks)) : null;
             return new Face(face.getFaceIndex(), face.getFaceId(), box(face.getBox()), face.getScore(),
                     face.getStatus().name(), template == null ? null : template(template), landmarks,
