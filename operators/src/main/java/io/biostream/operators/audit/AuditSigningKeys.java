@@ -4,11 +4,9 @@ import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeySign;
 import com.google.crypto.tink.PublicKeyVerify;
-import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
-import com.google.crypto.tink.signature.PredefinedSignatureParameters;
-import com.google.crypto.tink.signature.SignatureConfig;
 import io.biostream.operators.crypto.SecretFiles;
+import io.biostream.operators.crypto.SignatureKeysets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,18 +28,14 @@ public final class AuditSigningKeys {
     private static final Logger LOG = LoggerFactory.getLogger(AuditSigningKeys.class);
 
     static {
-        try {
-            SignatureConfig.register();
-        } catch (GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        SignatureKeysets.register();
     }
 
     private AuditSigningKeys() {}
 
     /** A new private keyset with one Ed25519 key. */
     public static KeysetHandle generate() throws GeneralSecurityException {
-        return KeysetHandle.generateNew(PredefinedSignatureParameters.ED25519);
+        return SignatureKeysets.generate();
     }
 
     /** Reads the private keyset at {@code file}, creating it (mode 600) when absent. */
@@ -90,18 +84,12 @@ public final class AuditSigningKeys {
     }
 
     public static PublicKeySign signer(KeysetHandle privateKeyset) throws GeneralSecurityException {
-        return privateKeyset.getPrimitive(RegistryConfiguration.get(), PublicKeySign.class);
+        return SignatureKeysets.signer(privateKeyset);
     }
 
     /** A verifier from a public keyset (or from a private one: its public half is used). */
     public static PublicKeyVerify verifier(KeysetHandle keyset) throws GeneralSecurityException {
-        KeysetHandle publicKeys;
-        try {
-            publicKeys = keyset.getPublicKeysetHandle();
-        } catch (GeneralSecurityException alreadyPublic) {
-            publicKeys = keyset;
-        }
-        return publicKeys.getPrimitive(RegistryConfiguration.get(), PublicKeyVerify.class);
+        return SignatureKeysets.verifier(keyset);
     }
 
     /** The id recorded with each signature: the primary key's id, unsigned decimal. */

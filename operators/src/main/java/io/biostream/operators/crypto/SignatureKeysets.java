@@ -24,14 +24,19 @@ import java.util.Base64;
  */
 public final class SignatureKeysets {
     static {
-        try {
-            SignatureConfig.register();
-        } catch (GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        register();
     }
 
     private SignatureKeysets() {}
+
+    /** Registers Tink's signature key types (idempotent): before any keyset of them is parsed. */
+    public static void register() {
+        try {
+            SignatureConfig.register();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Tink's signature key types could not be registered", e);
+        }
+    }
 
     /** A new private keyset with one Ed25519 key. */
     public static KeysetHandle generate() throws GeneralSecurityException {
