@@ -116,9 +116,11 @@ class PipelineIntegrationTest {
                     assertThatThrownBy(() -> cluster.cipher.open(template, otherCamera)).isInstanceOf(GeneralSecurityException.class);
                     totalFaces++;
                 }
-                // A key without the descriptors permission sees the sealed template only.
-                JsonNode plain = JSON.readTree(get("/api/v1/cameras/" + camera + "/latest", KEYS.get("analyst")).body());
+                // A key without the descriptors permission sees the sealed template only: no descriptor, no face geometry.
+                JsonNode plain = JSON.readTree(get("/api/v1/cameras/" + camera + "/latest?mesh=true", KEYS.get("analyst")).body());
                 assertThat(plain.get("faces").get(0).has("descriptor")).isFalse();
+                assertThat(plain.get("faces").get(0).has("landmarks")).isFalse();
+                assertThat(plain.get("faces").get(0).has("mesh")).isFalse();
                 assertThat(plain.get("faces").get(0).get("template").get("ciphertext").asText()).isNotEmpty();
             }
         }
@@ -191,7 +193,7 @@ class PipelineIntegrationTest {
         assertThat(maxLandmark).isLessThanOrEqualTo(io.biostream.operators.vision.GoldenTolerances.MAX_LANDMARK_PX);
         assertThat(maxDescriptor).isLessThanOrEqualTo(io.biostream.operators.vision.GoldenTolerances.MAX_DESCRIPTOR_DISTANCE);
 
-        JsonNode withMesh = JSON.readTree(get("/api/v1/cameras/golden-1/latest?mesh=true", KEYS.get("analyst")).body());
+        JsonNode withMesh = JSON.readTree(get("/api/v1/cameras/golden-1/latest?mesh=true", KEYS.get("analyst+descriptors")).body());
         JsonNode mesh = withMesh.get("faces").get(0).get("mesh");
         assertThat(mesh.size()).as("triangles of 68 points").isGreaterThan(100);
         mesh.forEach(t -> t.forEach(index -> assertThat(index.asInt()).isBetween(0, 67)));
