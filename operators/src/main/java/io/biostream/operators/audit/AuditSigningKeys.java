@@ -66,16 +66,12 @@ public final class AuditSigningKeys {
 
     /** The public keyset as Tink JSON (no secret in it), for auditors. */
     public static String exportPublic(KeysetHandle privateKeyset) throws GeneralSecurityException {
-        return TinkJsonProtoKeysetFormat.serializeKeysetWithoutSecret(publicKeyset(privateKeyset));
+        return SignatureKeysets.publicJson(privateKeyset);
     }
 
     /** Writes the public keyset as Tink JSON (readable by others: it holds no secret). */
     public static void writePublic(Path file, KeysetHandle privateKeyset) throws IOException, GeneralSecurityException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Files.writeString(file, exportPublic(privateKeyset), StandardCharsets.UTF_8);
+        SignatureKeysets.writePublic(file, privateKeyset);
     }
 
     /** Parses a public keyset; a keyset holding secret key material is refused. */
