@@ -9,6 +9,7 @@ import io.biostream.operators.crypto.DataKeyStore;
 import io.biostream.operators.crypto.DataKeyUnavailableException;
 import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.crypto.TemplateErasedException;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.schemas.AssociatedData;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -86,7 +86,7 @@ class KafkaDataKeyStoreTest {
         try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
             assertThat(fresh.refusedRecords()).isEqualTo(1);
             assertThat(fresh.describe("dk_elsewhere")).isEmpty();
-            assertThat(new TemplateCipher(fresh).open(ada)).containsExactly(descriptor(1));
+            assertThat(new TemplateCipher(fresh).open(ada)).containsExactly(TestKeyRings.descriptor(1));
         }
     }
 
@@ -112,7 +112,7 @@ class KafkaDataKeyStoreTest {
             assertThatThrownBy(() -> cipher.open(bea)).isInstanceOf(TemplateErasedException.class);
             assertThat(restarted.existingSubjectKey("bea")).isEmpty();
             assertThat(restarted.destroyedTime(bea.getKeyId())).as("the authenticated destruction, read first").isPresent();
-            assertThat(cipher.open(cy)).containsExactly(descriptor(3));
+            assertThat(cipher.open(cy)).containsExactly(TestKeyRings.descriptor(3));
         }
     }
 
@@ -125,7 +125,7 @@ class KafkaDataKeyStoreTest {
             broker.close();
 
             TemplateCipher cipher = new TemplateCipher(ring);
-            assertThat(cipher.open(door)).as("a key held in memory").containsExactly(descriptor(4));
+            assertThat(cipher.open(door)).as("a key held in memory").containsExactly(TestKeyRings.descriptor(4));
             long start = System.nanoTime();
             assertThatThrownBy(() -> ring.aead("dk_unknown_1")).isInstanceOf(DataKeyUnavailableException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the first lookup, bounded well under the 30 s store timeout")
@@ -154,15 +154,7 @@ class KafkaDataKeyStoreTest {
 
     private static EncryptedTemplate seal(TemplateKeyRing ring, String faceId, int seed, TemplateKeyRing.DataKey key) {
         AssociatedData ad = AssociatedData.newBuilder().setCameraId(faceId).setSequence(seed).setFaceIndex(0).build();
-        return new TemplateCipher(ring).seal(faceId, descriptor(seed), ad, "m", key);
+        return new TemplateCipher(ring).seal(faceId, TestKeyRings.descriptor(seed), ad, "m", key);
     }
 
-    private static float[] descriptor(long seed) {
-        Random random = new Random(seed);
-        float[] d = new float[128];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (float) random.nextGaussian() * 0.1f;
-        }
-        return d;
-    }
 }

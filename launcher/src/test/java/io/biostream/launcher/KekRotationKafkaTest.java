@@ -25,6 +25,7 @@ import io.biostream.operators.crypto.DirectoryDataKeyStore;
 import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.crypto.LocalKeysetKms;
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.EncryptedTemplate;
@@ -46,7 +47,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import org.apache.flink.api.common.JobID;
 import org.junit.jupiter.api.AfterAll;
@@ -117,8 +117,8 @@ class KekRotationKafkaTest {
     @Test
     void anAdminRotatesTheKekOverHttpAndEveryDataKeyIsRewrappedAndAudited() throws Exception {
         TemplateCipher cipher = new TemplateCipher(ring);
-        float[] adaDescriptor = descriptor(1);
-        float[] doorDescriptor = descriptor(2);
+        float[] adaDescriptor = TestKeyRings.descriptor(1);
+        float[] doorDescriptor = TestKeyRings.descriptor(2);
         EncryptedTemplate ada = cipher.seal("enrollment/ada/0", adaDescriptor, ad("enrollment/ada", 0), "m",
                 ring.subjectKey("ada"));
         EncryptedTemplate door = cipher.seal("door-1/7/0", doorDescriptor, ad("door-1", 7), "m",
@@ -229,14 +229,6 @@ class KekRotationKafkaTest {
         return AssociatedData.newBuilder().setCameraId(cameraId).setSequence(sequence).setFaceIndex(0).build();
     }
 
-    private static float[] descriptor(long seed) {
-        Random random = new Random(seed);
-        float[] d = new float[128];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (float) random.nextGaussian() * 0.1f;
-        }
-        return d;
-    }
 
     private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -63,19 +63,19 @@ class TemplateKeyRingTest {
         EncryptedTemplate adaTemplate = seal("enroll/ada/0", 1, ada);
         EncryptedTemplate bobTemplate = seal("enroll/bob/0", 2, ring.subjectKey("bob"));
         assertThat(adaTemplate.getKeyId()).isEqualTo(ada.keyId());
-        assertThat(cipher.open(adaTemplate)).containsExactly(descriptor(1));
+        assertThat(cipher.open(adaTemplate)).containsExactly(TestKeyRings.descriptor(1));
 
         assertThat(ring.destroySubject("ada")).containsExactly(ada.keyId());
 
         assertThatThrownBy(() -> cipher.open(adaTemplate)).isInstanceOf(TemplateErasedException.class);
         assertThat(cipher.readable(adaTemplate)).isFalse();
         assertThat(ring.existingSubjectKey("ada")).isEmpty();
-        assertThat(cipher.open(bobTemplate)).containsExactly(descriptor(2));
+        assertThat(cipher.open(bobTemplate)).containsExactly(TestKeyRings.descriptor(2));
         // A fresh process (new ring, same store and KEK) cannot open it either: the key is gone from disk.
         TemplateCipher fresh = new TemplateCipher(new TemplateKeyRing(new DirectoryDataKeyStore(dir.resolve("data-keys")),
                 ring.kek(), clock));
         assertThatThrownBy(() -> fresh.open(adaTemplate)).isInstanceOf(TemplateErasedException.class);
-        assertThat(fresh.open(bobTemplate)).containsExactly(descriptor(2));
+        assertThat(fresh.open(bobTemplate)).containsExactly(TestKeyRings.descriptor(2));
         try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("data-keys"))) {
             assertThat(files.map(f -> f.getFileName().toString()))
                     .containsExactlyInAnyOrder(bobTemplate.getKeyId() + ".key", ada.keyId() + ".destroyed");
@@ -99,7 +99,7 @@ class TemplateKeyRingTest {
 
         EncryptedTemplate face = seal("door-1/7/0", 3, morning);
         clock.set(stored.getExpiresTime().minusMillis(1));
-        assertThat(cipher.open(face)).containsExactly(descriptor(3));
+        assertThat(cipher.open(face)).containsExactly(TestKeyRings.descriptor(3));
 
         clock.set(stored.getExpiresTime());
         // Expired counts as destroyed at once, before the sweep writes the tombstone.
@@ -126,8 +126,8 @@ class TemplateKeyRingTest {
         // A process that starts now (keys unwrapped afresh) opens the old templates.
         TemplateCipher fresh = new TemplateCipher(new TemplateKeyRing(new DirectoryDataKeyStore(dir.resolve("data-keys")),
                 KeyEncryptionKey.resolve(kekUri, CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(dir)), null, "x").localKms()), clock));
-        assertThat(fresh.open(ada)).containsExactly(descriptor(1));
-        assertThat(fresh.open(face)).containsExactly(descriptor(2));
+        assertThat(fresh.open(ada)).containsExactly(TestKeyRings.descriptor(1));
+        assertThat(fresh.open(face)).containsExactly(TestKeyRings.descriptor(2));
         // The old KEK key is deleted: the data key as wrapped before the rotation no longer unwraps.
         store.put(before);
         TemplateCipher afterRestoreOfOldRecord = new TemplateCipher(new TemplateKeyRing(
@@ -175,13 +175,13 @@ class TemplateKeyRingTest {
         }
         assertThat(ring.refusedRecords()).isEqualTo(refusedBefore + edits.size());
         store.put(original);
-        assertThat(cipher.open(face)).containsExactly(descriptor(3));
+        assertThat(cipher.open(face)).containsExactly(TestKeyRings.descriptor(3));
     }
 
     @Test
     void aReOwnedSubjectKeyIsStillDestroyedWithItsSubjectAndNeverComesBack() throws Exception {
         EncryptedTemplate ada = seal("enroll/ada/0", 1, ring.subjectKey("ada"));
-        assertThat(cipher.open(ada)).containsExactly(descriptor(1));
+        assertThat(cipher.open(ada)).containsExactly(TestKeyRings.descriptor(1));
         WrappedDataKey original = store.get(ada.getKeyId()).orElseThrow();
         store.put(WrappedDataKey.newBuilder(original).setOwner("mallory").build()); // so that ada's erasure would miss it
 
@@ -229,7 +229,7 @@ class TemplateKeyRingTest {
         assertThat(ring.refusedRecords()).isEqualTo(1);
         EncryptedTemplate relabelled = EncryptedTemplate.newBuilder(ada).setKeyId("dk_copied").build();
         assertThatThrownBy(() -> cipher.open(relabelled)).isInstanceOf(TemplateErasedException.class);
-        assertThat(cipher.open(ada)).containsExactly(descriptor(1));
+        assertThat(cipher.open(ada)).containsExactly(TestKeyRings.descriptor(1));
     }
 
     @Test
@@ -248,7 +248,7 @@ class TemplateKeyRingTest {
         assertThat(restarted.periodKey("door-1", T0.plusSeconds(120), Duration.ofDays(1), Duration.ofDays(30)).keyId())
                 .isEqualTo(good.keyId());
         assertThat(restarted.refusedRecords()).as("the garbage record, counted once").isEqualTo(1);
-        assertThat(new TemplateCipher(restarted).open(face)).containsExactly(descriptor(4));
+        assertThat(new TemplateCipher(restarted).open(face)).containsExactly(TestKeyRings.descriptor(4));
     }
 
     @Test
@@ -273,7 +273,7 @@ class TemplateKeyRingTest {
         assertThat(ring.rotateKek()).isEqualTo(1);
 
         assertThat(store.get(keyId).orElseThrow().getBinding()).isEqualTo(TemplateKeyRing.BINDING);
-        assertThat(cipher.open(legacy)).containsExactly(descriptor(5));
+        assertThat(cipher.open(legacy)).containsExactly(TestKeyRings.descriptor(5));
         assertThat(ring.existingSubjectKey("ada").orElseThrow().keyId()).isEqualTo(keyId);
     }
 
@@ -286,13 +286,13 @@ class TemplateKeyRingTest {
         EncryptedTemplate otherFace = seal("door-2/1/0", 7, other);
         Instant periodEnd = Instant.parse("2026-11-27T00:00:00Z");
         clock.set(periodEnd.plus(Duration.ofDays(2)));
-        assertThat(cipher.open(face)).containsExactly(descriptor(6));
+        assertThat(cipher.open(face)).containsExactly(TestKeyRings.descriptor(6));
 
         Map<String, Duration> retentionInForce = new java.util.concurrent.ConcurrentHashMap<>(Map.of("door-1", day));
         ring.useRetention(retentionInForce::get); // door-1's retention lowered to a day; door-2 not known: as stored
 
         assertThatThrownBy(() -> cipher.open(face)).isInstanceOf(TemplateErasedException.class);
-        assertThat(cipher.open(otherFace)).containsExactly(descriptor(7));
+        assertThat(cipher.open(otherFace)).containsExactly(TestKeyRings.descriptor(7));
         assertThat(ring.destroyExpired()).isEqualTo(1);
         assertThat(store.get(key.keyId())).isEmpty();
         assertThat(ring.destroyedTime(key.keyId())).as("cut short: recorded as destroyed").contains(clock.instant());
@@ -330,17 +330,9 @@ class TemplateKeyRingTest {
     }
 
     private EncryptedTemplate seal(String faceId, int seed, TemplateKeyRing.DataKey key) {
-        return cipher.seal(faceId, descriptor(seed), new AssociatedData("cam", (long) seed, 0), MODEL, key);
+        return cipher.seal(faceId, TestKeyRings.descriptor(seed), new AssociatedData("cam", (long) seed, 0), MODEL, key);
     }
 
-    private static float[] descriptor(int seed) {
-        Random random = new Random(seed);
-        float[] d = new float[128];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (float) random.nextGaussian() * 0.1f;
-        }
-        return d;
-    }
 
     private static final class MutableClock extends Clock {
         private volatile Instant now;

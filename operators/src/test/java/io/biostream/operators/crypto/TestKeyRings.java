@@ -33,4 +33,14 @@ public final class TestKeyRings {
         }));
         return new TemplateCipher(directory(dir));
     }
+
+    /** A 128-value descriptor-like vector, the same for the same seed (templates to seal in key tests). */
+    public static float[] descriptor(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] d = new float[128];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) random.nextGaussian() * 0.1f;
+        }
+        return d;
+    }
 }
