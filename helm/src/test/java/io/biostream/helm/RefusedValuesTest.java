@@ -23,6 +23,7 @@ class RefusedValuesTest {
             "invalid-unknown-key.yaml             | /flink        | 'paralellism' not allowed",
             "invalid-owned-flink-setting.yaml     | /flink/configuration/high-availability.type | false schema",
             "invalid-tls-without-secret.yaml      | /api/tls/secretName | minLength",
+            "invalid-two-api-replicas.yaml        | /api/replicas | maximum",
             "invalid-pdb-blocks-drains.yaml       | api.podDisruptionBudget.minAvailable (1) must be below api.replicas (1) | node drains hang",
             "invalid-file-storage-without-pvc.yaml | flink.storage.checkpoints is file:///flink-data/checkpoints | flink.storage.pvc.claimName",
     })

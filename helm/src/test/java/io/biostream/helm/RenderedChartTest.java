@@ -89,7 +89,7 @@ class RenderedChartTest {
         }
         assertThat(kinds).containsEntry("FlinkDeployment", 1).containsEntry("Deployment", 1)
                 .containsKeys("Service", "ConfigMap", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy",
-                        "PodDisruptionBudget", "PrometheusRule");
+                        "PrometheusRule");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -360,7 +360,9 @@ class RenderedChartTest {
         assertThat(backend.path("name").asText()).isEqualTo(API);
         assertThat(backend.path("port").path("number").asInt()).isEqualTo(443);
         assertThat(apiContainer(production).getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
-        assertThat(production.rendered().get("PodDisruptionBudget", API).path("spec").path("minAvailable").asInt()).isEqualTo(2);
+        JsonNode apiDeployment = production.rendered().get("Deployment", API).path("spec");
+        assertThat(apiDeployment.path("replicas").asInt()).as("one audit writer").isEqualTo(1);
+        assertThat(apiDeployment.path("strategy").path("type").asText()).as("the old writer stops first").isEqualTo("Recreate");
     }
 
     @Test

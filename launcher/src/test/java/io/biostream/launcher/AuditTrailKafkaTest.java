@@ -117,9 +117,11 @@ class AuditTrailKafkaTest {
         KafkaAuditReader reader = new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT);
         List<StoredAuditEvent> all = reader.read(0, 1000);
         assertThat(all).hasSize(21);
-        for (StoredAuditEvent stored : all) {
-            AuditEvent event = stored.decode();
-            assertThat(event.getSequence()).isEqualTo(stored.offset());
+        for (int i = 0; i < all.size(); i++) {
+            assertThat(all.get(i).decode().getSequence()).isEqualTo(i);
+            if (i > 0) { // each event is its own transaction: its commit marker takes the next offset
+                assertThat(all.get(i).offset()).isEqualTo(all.get(i - 1).offset() + 2);
+            }
         }
         AuditEvent closing = all.get(12).decode();
         assertThat(closing.getAction()).isEqualTo(AuditActions.CHECKPOINT);
@@ -131,8 +133,11 @@ class AuditTrailKafkaTest {
         assertThat(result.lastSignedSequence()).isEqualTo(20L);
         assertThat(result.unsignedTail()).isZero();
 
-        assertThat(reader.read(5, 3)).extracting(StoredAuditEvent::offset).containsExactly(5L, 6L, 7L);
-        assertThat(reader.read(21, 10)).isEmpty();
+        assertThat(reader.read(all.get(5).offset(), 3)).extracting(StoredAuditEvent::offset)
+                .containsExactly(all.get(5).offset(), all.get(6).offset(), all.get(7).offset());
+        assertThat(reader.read(all.get(5).offset() + 1, 1)).extracting(StoredAuditEvent::offset)
+                .as("a position on a commit marker starts at the next event").containsExactly(all.get(6).offset());
+        assertThat(reader.read(all.get(20).offset() + 1, 10)).isEmpty();
     }
 
     @Test
@@ -182,10 +187,13 @@ class AuditTrailKafkaTest {
             assertThat(ok.get("ok").asBoolean()).as(ok.toString()).isTrue();
             assertThat(ok.get("events").asLong()).isEqualTo(13);
 
-            JsonNode page = json(get(intact, "/api/v1/audit?from=10&limit=2", auditor));
+            List<StoredAuditEvent> served = new KafkaAuditReader(broker.bootstrapServers(), "audit-served", TIMEOUT).read(0, 100);
+            JsonNode page = json(get(intact, "/api/v1/audit?from=" + served.get(10).offset() + "&limit=2", auditor));
             assertThat(page.get("events")).hasSize(2);
             assertThat(page.get("events").get(0).get("sequence").asLong()).isEqualTo(10);
-            assertThat(page.get("next").asLong()).isEqualTo(12);
+            assertThat(page.get("events").get(1).get("sequence").asLong()).isEqualTo(11);
+            JsonNode nextPage = json(get(intact, "/api/v1/audit?from=" + page.get("next").asLong() + "&limit=1", auditor));
+            assertThat(nextPage.get("events").get(0).get("sequence").asLong()).isEqualTo(12);
 
             JsonNode bad = json(get(tampered, "/api/v1/audit/verify", auditor));
             assertThat(bad.get("ok").asBoolean()).isFalse();
@@ -285,8 +293,9 @@ class AuditTrailKafkaTest {
         assertThat(breakEvent.getPreviousHash()).as("not the forged events' hash: its own last event's")
                 .isEqualTo(last.getHash());
         assertThat(breakEvent.getDetails().get("reason")).contains("not written by this writer");
-        assertThat(breakEvent.getDetails()).containsEntry("trustedSequence", "6").containsEntry("fromOffset", "7")
-                .containsEntry("toOffset", "9");
+        assertThat(breakEvent.getDetails()).containsEntry("trustedSequence", "6")
+                .containsEntry("fromOffset", Long.toString(stored.get(6).offset() + 1))
+                .containsEntry("toOffset", Long.toString(stored.get(9).offset()));
         for (StoredAuditEvent later : stored.subList(10, stored.size())) {
             assertThat(later.decode().getPreviousHash()).as("nothing links to the forged tail")
                     .isNotEqualTo(new StoredAuditEvent(9, appended.get(2)).decode().getHash());
@@ -339,6 +348,33 @@ class AuditTrailKafkaTest {
             assertThat(result.events()).isEqualTo(5);
         } finally {
             crashed.close();
+        }
+    }
+
+    /**
+     * Two writers on one trail (two API processes) would fork the chain: the second one to open fences
+     * the first, which then refuses every write and leaves no closing checkpoint over the other's events.
+     */
+    @Test
+    void aSecondWriterFencesTheFirstWhichRefusesEveryWriteFromThenOn() throws Exception {
+        String topic = newTopic("audit-two-writers");
+        try (AuditLog first = openLog(topic)) {
+            first.record(entry(0));
+            try (AuditLog second = AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL,
+                    Duration.ofSeconds(10), dir.resolve("heads/" + topic + "-second.properties"))) {
+                assertThatThrownBy(() -> first.record(entry(1)))
+                        .isInstanceOf(AuditUnavailableException.class)
+                        .hasMessageContaining("another audit writer took over");
+                assertThat(first.fenced()).isPresent();
+                assertThatThrownBy(() -> first.record(entry(2))).isInstanceOf(AuditUnavailableException.class);
+                first.close(); // fenced: no closing checkpoint
+                // after entry 0 and the signed break the second writer wrote for the tail it could not vouch for
+                assertThat(second.record(entry(3)).getSequence()).isEqualTo(2);
+            }
+            AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+            assertThat(result.ok()).as(String.valueOf(result)).isTrue();
+            assertThat(result.breaks()).as("the first writer's unsigned event, accounted for by the second").hasSize(1);
+            assertThat(result.events()).as("entry 0, the break, entry 3 and the second writer's closing checkpoint").isEqualTo(4);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -25,6 +26,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -45,7 +48,11 @@ import org.slf4j.LoggerFactory;
  * event that links to the last event it trusts and says what it accounts for, and verification
  * reports it. {@link #close} writes a signed checkpoint, so an orderly stop leaves no unsigned tail.
  *
- * <p>One AuditLog per audit topic: it is the trail's only writer.
+ * <p>One AuditLog per audit topic: it is the trail's only writer. Every write is a Kafka
+ * transaction under one transactional id per topic, so a second writer (another API process on the
+ * same trail) fences this one when it opens: from then on this writer refuses every write
+ * ({@link AuditUnavailableException}, {@link #fenced()}) instead of forking the chain, and an
+ * orderly stop writes no checkpoint over the other writer's events.
  */
 public final class AuditLog implements AuditSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
@@ -55,9 +62,10 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private final AuditChain chain;
     private final AuditVerifier verifier;
     private final AuditHeadFile headFile;
-    private final KafkaProducer<String, byte[]> producer;
     private final Duration timeout;
     private KafkaProducer<String, byte[]> transactional;
+    /** Set when another writer took over the trail: this one never writes again. */
+    private String fencedBy;
     /** What this writer last wrote; null before its first event on a trail it found empty. */
     private AuditHeadFile.Head written;
     /** An event whose write failed: it may be in the topic after all, and is then this writer's own. */
@@ -67,13 +75,12 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private boolean closed;
 
     private AuditLog(String bootstrapServers, AuditTopicScan scan, AuditChain chain, AuditVerifier verifier,
-                     AuditHeadFile headFile, KafkaProducer<String, byte[]> producer, Duration timeout) {
+                     AuditHeadFile headFile, Duration timeout) {
         this.bootstrapServers = bootstrapServers;
         this.scan = scan;
         this.chain = chain;
         this.verifier = verifier;
         this.headFile = headFile;
-        this.producer = producer;
         this.timeout = timeout;
     }
 
@@ -100,17 +107,18 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         AuditChain chain = new AuditChain(AuditSigningKeys.signer(signingKeys), AuditSigningKeys.keyId(signingKeys),
                 checkpointInterval, clock, ChainHead.genesis());
         AuditVerifier verifier = new AuditVerifier(AuditSigningKeys.verifier(signingKeys), checkpointInterval);
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                KafkaClients.confirmedProducer(bootstrapServers, "biostream-audit-log", timeout),
-                new StringSerializer(), new ByteArraySerializer());
-        AuditLog log = new AuditLog(bootstrapServers, scan, chain, verifier, new AuditHeadFile(headFile), producer, timeout);
+        AuditLog log = new AuditLog(bootstrapServers, scan, chain, verifier, new AuditHeadFile(headFile), timeout);
         try {
             synchronized (log) {
+                log.transactional(); // fences any earlier writer of this trail before reading its tail
                 log.written = log.readHeadFile();
                 log.resume();
             }
+        } catch (KafkaException e) {
+            log.closeProducer();
+            throw new AuditUnavailableException("the audit trail " + topic + " cannot be written: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            producer.close(timeout);
+            log.closeProducer();
             throw e;
         }
         LOG.info("audit trail {} opened at sequence {}", topic, chain.head().nextSequence());
@@ -155,29 +163,43 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return scan.topic();
     }
 
-    /** Writes a signed checkpoint, then closes the producers. */
+    /** Why this writer no longer writes (another writer took over the trail), if it was fenced. */
+    public synchronized Optional<String> fenced() {
+        return Optional.ofNullable(fencedBy);
+    }
+
+    /** Writes a signed checkpoint (unless another writer took over), then closes the producer. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         try {
-            write(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.CHECKPOINT, null, AuditOutcome.SUCCESS,
-                    Map.of("reason", "audit log closed")), true, List.of());
+            if (fencedBy == null) {
+                write(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.CHECKPOINT, null, AuditOutcome.SUCCESS,
+                        Map.of("reason", "audit log closed")), true, List.of());
+            }
         } catch (RuntimeException e) {
             LOG.warn("no closing checkpoint written to audit trail {}: {}", scan.topic(), e.toString());
         } finally {
             closed = true;
-            producer.close(timeout);
-            if (transactional != null) {
-                transactional.close(timeout);
-            }
+            closeProducer();
+        }
+    }
+
+    private void closeProducer() {
+        if (transactional != null) {
+            transactional.close(fencedBy == null ? timeout : Duration.ZERO);
+            transactional = null;
         }
     }
 
     private Committed write(AuditEntry entry, boolean signed, List<ProducerRecord<String, byte[]>> records) {
         if (closed) {
             throw new AuditUnavailableException("the audit log is closed");
+        }
+        if (fencedBy != null) {
+            throw new AuditUnavailableException(fencedBy);
         }
         if (resyncBeforeNextWrite) {
             resume();
@@ -187,28 +209,21 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         AuditEvent event = signed ? chain.appendSigned(entry) : chain.append(entry);
         ProducerRecord<String, byte[]> audit = new ProducerRecord<>(scan.topic(), event.getActor(), WireFormat.encode(event));
         try {
-            Committed committed = records.isEmpty() ? new Committed(event, List.of(send(producer, audit)))
-                    : inTransaction(event, records, audit);
+            Committed committed = inTransaction(records, audit);
             RecordMetadata stored = committed.records().get(committed.records().size() - 1);
             wrote(event, stored.offset());
             return records.isEmpty() ? new Committed(event, List.of())
                     : new Committed(event, committed.records().subList(0, records.size()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failed(event, before, records.isEmpty(), e);
+            throw failed(event, before, e);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
-            throw failed(event, before, records.isEmpty(), e);
+            throw failed(event, before, e);
         }
     }
 
-    private RecordMetadata send(KafkaProducer<String, byte[]> to, ProducerRecord<String, byte[]> record)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        return to.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** The records, then the audit event, in one transaction; the audit event's metadata last. */
-    private Committed inTransaction(AuditEvent event, List<ProducerRecord<String, byte[]>> records,
-                                    ProducerRecord<String, byte[]> audit)
+    private Committed inTransaction(List<ProducerRecord<String, byte[]>> records, ProducerRecord<String, byte[]> audit)
             throws InterruptedException, ExecutionException, TimeoutException {
         KafkaProducer<String, byte[]> tx = transactional();
         tx.beginTransaction();
@@ -222,7 +237,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         for (Future<RecordMetadata> future : sent) {
             stored.add(future.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         }
-        return new Committed(event, stored);
+        return new Committed(null, stored);
     }
 
     /**
@@ -268,11 +283,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
 
     /** The event is not stored, or may or may not be: the next write first resumes from whatever the topic holds. */
-    private AuditUnavailableException failed(AuditEvent event, ChainHead before, boolean plain, Exception cause) {
+    private AuditUnavailableException failed(AuditEvent event, ChainHead before, Exception cause) {
         resyncBeforeNextWrite = true;
         chain.reset(before);
         unconfirmed = event; // a write (or a commit) that timed out may still be stored: then it is this writer's
-        if (!plain && transactional != null) {
+        Throwable reason = cause instanceof ExecutionException && cause.getCause() != null ? cause.getCause() : cause;
+        if (reason instanceof ProducerFencedException || reason instanceof InvalidProducerEpochException) {
+            fencedBy = "another audit writer took over the trail " + scan.topic()
+                    + " (one writer per trail: is a second API running on it?); this one no longer writes";
+            LOG.error("audit event {} ({} by {}) not written: {}", event.getSequence(), event.getAction(), event.getActor(), fencedBy);
+            closeProducer();
+            return new AuditUnavailableException(fencedBy, reason);
+        }
+        if (transactional != null) {
             // Abort; a producer in an unknown state is replaced, and the new one's initTransactions aborts for it.
             try {
                 transactional.abortTransaction();
@@ -281,7 +304,6 @@ public final class AuditLog implements AuditSink, AutoCloseable {
                 transactional = null;
             }
         }
-        Throwable reason = cause instanceof ExecutionException && cause.getCause() != null ? cause.getCause() : cause;
         LOG.error("audit event {} ({} by {}) not confirmed by the broker: {}", event.getSequence(), event.getAction(),
                 event.getActor(), reason.toString());
         return new AuditUnavailableException("the audit event could not be recorded: " + reason.getMessage(), reason);
@@ -370,13 +392,13 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         AuditEvent breakEvent = chain.appendSigned(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.BREAK, null,
                 AuditOutcome.FAILED, details));
         try {
-            wrote(breakEvent, send(producer, new ProducerRecord<>(scan.topic(), breakEvent.getActor(),
-                    WireFormat.encode(breakEvent))).offset());
+            wrote(breakEvent, inTransaction(List.of(), new ProducerRecord<>(scan.topic(), breakEvent.getActor(),
+                    WireFormat.encode(breakEvent))).records().get(0).offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failed(breakEvent, chain.head(), true, e);
+            throw failed(breakEvent, chain.head(), e);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
-            throw failed(breakEvent, chain.head(), true, e);
+            throw failed(breakEvent, chain.head(), e);
         }
     }
 
