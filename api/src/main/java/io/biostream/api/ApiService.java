@@ -3,6 +3,7 @@ package io.biostream.api;
 import com.google.crypto.tink.KeysetHandle;
 import io.biostream.api.audit.AuditTrail;
 import io.biostream.api.audit.KafkaAuditReader;
+import io.biostream.api.audit.RefusedControlAudit;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.VisionService;
@@ -54,6 +55,8 @@ public final class ApiService implements AutoCloseable {
     /** How long a control event may take to be acknowledged, and then to come back through the follower. */
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONTROL_REPLAY_TIMEOUT = Duration.ofSeconds(60);
+    /** Beside the audit head file: the highest control offset whose refusal is audited. */
+    static final String REFUSED_CONTROL_OFFSET_FILE = "control-refusals.offset";
 
     private final ApiServiceConfig config;
     private final Deque<Part> parts = new ArrayDeque<>();
@@ -138,8 +141,11 @@ public final class ApiService implements AutoCloseable {
      */
     private IdentityServices openIdentity(TemplateCipher cipher, QueryableStateIdentityReader identityStates,
                                           AuditLog auditLog, KeysetHandle controlSigningKeys)
-            throws InterruptedException, GeneralSecurityException {
+            throws InterruptedException, GeneralSecurityException, IOException {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
+        RefusedControlAudit refusals = started("refused control audit", new RefusedControlAudit(auditLog,
+                config.auditHeadFile().toAbsolutePath().resolveSibling(REFUSED_CONTROL_OFFSET_FILE), RefusedControlAudit.DEFAULT_INTERVAL));
+        ledger.onRefused((why, offset) -> refusals.refused(offset, why));
         // Period keys expire by the retention in force: a shortened retention hides older templates at once.
         cipher.keys().useRetention(cameraId -> MatchPolicy.forCamera(ledger.settings(), cameraId).unenrolledRetention());
         KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),

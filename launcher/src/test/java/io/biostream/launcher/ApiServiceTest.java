@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.api.ApiService;
+import io.biostream.api.audit.KafkaAuditReader;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
 import io.biostream.api.auth.Role;
@@ -13,7 +14,10 @@ import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.launcher.local.ListeningSockets;
 import io.biostream.launcher.local.Loopback;
+import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditSigningKeys;
+import io.biostream.operators.audit.StoredAuditEvent;
+import io.biostream.schemas.AuditEvent;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.crypto.MasterSecret;
@@ -34,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,6 +147,11 @@ class ApiServiceTest {
                 assertThat(issue.statusCode()).as(issue.body()).isEqualTo(503);
                 assertThat(JSON.readTree(issue.body()).get("error").asText()).isEqualTo("key_store_unavailable");
 
+                // An unsigned control record (anyone who can write to the topic): refused, and audited when counted.
+                try (FramePublisher control = cluster.publisher(cluster.topics.control())) {
+                    control.publishRaw("intruder", "not a signed control event".getBytes(StandardCharsets.UTF_8));
+                }
+
                 // The trail holds what happened above, signed with the configured keyset, and verifies.
                 HttpResponse<String> verify = send(url, "GET", "/api/v1/audit/verify", auditor, null, null);
                 JsonNode verified = JSON.readTree(verify.body());
@@ -161,6 +171,19 @@ class ApiServiceTest {
                 api.process.destroy();
                 assertThat(api.awaitExit(Duration.ofSeconds(60))).as("stopped by SIGTERM").isIn(0, 143);
                 assertThat(ApiProcess.read(api.stderr)).contains("biostream api: stopping...");
+                // Stopping recorded the refused control record counted since the last interval, once.
+                List<AuditEvent> refusals = new ArrayList<>();
+                new KafkaAuditReader(cluster.broker.bootstrapServers(), cluster.topics.audit(), WAIT).readAll(stored -> {
+                    AuditEvent event = decode(stored);
+                    if (event.getAction().equals(AuditActions.CONTROL_REFUSED)) {
+                        refusals.add(event);
+                    }
+                    return true;
+                });
+                assertThat(refusals).singleElement().satisfies(event -> assertThat(event.getDetails())
+                        .containsEntry("refused", "1").containsKey("fromOffset")
+                        .hasEntrySatisfying("r01", reason -> assertThat(reason).contains("not signed")));
+                assertThat(apiDir.resolve("control-refusals.offset")).exists();
                 cluster.flink.cancel(replacement.getJobID());
             }
         }
@@ -248,5 +271,13 @@ class ApiServiceTest {
             request.header("Content-Type", type);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static AuditEvent decode(StoredAuditEvent stored) {
+        try {
+            return stored.decode();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("an undecodable audit record at offset " + stored.offset(), e);
+        }
     }
 }

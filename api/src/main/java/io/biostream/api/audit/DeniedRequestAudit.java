@@ -8,10 +8,6 @@ import io.biostream.schemas.AuditOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -49,9 +45,8 @@ public final class DeniedRequestAudit implements AutoCloseable {
     private int recordedInWindow;
     private long suppressed;
 
-    /** Counted refusals since {@link #countingSince}, by kind; guarded by this. */
-    private Map<String, Long> counts = new HashMap<>();
-    private long counted;
+    /** Counted refusals since {@link #countingSince}; guarded by this. */
+    private final RefusalTally counts = new RefusalTally(MAX_KINDS, MAX_ITEMS);
     private Instant countingSince;
     private boolean closed;
 
@@ -100,36 +95,21 @@ public final class DeniedRequestAudit implements AutoCloseable {
 
     /** Records what was counted since the last event as one event; nothing when nothing was refused. */
     public void flush() {
-        Map<String, Long> taken;
-        long total;
+        Map<String, String> details = new TreeMap<>();
         Instant from;
         Instant to = clock.instant();
         synchronized (this) {
-            if (counted == 0) {
+            if (counts.total() == 0) {
                 countingSince = to;
                 return;
             }
-            taken = counts;
-            total = counted;
             from = countingSince;
-            counts = new HashMap<>();
-            counted = 0;
+            counts.drainInto(details);
             countingSince = to;
         }
-        Map<String, String> details = new TreeMap<>();
         details.put("from", from.toString());
         details.put("to", to.toString());
-        details.put("refused", Long.toString(total));
-        List<Map.Entry<String, Long>> kinds = new ArrayList<>(taken.entrySet());
-        kinds.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
-        long itemized = 0;
-        for (int i = 0; i < Math.min(MAX_ITEMS, kinds.size()); i++) {
-            details.put(String.format("r%02d", i + 1), "count=" + kinds.get(i).getValue() + " " + kinds.get(i).getKey());
-            itemized += kinds.get(i).getValue();
-        }
-        if (total > itemized) {
-            details.put("notItemized", Long.toString(total - itemized));
-        }
+        String total = details.get("refused");
         try {
             sink.record(AuditEntry.of(AuditActions.ACTOR_SYSTEM, AuditActions.REQUEST_DENIED, null, AuditOutcome.DENIED, details));
         } catch (AuditUnavailableException | IllegalArgumentException e) {
@@ -153,15 +133,8 @@ public final class DeniedRequestAudit implements AutoCloseable {
     }
 
     private synchronized void count(String actor, String method, String path, int status, String code) {
-        counted++;
-        String kind = "status=" + status + " error=" + code + " caller=" + callerKind(actor)
-                + " method=" + AuditEntry.clip(method, 16) + " path=" + AuditEntry.clip(path, MAX_COUNTED_PATH);
-        Long now = counts.get(kind);
-        if (now != null) {
-            counts.put(kind, now + 1);
-        } else if (counts.size() < MAX_KINDS) {
-            counts.put(kind, 1L);
-        } // else: in the total only
+        counts.add("status=" + status + " error=" + code + " caller=" + callerKind(actor)
+                + " method=" + AuditEntry.clip(method, 16) + " path=" + AuditEntry.clip(path, MAX_COUNTED_PATH));
     }
 
     /** anonymous, or an authenticated caller's id (an API key id, or jwt:&lt;sub&gt; for a token): never a secret. */

@@ -31,6 +31,8 @@ public final class AuditActions {
     public static final String API_KEY_REVOKE = "api.key.revoke";
     /** An /api request refused with 401, 403 or 429 (rate limited). */
     public static final String REQUEST_DENIED = "api.request.denied";
+    /** Control records refused (unsigned, forged, or refused by the projection), counted per interval. */
+    public static final String CONTROL_REFUSED = "control.refused";
     /** A signed event written on demand (for example when the audit log closes), bounding the unsigned tail. */
     public static final String CHECKPOINT = "audit.checkpoint";
 

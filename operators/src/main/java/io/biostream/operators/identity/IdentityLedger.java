@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ObjLongConsumer;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,7 @@ public final class IdentityLedger {
     private MatchSettings settings;
     private long applied;
     private long refused;
+    private ObjLongConsumer<String> refusals = (why, offset) -> { };
 
     /** @param initialSettings the deployment's settings, in force until a SETTINGS_CHANGED (version 0) */
     public IdentityLedger(MatchSettings initialSettings) {
@@ -188,6 +190,12 @@ public final class IdentityLedger {
     public synchronized void refused(long offset, String why) {
         applied++;
         refused++;
+        refusals.accept(why, offset);
+    }
+
+    /** Who hears of each refused control record (the API audits them): (reason, offset). */
+    public synchronized void onRefused(ObjLongConsumer<String> listener) {
+        this.refusals = Objects.requireNonNull(listener, "listener");
     }
 
     /** How many control records were refused for their signature. */
