@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.TreeMap;
 
 /** The JSON shapes of the identity routes. Never a descriptor or a template. */
@@ -28,8 +29,10 @@ final class IdentityJson {
 
     record SubjectPage(List<SubjectView> subjects, int page, int size, int total) {}
 
-    static SubjectView subject(IdentityLedger.SubjectEntry entry, Instant now) {
-        Subject s = entry.subject();
+    /** @param open the subject's personal data, opened from its seal ({@code IdentityCommands#personalData}) */
+    static SubjectView subject(IdentityLedger.SubjectEntry entry, Function<IdentityLedger.SubjectEntry, Subject> open,
+                               Instant now) {
+        Subject s = open.apply(entry);
         Consent c = s.getConsent();
         boolean expired = c.getExpiresTime() != null && !now.isBefore(c.getExpiresTime());
         return new SubjectView(s.getSubjectId(), s.getDisplayName(), new TreeMap<>(s.getAttributes()),
@@ -37,8 +40,8 @@ final class IdentityJson {
                 s.getCreatedTime(), entry.templates().size());
     }
 
-    static SubjectPage page(IdentityLedger.Page page, Instant now) {
-        return new SubjectPage(page.subjects().stream().map(e -> subject(e, now)).toList(), page.page(), page.size(),
+    static SubjectPage page(IdentityLedger.Page page, Function<IdentityLedger.SubjectEntry, Subject> open, Instant now) {
+        return new SubjectPage(page.subjects().stream().map(e -> subject(e, open, now)).toList(), page.page(), page.size(),
                 page.total());
     }
 
@@ -67,12 +70,13 @@ final class IdentityJson {
 
     static final String EXPORT_FORMAT = "biostream.subject-export/1";
 
-    static SubjectExport export(IdentityLedger.SubjectEntry entry, Sightings sightings, Instant now) {
+    static SubjectExport export(IdentityLedger.SubjectEntry entry, Function<IdentityLedger.SubjectEntry, Subject> open,
+                                Sightings sightings, Instant now) {
         List<TemplateView> templates = entry.templates().stream()
                 .map(t -> new TemplateView(t.getFaceId(), t.getModel(), t.getKeyId(), t.getAlgorithm(), t.getDimensions(),
                         t.getCreatedTime()))
                 .toList();
-        return new SubjectExport(EXPORT_FORMAT, now, subject(entry, now), templates, sightings(entry.subjectId(), sightings));
+        return new SubjectExport(EXPORT_FORMAT, now, subject(entry, open, now), templates, sightings(entry.subjectId(), sightings));
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

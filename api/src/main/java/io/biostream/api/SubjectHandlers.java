@@ -49,28 +49,30 @@ final class SubjectHandlers {
         identity.commands().createSubject(caller.id(), subject); // audited in the same transaction
         LOG.info("subject created: {} by key {}", subject.getSubjectId(), caller.id());
         ctx.status(201).json(IdentityJson.subject(ledger().subject(subject.getSubjectId())
-                .orElseThrow(() -> IdentityCommands.subjectNotFound(subject.getSubjectId())), now));
+                .orElseThrow(() -> IdentityCommands.subjectNotFound(subject.getSubjectId())), identity.commands()::personalData, now));
     }
 
     /** GET /api/v1/subjects?page=P&size=N */
     void list(Context ctx) {
         int page = intParam(ctx, "page", 0, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
         int size = intParam(ctx, "size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-        ctx.json(IdentityJson.page(ledger().subjects(page, size), identity.commands().clock().instant()));
+        ctx.json(IdentityJson.page(ledger().subjects(page, size), identity.commands()::personalData,
+                identity.commands().clock().instant()));
     }
 
     /** GET /api/v1/subjects/{id} */
     void get(Context ctx) {
-        ctx.json(IdentityJson.subject(existing(ctx), identity.commands().clock().instant()));
+        ctx.json(IdentityJson.subject(existing(ctx), identity.commands()::personalData, identity.commands().clock().instant()));
     }
 
     /** DELETE /api/v1/subjects/{id} */
     void erase(Context ctx) {
         ApiKey caller = AccessControl.caller(ctx);
         String subjectId = subjectId(ctx);
-        int templates = identity.commands().erase(caller.id(), subjectId); // audited in the same transaction
-        LOG.info("subject erased: {} ({} templates) by key {}", subjectId, templates, caller.id());
-        ctx.json(Map.of("subjectId", subjectId, "erased", true, "templatesRemoved", templates));
+        IdentityCommands.Erasure erasure = identity.commands().erase(caller.id(), subjectId); // audited in the same transaction
+        LOG.info("subject erased: {} ({} templates) by key {}", subjectId, erasure.templatesRemoved(), caller.id());
+        ctx.json(Map.of("subjectId", subjectId, "erased", true, "templatesRemoved", erasure.templatesRemoved(),
+                "keysDestroyed", erasure.keysDestroyed()));
     }
 
     /** GET /api/v1/subjects/{id}/sightings */
@@ -93,7 +95,8 @@ final class SubjectHandlers {
         ApiKey caller = AccessControl.caller(ctx);
         IdentityLedger.SubjectEntry subject = existing(ctx);
         Optional<Sightings> sightings = identity.state().sightings(subject.subjectId());
-        IdentityJson.SubjectExport body = IdentityJson.export(subject, sightings.orElse(null), identity.commands().clock().instant());
+        IdentityJson.SubjectExport body = IdentityJson.export(subject, identity.commands()::personalData, sightings.orElse(null),
+                identity.commands().clock().instant());
         audit.record(caller, AuditActions.SUBJECT_EXPORT, subject.subjectId(), AuditOutcome.SUCCESS,
                 Map.of("templates", Integer.toString(body.templates().size()),
                         "sightings", Integer.toString(body.sightings().sightings().size())));

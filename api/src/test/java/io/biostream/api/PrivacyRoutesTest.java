@@ -28,6 +28,7 @@ import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.Consent;
+import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
@@ -272,9 +273,11 @@ class PrivacyRoutesTest {
                 .setCreatedTime(consent.getRecordedTime()).build();
     }
 
-    /** Registers a subject as an older record or another writer could have: straight on the control log. */
+    /** Registers a subject as an older record (written in clear, before subjects were sealed): straight on the control log. */
     private static void register(Subject subject) {
-        IdentityEvents.Keyed upserted = new IdentityEvents(Clock.systemUTC()).subjectUpserted("test", subject);
+        IdentityEvents.Keyed erased = new IdentityEvents(Clock.systemUTC()).subjectErased("test", subject.getSubjectId());
+        IdentityEvents.Keyed upserted = new IdentityEvents.Keyed(subject.getSubjectId(), ControlEvent.newBuilder(erased.event())
+                .setType(ControlType.SUBJECT_UPSERTED).setSubjectId(null).setSubject(subject).build());
         control.append(AuditEntry.of("test", AuditActions.SUBJECT_CREATE, subject.getSubjectId(), AuditOutcome.SUCCESS, null),
                 List.of(upserted));
         assertThat(identity.commands().ledger().subject(subject.getSubjectId())).isPresent();

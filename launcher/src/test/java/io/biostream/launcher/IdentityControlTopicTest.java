@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +25,9 @@ import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.SubjectSeal;
 import io.biostream.operators.crypto.TemplateCipher;
+import io.biostream.operators.crypto.TemplateErasedException;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.crypto.SignatureKeysets;
@@ -90,6 +93,8 @@ import org.junit.jupiter.api.io.TempDir;
 class IdentityControlTopicTest {
     private static final Topics TOPICS = Topics.defaults();
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final String GONE_NAME = "Gwendolyn Ottoline Nesbitt";
+    private static final String GONE_TEAM = "cryogenics-wing-4";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -174,7 +179,11 @@ class IdentityControlTopicTest {
                 ControlType.TEMPLATE_ENROLLED, ControlType.TEMPLATE_ENROLLED);
         assertThat(events).extracting(ControlEvent::getActor).containsOnly(admin.key().id());
         assertThat(events).extracting(e -> UUID.fromString(e.getEventId())).doesNotHaveDuplicates();
-        assertThat(events.get(0).getSubject().getConsent().getLegalBasis()).isEqualTo("explicit-consent");
+        assertThat(events.get(0).getSubject()).as("never in clear").isNull();
+        try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+            assertThat(SubjectSeal.open("raj-k", ControlType.SUBJECT_UPSERTED.name(), events.get(0).getSealedSubject(), jobKeys)
+                    .getConsent().getLegalBasis()).isEqualTo("explicit-consent");
+        }
         for (int n = 0; n < 2; n++) {
             ControlEvent e = events.get(n + 1);
             EncryptedTemplate template = e.getTemplate();
@@ -194,7 +203,8 @@ class IdentityControlTopicTest {
     @Test
     void erasureSettingsAndSessionsArePublishedUnderTheirKeysAndAFreshFollowerRebuildsTheLedger() throws Exception {
         assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("sheldon-k")).statusCode()).isEqualTo(201);
-        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("gone-k")).statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("gone-k", GONE_NAME, GONE_TEAM))
+                .statusCode()).isEqualTo(201);
         assertThat(send("POST", "/api/v1/subjects/sheldon-k/images", admin, "image/png", FacePhotos.bbt("sheldon", 11))
                 .statusCode()).isEqualTo(201);
         assertThat(send("DELETE", "/api/v1/subjects/gone-k", admin, null, null).statusCode()).isEqualTo(200);
@@ -208,8 +218,29 @@ class IdentityControlTopicTest {
         assertThat(send("POST", "/api/v1/sessions/" + sessionId + "/end", admin, "application/json", new byte[0]).statusCode())
                 .isEqualTo(200);
 
-        ControlEvent erased = only(readControlTopic(r -> "gone-k".equals(r.key()), 2), ControlType.SUBJECT_ERASED);
+        List<ConsumerRecord<String, byte[]>> goneRecords = readControlTopic(r -> "gone-k".equals(r.key()), 2);
+        ControlEvent erased = only(goneRecords, ControlType.SUBJECT_ERASED);
         assertThat(erased.getSubjectId()).isEqualTo("gone-k");
+        // The raw topic after the erasure: neither the name nor the attributes in any record, and
+        // the sealed subject no longer opens, for a fresh reader of the keys topic either.
+        for (ConsumerRecord<String, byte[]> r : goneRecords) {
+            assertThat(new String(r.value(), StandardCharsets.ISO_8859_1)).doesNotContain(GONE_NAME).doesNotContain(GONE_TEAM);
+        }
+        ControlEvent upserted = only(goneRecords, ControlType.SUBJECT_UPSERTED);
+        try (TemplateKeyRing freshKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+            assertThatThrownBy(() -> SubjectSeal.open("gone-k", ControlType.SUBJECT_UPSERTED.name(), upserted.getSealedSubject(),
+                    freshKeys)).isInstanceOf(TemplateErasedException.class);
+        }
+        // The upsert replayed, correctly signed, after the erasure: skipped and counted, the subject stays gone.
+        long skipped = identity.commands().ledger().refusedForErasedSubjects();
+        new ControlPublisher(auditLog, TOPICS.control(), SignatureKeysets.signer(TestControlSigning.KEYS)).publish(
+                AuditEntry.of("test", AuditActions.SUBJECT_CREATE, "gone-k", AuditOutcome.SUCCESS, null),
+                List.of(new IdentityEvents.Keyed("gone-k", upserted)));
+        // Read-your-writes: once this answers, the API's ledger has read the replay before it.
+        assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-replay-k")).statusCode())
+                .isEqualTo(201);
+        assertThat(identity.commands().ledger().refusedForErasedSubjects()).isEqualTo(skipped + 1);
+        assertThat(send("GET", "/api/v1/subjects/gone-k", analyst, null, null).statusCode()).isEqualTo(404);
         ControlEvent settings = only(readControlTopic(r -> IdentityEvents.SETTINGS_KEY.equals(r.key()), 1), ControlType.SETTINGS_CHANGED);
         assertThat(settings.getSettings().getVersion()).isEqualTo(version + 1);
         assertThat(settings.getSettings().getThreshold()).isEqualTo(0.55f);
@@ -225,6 +256,7 @@ class IdentityControlTopicTest {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
             IdentityLedger live = identity.commands().ledger();
             assertThat(replayed.subject("gone-k")).isEmpty();
+            assertThat(replayed.isErased("gone-k")).isTrue();
             assertThat(replayed.subject("sheldon-k").orElseThrow().templates()).hasSize(1);
             assertThat(replayed.subjects(0, 500).subjects()).extracting(IdentityLedger.SubjectEntry::subjectId)
                     .containsExactlyElementsOf(live.subjects(0, 500).subjects().stream().map(IdentityLedger.SubjectEntry::subjectId).toList());
@@ -386,6 +418,12 @@ class IdentityControlTopicTest {
             }
         }
         return found;
+    }
+
+    private static byte[] subjectJson(String id, String displayName, String team) {
+        return ("{\"id\": \"" + id + "\", \"displayName\": \"" + displayName + "\", \"attributes\": {\"team\": \"" + team
+                + "\"}, \"consent\": {\"legalBasis\": \"explicit-consent\", \"purpose\": \"building access\"}}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] subjectJson(String id) {

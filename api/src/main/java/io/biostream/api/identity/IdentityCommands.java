@@ -4,7 +4,10 @@ import io.biostream.api.ApiError;
 import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditEntry;
 import io.biostream.schemas.AuditOutcome;
+import io.biostream.operators.crypto.DataKeyUnavailableException;
 import io.biostream.operators.crypto.KeyStoreUnavailableException;
+import io.biostream.operators.crypto.SubjectSeal;
+import io.biostream.operators.crypto.TemplateErasedException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.identity.ConsentStatus;
@@ -14,6 +17,8 @@ import io.biostream.operators.identity.Enrollments;
 import io.biostream.operators.identity.IdentityEvents;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.schemas.CaptureSession;
+import io.biostream.schemas.ControlType;
+import io.biostream.schemas.SealedSubject;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
 import io.biostream.schemas.Subject;
@@ -22,6 +27,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -38,7 +47,10 @@ public final class IdentityCommands {
     private final IdentityEvents events;
     private final TemplateCipher cipher;
     private final Clock clock;
+    private static final Logger LOG = LoggerFactory.getLogger(IdentityCommands.class);
     private final ReentrantLock writes = new ReentrantLock(true);
+    /** Guarded by {@link #writes}. */
+    private final Set<String> pendingDestruction = ConcurrentHashMap.newKeySet();
 
     public IdentityCommands(ControlLog log, TemplateCipher cipher, Clock clock) {
         this.log = Objects.requireNonNull(log, "log");
@@ -55,16 +67,46 @@ public final class IdentityCommands {
         return clock;
     }
 
-    /** Registers a new subject; 409 when one with that id exists. */
+    /**
+     * Registers a new subject; 409 when one with that id exists or was erased (an erased subject id
+     * is never reused: the job refuses events of it). The subject's data key is created here, and
+     * its name, attributes and consent go out sealed under it: erasure destroys the key.
+     */
     public void createSubject(String actor, Subject subject) {
         inTurn(() -> {
-            if (ledger().subject(subject.getSubjectId()).isPresent()) {
-                throw new ApiError(409, "subject_exists", "subject " + subject.getSubjectId() + " already exists");
+            String subjectId = subject.getSubjectId();
+            if (ledger().subject(subjectId).isPresent()) {
+                throw new ApiError(409, "subject_exists", "subject " + subjectId + " already exists");
             }
-            append(audited(actor, AuditActions.SUBJECT_CREATE, subject.getSubjectId(),
-                    Map.of("legalBasis", subject.getConsent().getLegalBasis())), events.subjectUpserted(actor, subject));
+            if (ledger().isErased(subjectId)) {
+                throw new ApiError(409, "subject_erased", "subject " + subjectId + " was erased; its id is not reused");
+            }
+            AuditEntry change = audited(actor, AuditActions.SUBJECT_CREATE, subjectId,
+                    Map.of("legalBasis", subject.getConsent().getLegalBasis()));
+            SealedSubject sealed = SubjectSeal.seal(subject, ControlType.SUBJECT_UPSERTED.name(), subjectKey(subjectId));
+            append(change, events.subjectUpserted(actor, subjectId, sealed));
             return null;
         });
+    }
+
+    /**
+     * The subject's personal data, opened from its seal (a subject written before sealing is in
+     * clear): 404 once its key is destroyed (erased), 503 when the key store cannot tell now.
+     */
+    public Subject personalData(IdentityLedger.SubjectEntry entry) {
+        if (entry.sealed() == null) {
+            return entry.legacyClear();
+        }
+        try {
+            return SubjectSeal.open(entry.subjectId(), ControlType.SUBJECT_UPSERTED.name(), entry.sealed(), cipher.keys());
+        } catch (TemplateErasedException e) {
+            throw ApiError.notFound("subject_not_found", "subject " + entry.subjectId() + " is erased: its data key is destroyed");
+        } catch (DataKeyUnavailableException | KeyStoreUnavailableException e) {
+            throw new ApiError(503, "keys_unavailable", "the subject's data key cannot be read now: " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            LOG.error("subject {}: its sealed personal data does not open: {}", entry.subjectId(), e.toString());
+            throw new ApiError(500, "subject_unreadable", "the sealed data of subject " + entry.subjectId() + " does not open");
+        }
     }
 
     /**
@@ -73,11 +115,12 @@ public final class IdentityCommands {
      */
     public IdentityLedger.SubjectEntry consentingSubject(String subjectId) {
         IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
-        switch (ConsentStatus.of(subject.subject().getConsent(), clock.instant())) {
+        Subject personal = personalData(subject);
+        switch (ConsentStatus.of(personal.getConsent(), clock.instant())) {
             case MISSING -> throw new ApiError(409, "consent_missing", "subject " + subjectId
                     + " has no consent on record (legal basis and purpose); it cannot be enrolled");
             case EXPIRED -> throw new ApiError(409, "consent_expired", "the consent of subject " + subjectId + " expired at "
-                    + subject.subject().getConsent().getExpiresTime() + "; it cannot be enrolled until consent is recorded again");
+                    + personal.getConsent().getExpiresTime() + "; it cannot be enrolled until consent is recorded again");
             case VALID -> { }
         }
         return subject;
@@ -110,21 +153,49 @@ public final class IdentityCommands {
         });
     }
 
+    /** What an erasure did: the templates it removed, and whether the subject's data keys are destroyed yet. */
+    public record Erasure(int templatesRemoved, boolean keysDestroyed) {}
+
     /**
-     * Erases the subject with all its templates; returns how many templates it had. 404 when
-     * unknown. The subject's data key is destroyed first (crypto-shredding: every template of the
-     * subject, wherever its ciphertext lies, is unreadable from then on), then the erasure is
-     * published so that the job and every reader drop the subject.
+     * Erases the subject with all its templates. 404 when unknown. The erasure and its audit event
+     * commit first (one transaction): when that fails (503) nothing has changed, the key included.
+     * Then the subject's data keys are destroyed (crypto-shredding: its templates and its sealed
+     * name, wherever their ciphertext lies, are unreadable from then on). A destruction that fails
+     * then (key store down) is logged, reported ({@code keysDestroyed} false) and retried before
+     * each later write; the job destroys the keys on the SUBJECT_ERASED too.
      */
-    public int erase(String actor, String subjectId) {
+    public Erasure erase(String actor, String subjectId) {
         return inTurn(() -> {
             IdentityLedger.SubjectEntry subject = ledger().subject(subjectId).orElseThrow(() -> subjectNotFound(subjectId));
             AuditEntry change = audited(actor, AuditActions.SUBJECT_ERASE, subjectId,
                     Map.of("templates", Integer.toString(subject.templates().size())));
-            cipher.keys().destroySubject(subjectId);
             append(change, events.subjectErased(actor, subjectId));
-            return subject.templates().size();
+            return new Erasure(subject.templates().size(), destroyKeys(subjectId));
         });
+    }
+
+    /** Subjects erased whose data keys could not be destroyed yet (retried before each write). */
+    public Set<String> pendingKeyDestructions() {
+        return Set.copyOf(pendingDestruction);
+    }
+
+    private boolean destroyKeys(String subjectId) {
+        try {
+            List<String> destroyed = cipher.keys().destroySubject(subjectId);
+            pendingDestruction.remove(subjectId);
+            LOG.info("subject {}: {} data key(s) destroyed", subjectId, destroyed.size());
+            return true;
+        } catch (RuntimeException e) { // the key store down: the erasure stands, its keys go when the store is back
+            pendingDestruction.add(subjectId);
+            LOG.error("subject {} is erased but its data keys could not be destroyed now (retried): {}", subjectId, e.toString());
+            return false;
+        }
+    }
+
+    private void retryPendingDestructions() {
+        for (String subjectId : List.copyOf(pendingDestruction)) {
+            destroyKeys(subjectId);
+        }
     }
 
     public void startSession(String actor, CaptureSession session) {
@@ -198,6 +269,7 @@ public final class IdentityCommands {
     private <T> T inTurn(Supplier<T> write) {
         writes.lock();
         try {
+            retryPendingDestructions();
             return write.get();
         } finally {
             writes.unlock();

@@ -333,8 +333,8 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         if (event.getType() == ControlType.SUBJECT_ERASED) {
             String subjectId = event.getSubjectId();
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-                // The API destroyed the key already; an erasure from elsewhere, or replayed after a
-                // restore from an older checkpoint, destroys whatever is left (idempotent).
+                // The API destroys the keys once the erasure has committed (and retries when it cannot);
+                // this destroys whatever is left, also for an erasure replayed after a restore (idempotent).
                 try {
                     keys.destroySubject(subjectId);
                 } catch (KeyStoreUnavailableException e) { // the keys topic down must not fail the job

@@ -16,7 +16,6 @@ import io.biostream.schemas.Frame;
 import io.biostream.schemas.Identification;
 import io.biostream.schemas.DataKeyScope;
 import io.biostream.schemas.MatchSettings;
-import io.biostream.schemas.Subject;
 import io.biostream.schemas.WrappedDataKey;
 import io.biostream.schemas.WireFormat;
 import java.security.GeneralSecurityException;
@@ -55,6 +54,8 @@ public final class ControlState implements AutoCloseable {
     public static final MapStateDescriptor<String, byte[]> SUBJECTS = bytesByName("subjects");
     /** sessionId -> the CaptureSession of its SESSION_STARTED, removed by SESSION_ENDED. */
     public static final MapStateDescriptor<String, byte[]> OPEN_SESSIONS = bytesByName("open-sessions");
+    /** subjectId -> nothing: the erased subjects, whose replayed upserts and enrollments are refused. */
+    public static final MapStateDescriptor<String, byte[]> ERASED_SUBJECTS = bytesByName("erased-subjects");
     public static final String CURRENT = "current";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlState.class);
@@ -74,6 +75,7 @@ public final class ControlState implements AutoCloseable {
     private MatchSettings settings;
     private final Map<String, CaptureSession> sessions = new HashMap<>();
     private final Set<String> subjects = new HashSet<>();
+    private final Set<String> erased = new HashSet<>();
     private boolean loaded;
 
     /**
@@ -88,7 +90,7 @@ public final class ControlState implements AutoCloseable {
     }
 
     public static MapStateDescriptor<?, ?>[] descriptors() {
-        return new MapStateDescriptor<?, ?>[] {ENROLLED_TEMPLATES, MATCH_SETTINGS, OPEN_SESSIONS, SUBJECTS};
+        return new MapStateDescriptor<?, ?>[] {ENROLLED_TEMPLATES, MATCH_SETTINGS, OPEN_SESSIONS, SUBJECTS, ERASED_SUBJECTS};
     }
 
     /** Builds the in-memory view from broadcast state, once per subtask life (after a restore it is all there). */
@@ -101,6 +103,10 @@ public final class ControlState implements AutoCloseable {
         subjects.clear();
         for (Map.Entry<String, byte[]> e : states.get(SUBJECTS).immutableEntries()) {
             subjects.add(e.getKey());
+        }
+        erased.clear();
+        for (Map.Entry<String, byte[]> e : states.get(ERASED_SUBJECTS).immutableEntries()) {
+            erased.add(e.getKey());
         }
         int unreadable = 0;
         for (Map.Entry<String, byte[]> e : states.get(ENROLLED_TEMPLATES).immutableEntries()) {
@@ -154,9 +160,14 @@ public final class ControlState implements AutoCloseable {
         }
 
         @Override
-        public void putSubject(Subject subject) {
-            state(SUBJECTS, s -> s.put(subject.getSubjectId(), new byte[0]));
-            subjects.add(subject.getSubjectId());
+        public void putSubject(String subjectId, ControlEvent upserted) {
+            state(SUBJECTS, s -> s.put(subjectId, new byte[0]));
+            subjects.add(subjectId);
+        }
+
+        @Override
+        public boolean wasErased(String subjectId) {
+            return erased.contains(subjectId);
         }
 
         @Override
@@ -188,6 +199,8 @@ public final class ControlState implements AutoCloseable {
             });
             state(SUBJECTS, s -> s.remove(subjectId));
             subjects.remove(subjectId);
+            state(ERASED_SUBJECTS, s -> s.put(subjectId, new byte[0]));
+            erased.add(subjectId);
             gallery.removeSubject(subjectId);
         }
 

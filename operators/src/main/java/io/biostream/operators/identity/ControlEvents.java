@@ -21,7 +21,7 @@ public final class ControlEvents {
             return Optional.of("eventId is blank");
         }
         return switch (e.getType()) {
-            case SUBJECT_UPSERTED -> subject(e.getSubject());
+            case SUBJECT_UPSERTED -> subject(e);
             case TEMPLATE_ENROLLED -> blank(e.getSubjectId()) ? Optional.of("TEMPLATE_ENROLLED needs a subjectId")
                     : template(e.getTemplate());
             case SUBJECT_ERASED -> blank(e.getSubjectId()) ? Optional.of("SUBJECT_ERASED needs a subjectId") : Optional.empty();
@@ -45,9 +45,29 @@ public final class ControlEvents {
         return e.getSubject() == null ? null : e.getSubject().getSubjectId();
     }
 
-    private static Optional<String> subject(Subject subject) {
-        if (subject == null || blank(subject.getSubjectId())) {
-            return Optional.of("SUBJECT_UPSERTED needs a subject with a subjectId");
+    /**
+     * A SUBJECT_UPSERTED carries the subject sealed under its own key with the subjectId beside it
+     * in clear, or (written before subjects were sealed, still read) the subject in clear only.
+     */
+    private static Optional<String> subject(ControlEvent e) {
+        Subject clear = e.getSubject();
+        if (e.getSealedSubject() != null) {
+            if (clear != null) {
+                return Optional.of("SUBJECT_UPSERTED carries the subject both sealed and in clear");
+            }
+            if (blank(e.getSubjectId())) {
+                return Optional.of("SUBJECT_UPSERTED needs a subjectId beside its sealed subject");
+            }
+            if (blank(e.getSealedSubject().getKeyId()) || !e.getSealedSubject().getCiphertext().hasRemaining()) {
+                return Optional.of("SUBJECT_UPSERTED has a sealed subject without key id or ciphertext");
+            }
+            return Optional.empty();
+        }
+        if (clear == null || blank(clear.getSubjectId())) {
+            return Optional.of("SUBJECT_UPSERTED needs a sealed subject and a subjectId");
+        }
+        if (e.getSubjectId() != null && !e.getSubjectId().equals(clear.getSubjectId())) {
+            return Optional.of("SUBJECT_UPSERTED names subject " + e.getSubjectId() + " but carries " + clear.getSubjectId());
         }
         return Optional.empty();
     }

@@ -4,7 +4,6 @@ import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
-import io.biostream.schemas.Subject;
 import java.util.Optional;
 
 /**
@@ -23,8 +22,14 @@ public final class ControlProjection {
     public interface Store {
         boolean hasSubject(String subjectId);
 
-        /** Creates or updates the subject (the job keeps only its id). */
-        void putSubject(Subject subject);
+        /** Creates or updates the subject from its SUBJECT_UPSERTED (the job keeps only its id). */
+        void putSubject(String subjectId, ControlEvent upserted);
+
+        /**
+         * Whether the subject was erased: an erased subject id stays erased, so a replayed (still
+         * correctly signed) SUBJECT_UPSERTED or TEMPLATE_ENROLLED of it is refused.
+         */
+        boolean wasErased(String subjectId);
 
         boolean hasTemplate(String subjectId, String templateId);
 
@@ -35,7 +40,7 @@ public final class ControlProjection {
          */
         Optional<String> addTemplate(String subjectId, EncryptedTemplate template);
 
-        /** Removes the subject and every template of it. */
+        /** Removes the subject and every template of it, and remembers its id as erased. */
         void removeSubject(String subjectId);
 
         /** Whether the session was started and not yet ended. */
@@ -59,7 +64,7 @@ public final class ControlProjection {
             return malformed;
         }
         return switch (event.getType()) {
-            case SUBJECT_UPSERTED -> upsert(event.getSubject(), store);
+            case SUBJECT_UPSERTED -> upsert(event, store);
             case TEMPLATE_ENROLLED -> enroll(event.getSubjectId(), event.getTemplate(), store);
             case SUBJECT_ERASED -> erase(event.getSubjectId(), store);
             case SESSION_STARTED -> {
@@ -87,15 +92,26 @@ public final class ControlProjection {
         };
     }
 
-    private static Optional<String> upsert(Subject subject, Store store) {
-        if (!SubjectIds.isValid(subject.getSubjectId())) {
-            return Optional.of("SUBJECT_UPSERTED needs a valid subjectId, got '" + subject.getSubjectId() + "'");
+    private static Optional<String> upsert(ControlEvent event, Store store) {
+        String subjectId = ControlEvents.subjectIdOf(event);
+        if (!SubjectIds.isValid(subjectId)) {
+            return Optional.of("SUBJECT_UPSERTED needs a valid subjectId, got '" + subjectId + "'");
         }
-        store.putSubject(subject);
+        if (store.wasErased(subjectId)) {
+            return Optional.of(erased("SUBJECT_UPSERTED", subjectId));
+        }
+        store.putSubject(subjectId, event);
         return Optional.empty();
     }
 
+    private static String erased(String type, String subjectId) {
+        return type + " for subject " + subjectId + ", which was erased: an erased subject never comes back (a replayed event?)";
+    }
+
     private static Optional<String> enroll(String subjectId, EncryptedTemplate template, Store store) {
+        if (store.wasErased(subjectId)) {
+            return Optional.of(erased("TEMPLATE_ENROLLED", subjectId));
+        }
         if (!store.hasSubject(subjectId)) {
             return Optional.of("TEMPLATE_ENROLLED for unknown subject " + subjectId);
         }

@@ -5,7 +5,7 @@ import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
-import io.biostream.schemas.Subject;
+import io.biostream.schemas.SealedSubject;
 import java.time.Clock;
 import java.util.UUID;
 
@@ -26,9 +26,10 @@ public final class IdentityEvents {
         this.clock = clock;
     }
 
-    public Keyed subjectUpserted(String actor, Subject subject) {
-        return new Keyed(subject.getSubjectId(), base(actor, ControlType.SUBJECT_UPSERTED)
-                .setSubject(subject).setSubjectId(subject.getSubjectId()).build());
+    /** The subject's personal data travels sealed under its own key ({@code SubjectSeal}); only its id in clear. */
+    public Keyed subjectUpserted(String actor, String subjectId, SealedSubject sealed) {
+        return new Keyed(subjectId, base(actor, ControlType.SUBJECT_UPSERTED)
+                .setSealedSubject(sealed).setSubjectId(subjectId).build());
     }
 
     public Keyed templateEnrolled(String actor, String subjectId, EncryptedTemplate template) {

@@ -4,8 +4,11 @@ import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
+import io.biostream.schemas.SealedSubject;
 import io.biostream.schemas.Subject;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * What the control topic says, applied in order: the subjects with their consent and sealed
  * enrollment templates, the capture sessions, and the current match settings. Pure (no I/O);
  * {@link ControlTopicFollower} feeds it from the topic. Erasure removes the subject and every one
- * of its templates; nothing of an erased subject is kept.
+ * of its templates; of an erased subject only its id is kept, so that it never comes back.
  *
  * <p>Thread-safe: one thread applies events, any thread reads consistent copies. Listeners are
  * told of enrollments and erasures on the applying thread, in order.
@@ -28,14 +31,27 @@ import org.slf4j.LoggerFactory;
 public final class IdentityLedger {
     private static final Logger LOG = LoggerFactory.getLogger(IdentityLedger.class);
 
-    /** An enrolled subject: metadata and consent, its sealed templates in enrollment order. */
-    public record SubjectEntry(Subject subject, List<EncryptedTemplate> templates, long nextTemplateNumber) {
+    /**
+     * An enrolled subject: the SUBJECT_UPSERTED that last set its personal data (sealed under the
+     * subject's key, or in clear when written before subjects were sealed), its sealed templates in
+     * enrollment order. The ledger never opens the seal: its reader does (SubjectSeal).
+     */
+    public record SubjectEntry(String subjectId, ControlEvent upserted, List<EncryptedTemplate> templates,
+                               long nextTemplateNumber) {
         public SubjectEntry {
+            Objects.requireNonNull(subjectId, "subjectId");
+            Objects.requireNonNull(upserted, "upserted");
             templates = List.copyOf(templates);
         }
 
-        public String subjectId() {
-            return subject.getSubjectId();
+        /** The subject's personal data sealed under its key, or null for a subject written in clear (before sealing). */
+        public SealedSubject sealed() {
+            return upserted.getSealedSubject();
+        }
+
+        /** The subject in clear, only for one written before subjects were sealed; else null. */
+        public Subject legacyClear() {
+            return upserted.getSubject();
         }
     }
 
@@ -53,12 +69,15 @@ public final class IdentityLedger {
     }
 
     private final TreeMap<String, SubjectEntry> subjects = new TreeMap<>();
+    /** Ids of erased subjects: an event bringing one back is refused (ControlProjection). */
+    private final Set<String> erased = new HashSet<>();
     private final Map<String, SessionEntry> sessions = new TreeMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private MatchSettings settings;
     private long applied;
     private long refused;
     private ObjLongConsumer<String> refusals = (why, offset) -> { };
+    private long refusedForErased;
 
     /** @param initialSettings the deployment's settings, in force until a SETTINGS_CHANGED (version 0) */
     public IdentityLedger(MatchSettings initialSettings) {
@@ -86,6 +105,10 @@ public final class IdentityLedger {
     public synchronized Optional<String> apply(ControlEvent event) {
         Optional<String> problem = ControlProjection.apply(event, store);
         applied++;
+        if (problem.isPresent() && event.getSubjectId() != null && erased.contains(event.getSubjectId())
+                && event.getType() != io.biostream.schemas.ControlType.SUBJECT_ERASED) {
+            refusedForErased++;
+        }
         problem.ifPresent(p -> LOG.warn("control event {} ({}) ignored: {}", event.getEventId(), event.getType(), p));
         return problem;
     }
@@ -98,11 +121,16 @@ public final class IdentityLedger {
         }
 
         @Override
-        public void putSubject(Subject subject) {
-            SubjectEntry existing = subjects.get(subject.getSubjectId());
-            subjects.put(subject.getSubjectId(), existing == null
-                    ? new SubjectEntry(subject, List.of(), 0)
-                    : new SubjectEntry(subject, existing.templates(), existing.nextTemplateNumber()));
+        public void putSubject(String subjectId, ControlEvent upserted) {
+            SubjectEntry existing = subjects.get(subjectId);
+            subjects.put(subjectId, existing == null
+                    ? new SubjectEntry(subjectId, upserted, List.of(), 0)
+                    : new SubjectEntry(subjectId, upserted, existing.templates(), existing.nextTemplateNumber()));
+        }
+
+        @Override
+        public boolean wasErased(String subjectId) {
+            return erased.contains(subjectId);
         }
 
         @Override
@@ -116,13 +144,14 @@ public final class IdentityLedger {
             List<EncryptedTemplate> templates = new ArrayList<>(entry.templates());
             templates.add(template);
             long next = Math.max(entry.nextTemplateNumber(), template.getAssociatedData().getSequence() + 1);
-            subjects.put(subjectId, new SubjectEntry(entry.subject(), templates, next));
+            subjects.put(subjectId, new SubjectEntry(subjectId, entry.upserted(), templates, next));
             listeners.forEach(l -> l.templateEnrolled(subjectId, template));
             return Optional.empty();
         }
 
         @Override
         public void removeSubject(String subjectId) {
+            erased.add(subjectId);
             if (subjects.remove(subjectId) != null) {
                 listeners.forEach(l -> l.subjectErased(subjectId));
             }
@@ -171,6 +200,16 @@ public final class IdentityLedger {
         long skip = (long) page * size;
         List<SubjectEntry> items = subjects.values().stream().skip(skip).limit(size).toList();
         return new Page(items, page, size, subjects.size());
+    }
+
+    /** Whether the subject was erased (it never comes back: its id is not served, reused or re-enrolled). */
+    public synchronized boolean isErased(String subjectId) {
+        return erased.contains(subjectId);
+    }
+
+    /** How many events of erased subjects (a replayed SUBJECT_UPSERTED or TEMPLATE_ENROLLED) were skipped. */
+    public synchronized long refusedForErasedSubjects() {
+        return refusedForErased;
     }
 
     public synchronized int subjectCount() {

@@ -253,6 +253,53 @@ class AnalyzeFrameIdentityTest {
     }
 
     @Test
+    void aReplayedUpsertOrEnrollmentOfAnErasedSubjectIsADeadLetterAlsoAfterARestore() throws Exception {
+        harness = open();
+        ControlEvent upsert = subjectCreated("raj");
+        ControlEvent enrollment = enrolled("raj", enrollmentTemplate(cipher, "raj", 1, DESCRIPTORS.get(RAJ_ENROLL), model));
+        control(upsert);
+        control(enrollment);
+        control(subjectCreated("lennard"));
+        control(enrolled("lennard", enrollmentTemplate(cipher, "lennard", 1, DESCRIPTORS.get(LENNARD_ENROLL), model)));
+        control(erased("raj"));
+        assertThat(harness.getBroadcastState(ControlState.ERASED_SUBJECTS).immutableEntries())
+                .extracting(Map.Entry::getKey).containsExactly("raj");
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+
+        // The very events, as published (and signed) before the erasure, come again; the enrollment's key
+        // still opens it here (the key ring of this test is not the one an erasure destroys), so only the
+        // remembered erasure stops it.
+        control(upsert);
+        control(enrollment);
+        List<Outbound> letters = side(ParseFrameFunction.DEAD_LETTERS);
+        assertThat(letters).hasSize(2);
+        assertThat(deadLetter(letters.get(0)).getMessage()).contains("SUBJECT_UPSERTED for subject raj, which was erased");
+        assertThat(deadLetter(letters.get(1)).getMessage()).contains("TEMPLATE_ENROLLED for subject raj, which was erased");
+        assertThat(deadLetter(letters.get(1)).getReason()).isEqualTo(DeadLetterReason.INVALID_FIELD);
+        assertThat(harness.getBroadcastState(ControlState.SUBJECTS).immutableEntries())
+                .extracting(Map.Entry::getKey).containsExactly("lennard");
+        harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS).clear();
+        assertThat(onlyFace(analyze("door-1", 1, RAJ_PROBE)).getCandidates()).extracting(Candidate::getSubjectId)
+                .containsExactly("lennard");
+        harness.close();
+
+        // Restored from a checkpoint taken after the erasure: the erasure is remembered there too.
+        harness = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new AnalyzeFrameFunction(config), List.of(ControlState.descriptors())),
+                record -> record.frame.getCameraId(), Types.STRING, 1, 1, 0);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        control(upsert);
+        control(enrollment);
+        assertThat(side(ParseFrameFunction.DEAD_LETTERS)).hasSize(2)
+                .allSatisfy(o -> assertThat(deadLetter(o).getMessage()).contains("raj, which was erased"));
+        harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS).clear();
+        assertThat(onlyFace(analyze("door-1", 2, RAJ_PROBE)).getCandidates()).extracting(Candidate::getSubjectId)
+                .containsExactly("lennard");
+    }
+
+    @Test
     void afterARestoreTheGalleryAndSettingsComeBackFromBroadcastState() throws Exception {
         harness = open();
         enroll("raj", RAJ_ENROLL, 1);

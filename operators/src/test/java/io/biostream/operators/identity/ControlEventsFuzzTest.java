@@ -14,6 +14,7 @@ import io.biostream.schemas.ControlType;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.MatchSettings;
 import io.biostream.schemas.SessionPurpose;
+import io.biostream.schemas.SealedSubject;
 import io.biostream.schemas.Subject;
 import io.biostream.schemas.WireFormat;
 import java.io.IOException;
@@ -64,7 +65,11 @@ class ControlEventsFuzzTest {
             return false;
         }
         return switch (e.getType()) {
-            case SUBJECT_UPSERTED -> e.getSubject() != null && !blank(e.getSubject().getSubjectId());
+            case SUBJECT_UPSERTED -> e.getSealedSubject() != null
+                    ? e.getSubject() == null && !blank(e.getSubjectId()) && !blank(e.getSealedSubject().getKeyId())
+                            && e.getSealedSubject().getCiphertext().remaining() > 0
+                    : e.getSubject() != null && !blank(e.getSubject().getSubjectId())
+                            && (e.getSubjectId() == null || e.getSubjectId().equals(e.getSubject().getSubjectId()));
             case TEMPLATE_ENROLLED -> !blank(e.getSubjectId()) && e.getTemplate() != null
                     && !blank(e.getTemplate().getFaceId()) && e.getTemplate().getCiphertext().remaining() > 0;
             case SUBJECT_ERASED -> !blank(e.getSubjectId());
@@ -129,6 +134,9 @@ class ControlEventsFuzzTest {
             b.setSubject(new Subject(text(data), text(data), attributes, new Consent(text(data), text(data),
                     Instant.ofEpochMilli(data.consumeLong()), data.consumeBoolean() ? null : Instant.ofEpochMilli(data.consumeLong())),
                     Instant.ofEpochMilli(data.consumeLong())));
+        }
+        if (data.consumeBoolean()) {
+            b.setSealedSubject(new SealedSubject(text(data), text(data), ByteBuffer.wrap(data.consumeBytes(data.consumeInt(0, 4)))));
         }
         if (data.consumeBoolean()) {
             b.setTemplate(new EncryptedTemplate(text(data), text(data), text(data),

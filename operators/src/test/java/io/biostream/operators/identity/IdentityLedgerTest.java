@@ -2,6 +2,7 @@ package io.biostream.operators.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biostream.operators.crypto.SubjectSeal;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.IdentityConfig;
@@ -45,12 +46,14 @@ class IdentityLedgerTest {
 
     @Test
     void subjectsCarryConsentAndTheirSealedTemplatesInOrder() throws Exception {
-        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(upserted("key1", "ada"));
         apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
         apply(events.templateEnrolled("key1", "ada", template("ada", 1, 2f)));
 
         IdentityLedger.SubjectEntry ada = ledger.subject("ada").orElseThrow();
-        assertThat(ada.subject().getConsent().getLegalBasis()).isEqualTo("explicit-consent");
+        assertThat(ada.legacyClear()).as("kept sealed, as it came").isNull();
+        assertThat(SubjectSeal.open("ada", ControlType.SUBJECT_UPSERTED.name(), ada.sealed(), cipher.keys()).getConsent()
+                .getLegalBasis()).isEqualTo("explicit-consent");
         assertThat(ada.templates()).extracting(EncryptedTemplate::getFaceId)
                 .containsExactly("enrollment/ada/0", "enrollment/ada/1");
         assertThat(ada.nextTemplateNumber()).isEqualTo(2);
@@ -60,22 +63,55 @@ class IdentityLedgerTest {
     @Test
     void erasureRemovesTheSubjectAndItsTemplatesAndTellsListeners() throws Exception {
         ledger.subscribe(recorder());
-        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(upserted("key1", "ada"));
         apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
-        apply(events.subjectUpserted("key1", subject("bob")));
+        apply(upserted("key1", "bob"));
         apply(events.subjectErased("key1", "ada"));
 
         assertThat(ledger.subject("ada")).isEmpty();
         assertThat(ledger.subjects(0, 10).subjects()).extracting(IdentityLedger.SubjectEntry::subjectId).containsExactly("bob");
         assertThat(told).containsExactly("enrolled ada enrollment/ada/0", "erased ada");
-        // Re-created after erasure, the subject starts with nothing.
-        apply(events.subjectUpserted("key1", subject("ada")));
-        assertThat(ledger.subject("ada").orElseThrow().templates()).isEmpty();
+        assertThat(ledger.isErased("ada")).isTrue();
+        assertThat(ledger.isErased("bob")).isFalse();
+    }
+
+    @Test
+    void aReplayedUpsertOrEnrollmentOfAnErasedSubjectIsSkippedAndCounted() throws Exception {
+        IdentityEvents.Keyed upsert = upserted("key1", "ada");
+        IdentityEvents.Keyed enrollment = events.templateEnrolled("key1", "ada", template("ada", 0, 1f));
+        apply(upsert);
+        apply(enrollment);
+        apply(events.subjectErased("key1", "ada"));
+
+        // The very events, as signed and published before the erasure, replayed after it.
+        assertThat(ledger.apply(upsert.event())).hasValueSatisfying(r -> assertThat(r).contains("ada, which was erased"));
+        assertThat(ledger.apply(enrollment.event())).hasValueSatisfying(r -> assertThat(r).contains("ada, which was erased"));
+        assertThat(ledger.apply(upserted("key1", "ada").event())).as("a fresh upsert of the id").isPresent();
+        assertThat(ledger.subject("ada")).isEmpty();
+        assertThat(ledger.subjectCount()).isZero();
+        assertThat(ledger.refusedForErasedSubjects()).isEqualTo(3);
+        // Erasing again stays idempotent and is not counted as a refusal.
+        assertThat(ledger.apply(events.subjectErased("key1", "ada").event())).isEmpty();
+        assertThat(ledger.refusedForErasedSubjects()).isEqualTo(3);
+    }
+
+    @Test
+    void anUpsertWrittenBeforeSubjectsWereSealedIsStillReadInClear() throws Exception {
+        Subject clear = subject("old");
+        ControlEvent legacy = ControlEvent.newBuilder(events.subjectErased("k", "old").event())
+                .setType(ControlType.SUBJECT_UPSERTED).setSubjectId(null).setSubject(clear).build();
+        assertThat(ledger.apply(legacy)).isEmpty();
+        assertThat(ledger.subject("old").orElseThrow().legacyClear()).isEqualTo(clear);
+        assertThat(ledger.subject("old").orElseThrow().sealed()).isNull();
+        // Both sealed and in clear: refused, personal data never travels in clear beside its seal.
+        ControlEvent both = ControlEvent.newBuilder(upserted("k", "new").event()).setSubject(subject("new")).build();
+        assertThat(ledger.apply(both)).hasValueSatisfying(r -> assertThat(r).contains("both sealed and in clear"));
+        assertThat(ledger.subject("new")).isEmpty();
     }
 
     @Test
     void aLateSubscriberHearsEveryTemplateEnrolledSoFar() throws Exception {
-        apply(events.subjectUpserted("key1", subject("ada")));
+        apply(upserted("key1", "ada"));
         apply(events.templateEnrolled("key1", "ada", template("ada", 0, 1f)));
         apply(events.templateEnrolled("key1", "ada", template("ada", 1, 1f)));
         ledger.subscribe(recorder());
@@ -88,7 +124,7 @@ class IdentityLedgerTest {
     void eventsAboutUnknownOrMisboundThingsAreIgnoredWithAReason() throws Exception {
         assertThat(ledger.apply(events.templateEnrolled("k", "ghost", template("ghost", 0, 1f)).event()))
                 .hasValueSatisfying(r -> assertThat(r).contains("unknown subject"));
-        apply(events.subjectUpserted("k", subject("ada")));
+        apply(upserted("k", "ada"));
         // Sealed for another subject: refused.
         assertThat(ledger.apply(events.templateEnrolled("k", "ada", template("bob", 0, 1f)).event()))
                 .hasValueSatisfying(r -> assertThat(r).contains("enrollment/ada"));
@@ -136,7 +172,7 @@ class IdentityLedgerTest {
     @Test
     void subjectsArePagedInIdOrder() throws Exception {
         for (String id : List.of("carol", "ada", "bob", "dave", "erin")) {
-            apply(events.subjectUpserted("k", subject(id)));
+            apply(upserted("k", id));
         }
         IdentityLedger.Page second = ledger.subjects(1, 2);
         assertThat(second.subjects()).extracting(IdentityLedger.SubjectEntry::subjectId).containsExactly("carol", "dave");
@@ -170,6 +206,12 @@ class IdentityLedgerTest {
                 told.add("erased " + subjectId);
             }
         };
+    }
+
+    /** A SUBJECT_UPSERTED as the API writes it: the subject sealed under its own data key. */
+    private IdentityEvents.Keyed upserted(String actor, String id) throws Exception {
+        return events.subjectUpserted(actor, id, SubjectSeal.seal(subject(id), ControlType.SUBJECT_UPSERTED.name(),
+                cipher.keys().subjectKey(id)));
     }
 
     private static Subject subject(String id) {

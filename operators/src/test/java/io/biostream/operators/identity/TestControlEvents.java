@@ -32,7 +32,10 @@ public final class TestControlEvents {
         }
     }
 
-    /** The subject as the API creates it (a template can be enrolled only for a subject that exists). */
+    /**
+     * A subject as written before subjects were sealed (still read; the job keeps only its id, so
+     * sealed or not is all one to it): a template can be enrolled only for a subject that exists.
+     */
     public static ControlEvent subjectCreated(String subjectId) {
         Instant now = Instant.now();
         return base(ControlType.SUBJECT_UPSERTED)
