@@ -10,6 +10,7 @@ import io.biostream.api.identity.VisionService;
 import io.biostream.api.state.FlinkJobDiscovery;
 import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.api.state.QueryableStateIdentityReader;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.audit.AuditLog;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.AuditVerifier;
@@ -107,8 +108,10 @@ public final class ApiService implements AutoCloseable {
                         config.auditCheckpointInterval()));
 
         Supplier<Optional<JobID>> job = pipelineJob();
-        QueryableStateCameraReader cameraStates = started("camera state reader", new QueryableStateCameraReader(api, job));
-        QueryableStateIdentityReader identityStates = started("identity state reader", new QueryableStateIdentityReader(api, job));
+        StateSeal stateSeal = new StateSeal(keyRing);
+        QueryableStateCameraReader cameraStates = started("camera state reader", new QueryableStateCameraReader(api, job, stateSeal));
+        QueryableStateIdentityReader identityStates = started("identity state reader",
+                new QueryableStateIdentityReader(api, job, stateSeal));
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",

@@ -16,6 +16,7 @@ import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
@@ -325,7 +326,7 @@ class ApiServerTest {
                 .withStateProxy("127.0.0.1", closedPort())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(1));
         JobID job = new JobID();
-        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
+        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job), new StateSeal(cipher.keys()));
              ApiServer proxyless = ApiServer.start(config, keys, reader, cipher, new InMemoryAuditTrail().trail())) {
             HttpResponse<String> latest = get(proxyless, "/api/v1/cameras/lobby-1/latest", bearer(analyst));
             assertThat(latest.statusCode()).isEqualTo(503);

@@ -73,7 +73,8 @@ public final class PipelineJob {
                 .setParallelism(1);
         SingleOutputStreamOperator<Outbound> erasedTemplates = analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
                 .keyBy(update -> update.subjectId)
-                .process(new SubjectSightingsFunction(config.topics().templates(), Duration.ofSeconds(config.identity().retentionSeconds()))).name("subject sightings").uid("subject-sightings");
+                .process(new SubjectSightingsFunction(config.topics().templates(), Duration.ofSeconds(config.identity().retentionSeconds()),
+                        config.crypto())).name("subject sightings").uid("subject-sightings");
         analyzed.getSideOutput(AnalyzeFrameFunction.SESSION_FRAMES)
                 .keyBy(frame -> frame.sessionId)
                 .connect(controlEvents
@@ -82,7 +83,7 @@ public final class PipelineJob {
                         .name("session events").uid("session-events").setParallelism(1)
                         .keyBy(record -> record.event.getSession().getSessionId()))
                 .process(new SessionSummaryFunction(Duration.ofSeconds(config.identity().unstartedSessionTtlSeconds()),
-                        Duration.ofSeconds(config.identity().retentionSeconds()))).name("session summary").uid("session-summary");
+                        Duration.ofSeconds(config.identity().retentionSeconds()), config.crypto())).name("session summary").uid("session-summary");
 
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),

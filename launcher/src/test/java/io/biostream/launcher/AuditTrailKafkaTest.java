@@ -29,6 +29,7 @@ import io.biostream.operators.audit.StoredAuditEvent;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.WireFormat;
@@ -459,9 +460,10 @@ class AuditTrailKafkaTest {
         ApiConfig config = ApiConfig.defaults().withPort(0).withStateProxy("127.0.0.1", closedPort())
                 .withStateTimings(Duration.ofSeconds(2), Duration.ZERO);
         JobID noJob = new JobID();
-        QueryableStateCameraReader state = new QueryableStateCameraReader(config, () -> Optional.of(noJob));
+        TemplateCipher cipher = new TemplateCipher(TestKeyRings.directory(dir.resolve("template-keys")));
+        QueryableStateCameraReader state = new QueryableStateCameraReader(config, () -> Optional.of(noJob), new StateSeal(cipher.keys()));
         AuditTrail audit = new AuditTrail(sink, new KafkaAuditReader(broker.bootstrapServers(), readTopic, TIMEOUT), verifier);
-        return ApiServer.start(config, keys, state, new TemplateCipher(TestKeyRings.directory(dir.resolve("template-keys"))), audit);
+        return ApiServer.start(config, keys, state, cipher, audit);
     }
 
     private static int closedPort() throws IOException {

@@ -16,6 +16,8 @@ import io.biostream.launcher.local.ListeningSockets;
 import io.biostream.launcher.local.Loopback;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.testing.SharedFaces;
 import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.FrameResult;
@@ -223,7 +225,8 @@ class ClusterFailoverTest {
     private static void assertLatestStatePerCamera(ClusterOptions options, JobID job, Map<String, AtomicLong> lastSent) throws Exception {
         ApiConfig config = ApiConfig.defaults().withStateProxy(Loopback.HOST, options.ports().taskManager(1).stateProxy())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(30));
-        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job))) {
+        try (TemplateKeyRing keys = KafkaKeyRings.open(options.layout().keys(), Loopback.HOST + ":" + options.ports().kafka());
+             QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job), new StateSeal(keys))) {
             for (String camera : CAMERAS) {
                 Optional<CameraLatest> latest = reader.latest(camera);
                 assertThat(latest).as("latest result of %s", camera).isPresent();

@@ -40,6 +40,7 @@ import io.biostream.operators.identity.IdentityEvents;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.identity.IdentityConfig;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
@@ -129,8 +130,8 @@ class IdentityControlTopicTest {
         ApiConfig config = ApiConfig.defaults().withPort(0).withMaxRequestBodyBytes(4L << 20)
                 .withStateProxy("127.0.0.1", closedPort()).withStateTimings(Duration.ofSeconds(1), Duration.ZERO);
         JobID noJob = new JobID();
-        cameraState = new QueryableStateCameraReader(config, () -> Optional.of(noJob));
-        identityState = new QueryableStateIdentityReader(config, () -> Optional.of(noJob));
+        cameraState = new QueryableStateCameraReader(config, () -> Optional.of(noJob), new StateSeal(cipher.keys()));
+        identityState = new QueryableStateIdentityReader(config, () -> Optional.of(noJob), new StateSeal(cipher.keys()));
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 

@@ -13,6 +13,7 @@ import io.biostream.operators.identity.ControlEvents;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.ControlEvent;
@@ -22,6 +23,7 @@ import io.biostream.schemas.SessionStatus;
 import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sightings;
 import io.biostream.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +61,7 @@ class IdentityPipelineTest {
     @TempDir
     Path dir;
     private PipelineCluster cluster;
+    private StateSeal seal;
     private SignedControlWriter control;
     private JobID jobId;
     private QueryableStateClient states;
@@ -71,6 +74,7 @@ class IdentityPipelineTest {
         }
         try (PipelineCluster started = new PipelineCluster(dir)) {
             cluster = started;
+            seal = new StateSeal(cluster.cipher.keys());
             PipelineConfig config = cluster.pipelineConfig(Map.of());
             control = cluster.controlWriter();
             FramePublisher camera = cluster.publisher(cluster.topics.frames());
@@ -111,16 +115,19 @@ class IdentityPipelineTest {
                 assertThat(stranger.getDistance()).isGreaterThanOrEqualTo(0.6f);
                 assertThat(results.get(1L).getSessionId()).as("stamped with the camera's open session").isEqualTo("visit-1");
 
-                Sightings sightings = IdentityStateCodec.decodeSightings(
-                        awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isPresent).orElseThrow());
+                // A client of the queryable-state proxy without the keys (any local user) reads ciphertext only.
+                byte[] rawSightings = awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isPresent).orElseThrow();
+                assertThat(StateSeal.isSealed(rawSightings)).as("finding 12: sealed in queryable state").isTrue();
+                assertThat(new String(rawSightings, StandardCharsets.ISO_8859_1)).doesNotContain("door-1").doesNotContain("raj");
+                Sightings sightings = IdentityStateCodec.openSightings(seal, "raj", rawSightings).orElseThrow();
                 assertThat(sightings.getTotal()).isEqualTo(1L);
                 assertThat(sightings.getSightings()).singleElement().satisfies(s -> {
                     assertThat(s.getFaceId()).isEqualTo("door-1/1/0");
                     assertThat(s.getDistance()).isEqualTo(raj.getDistance());
                 });
                 // Once the summary counts both frames: both faces, one of them a match, the session still open.
-                SessionSummary summary = IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(),
-                        "visit-1", s -> s.isPresent() && IdentityStateCodec.decodeSessionSummary(s.get()).getFrames() == 2).orElseThrow());
+                SessionSummary summary = session(awaitState(QueryableStateNames.sessionSummaryDescriptor(),
+                        "visit-1", s -> s.isPresent() && session(s.get()).getFrames() == 2).orElseThrow());
                 assertThat(summary.getStatus()).isEqualTo(SessionStatus.OPEN);
                 assertThat(List.of(summary.getFaces(), summary.getMatches())).containsExactly(2L, 1L);
 
@@ -139,8 +146,8 @@ class IdentityPipelineTest {
                 cluster.awaitControlApplied();
                 // raj's sightings leave the state (awaitState fails when they are still there after WAIT).
                 awaitState(QueryableStateNames.subjectSightingsDescriptor(), "raj", Optional::isEmpty);
-                assertThat(IdentityStateCodec.decodeSessionSummary(awaitState(QueryableStateNames.sessionSummaryDescriptor(), "visit-1",
-                        s -> s.isPresent() && IdentityStateCodec.decodeSessionSummary(s.get()).getStatus() == SessionStatus.ENDED)
+                assertThat(session(awaitState(QueryableStateNames.sessionSummaryDescriptor(), "visit-1",
+                        s -> s.isPresent() && session(s.get()).getStatus() == SessionStatus.ENDED)
                         .orElseThrow()).getFrames()).isEqualTo(3L);
                 camera.publish(FramePublisher.frame("door-1", 4, frames.get(RAJ_PROBE)));
                 FrameResult afterErasure = awaitResults("door-1", 4).get(4L);
@@ -199,6 +206,15 @@ class IdentityPipelineTest {
      * Queries a ValueState<byte[]> state until {@code done} holds for the answer (empty when the key
      * has no value), retrying while the state is not registered yet; bounded by {@link #WAIT}.
      */
+    /** A session-summary value opened as the API opens it. */
+    private SessionSummary session(byte[] stored) {
+        try {
+            return IdentityStateCodec.openSessionSummary(seal, "visit-1", stored).orElseThrow();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AssertionError("the session summary does not open", e);
+        }
+    }
+
     private Optional<byte[]> awaitState(ValueStateDescriptor<byte[]> descriptor, String key, Predicate<Optional<byte[]>> done)
             throws Exception {
         String name = descriptor.getName();

@@ -27,6 +27,7 @@ import io.biostream.operators.crypto.LocalKeysetKms;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.WrappedDataKey;
@@ -101,7 +102,7 @@ class KekRotationKafkaTest {
         ApiConfig config = ApiConfig.defaults().withPort(0).withStateProxy("127.0.0.1", closedPort())
                 .withStateTimings(Duration.ofSeconds(2), Duration.ZERO);
         JobID noJob = new JobID();
-        api = ApiServer.start(config, keys, new QueryableStateCameraReader(config, () -> Optional.of(noJob)),
+        api = ApiServer.start(config, keys, new QueryableStateCameraReader(config, () -> Optional.of(noJob), new StateSeal(ring)),
                 new TemplateCipher(ring), audit);
     }
 

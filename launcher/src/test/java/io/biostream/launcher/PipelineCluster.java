@@ -26,6 +26,7 @@ import io.biostream.operators.crypto.LocalKeyFiles;
 import io.biostream.operators.identity.IdentityLedger;
 import io.biostream.operators.identity.KafkaControlLog;
 import io.biostream.operators.functions.PipelineConfig;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.VisionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,7 +131,7 @@ final class PipelineCluster implements AutoCloseable {
     private ApiServer startApi(ApiKeyStore keys, JobID job, boolean withIdentity, Map<String, String> settings)
             throws Exception {
         ApiConfig config = apiConfig();
-        QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job));
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job), new StateSeal(cipher.keys()));
         var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
         AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
                 AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10), dir.resolve("keys/audit-head.properties"));
@@ -145,7 +146,7 @@ final class PipelineCluster implements AutoCloseable {
                     new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), auditLog, Duration.ofSeconds(10),
                     controlSigningKeys());
             closeables.add(0, control);
-            QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job));
+            QueryableStateIdentityReader identityState = new QueryableStateIdentityReader(config, () -> Optional.of(job), new StateSeal(cipher.keys()));
             closeables.add(0, identityState);
             identity = IdentityServices.create(control, cipher, VisionService.open(VisionConfig.from(deployment),
                     pipelineConfig(settings).decodeLimits(), Duration.ofSeconds(60)), identityState);
@@ -169,7 +170,7 @@ final class PipelineCluster implements AutoCloseable {
      * reads them, without the API's own filtering; {@code job} is looked up on each read.
      */
     QueryableStateCameraReader cameraStates(java.util.function.Supplier<JobID> job) {
-        QueryableStateCameraReader reader = new QueryableStateCameraReader(apiConfig(), () -> Optional.of(job.get()));
+        QueryableStateCameraReader reader = new QueryableStateCameraReader(apiConfig(), () -> Optional.of(job.get()), new StateSeal(cipher.keys()));
         closeables.add(0, reader);
         return reader;
     }

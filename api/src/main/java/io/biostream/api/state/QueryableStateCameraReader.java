@@ -3,6 +3,7 @@ package io.biostream.api.state;
 import io.biostream.operators.state.CameraSeen;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.api.ApiConfig;
 import io.biostream.schemas.CameraLatest;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.JobID;
@@ -24,19 +26,21 @@ import org.apache.flink.api.common.state.ValueState;
 public final class QueryableStateCameraReader implements CameraStateReader, AutoCloseable {
     private final KvStateQueries queries;
     private final Duration retryDeadline;
+    private final StateSeal seal;
 
     /**
      * @param job the id of the job to read from, looked up on each read (empty while none runs)
      */
-    public QueryableStateCameraReader(ApiConfig config, Supplier<Optional<JobID>> job) {
+    public QueryableStateCameraReader(ApiConfig config, Supplier<Optional<JobID>> job, StateSeal seal) {
         this.queries = new KvStateQueries(config, job);
         this.retryDeadline = config.stateRetryDeadline();
+        this.seal = Objects.requireNonNull(seal, "seal");
     }
 
     /** Reads from the job named by {@code api.state.job-id}. */
-    public static QueryableStateCameraReader forConfiguredJob(ApiConfig config) {
+    public static QueryableStateCameraReader forConfiguredJob(ApiConfig config, StateSeal seal) {
         Optional<JobID> job = config.optionalJobId().map(JobID::fromHexString);
-        return new QueryableStateCameraReader(config, () -> job);
+        return new QueryableStateCameraReader(config, () -> job, seal);
     }
 
     @Override
@@ -47,7 +51,8 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
             return Optional.empty();
         }
         byte[] bytes = valueOf(state.get());
-        return bytes == null ? Optional.empty() : Optional.of(CameraStateCodec.decodeLatest(bytes));
+        return bytes == null ? Optional.empty()
+                : SealedValues.open(QueryableStateNames.CAMERA_LATEST, cameraId, bytes, seal, CameraStateCodec::openLatest);
     }
 
     @Override

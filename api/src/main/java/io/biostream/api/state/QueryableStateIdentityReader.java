@@ -3,10 +3,11 @@ package io.biostream.api.state;
 import io.biostream.api.ApiConfig;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sightings;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.state.ValueState;
@@ -18,23 +19,28 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
  */
 public final class QueryableStateIdentityReader implements IdentityStateReader, AutoCloseable {
     private final KvStateQueries queries;
+    private final StateSeal seal;
 
-    /** @param job the id of the job to read from, looked up on each read (empty while none runs) */
-    public QueryableStateIdentityReader(ApiConfig config, Supplier<Optional<JobID>> job) {
+    /**
+     * @param job  the id of the job to read from, looked up on each read (empty while none runs)
+     * @param seal opens the sealed values (the API's key ring)
+     */
+    public QueryableStateIdentityReader(ApiConfig config, Supplier<Optional<JobID>> job, StateSeal seal) {
         this.queries = new KvStateQueries(config, job);
+        this.seal = Objects.requireNonNull(seal, "seal");
     }
 
     @Override
     public Optional<Sightings> sightings(String subjectId) throws StateUnavailableException {
-        return read(QueryableStateNames.subjectSightingsDescriptor(), subjectId, IdentityStateCodec::decodeSightings);
+        return read(QueryableStateNames.subjectSightingsDescriptor(), subjectId, IdentityStateCodec::openSightings);
     }
 
     @Override
     public Optional<SessionSummary> session(String sessionId) throws StateUnavailableException {
-        return read(QueryableStateNames.sessionSummaryDescriptor(), sessionId, IdentityStateCodec::decodeSessionSummary);
+        return read(QueryableStateNames.sessionSummaryDescriptor(), sessionId, IdentityStateCodec::openSessionSummary);
     }
 
-    private <T> Optional<T> read(ValueStateDescriptor<byte[]> descriptor, String key, Function<byte[], T> decode)
+    private <T> Optional<T> read(ValueStateDescriptor<byte[]> descriptor, String key, SealedValues.Opener<T> opener)
             throws StateUnavailableException {
         Optional<ValueState<byte[]>> state = queries.query(descriptor.getName(), key, descriptor, queries.retryDeadline());
         if (state.isEmpty()) {
@@ -46,7 +52,7 @@ public final class QueryableStateIdentityReader implements IdentityStateReader, 
         } catch (Exception e) {
             throw new IllegalStateException("cannot read " + descriptor.getName(), e);
         }
-        return bytes == null ? Optional.empty() : Optional.of(decode.apply(bytes));
+        return bytes == null ? Optional.empty() : SealedValues.open(descriptor.getName(), key, bytes, seal, opener);
     }
 
     @Override

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.biostream.api.ApiConfig;
 import io.biostream.api.state.CameraStateReader.StateStatus;
 import io.biostream.api.state.StateUnavailableException.Reason;
+import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.state.StateSeal;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -25,7 +27,7 @@ class QueryableStateCameraReaderTest {
     void aClosedProxyPortIsUnreachable() throws Exception {
         ApiConfig config = ApiConfig.defaults().withStateProxy("127.0.0.1", closedPort())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(2));
-        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(new JobID()))) {
+        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(new JobID()), new StateSeal(TestKeyRings.throwawayCipher().keys()))) {
             assertThatThrownBy(() -> reader.latest("lobby-1"))
                     .isInstanceOfSatisfying(StateUnavailableException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
@@ -52,7 +54,7 @@ class QueryableStateCameraReaderTest {
             acceptor.start();
             ApiConfig config = ApiConfig.defaults().withStateProxy("127.0.0.1", silent.getLocalPort())
                     .withStateTimings(Duration.ofMillis(300), Duration.ofSeconds(2));
-            try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(new JobID()))) {
+            try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(new JobID()), new StateSeal(TestKeyRings.throwawayCipher().keys()))) {
                 assertThatThrownBy(() -> reader.latest("lobby-1"))
                         .isInstanceOfSatisfying(StateUnavailableException.class,
                                 e -> assertThat(e.reason()).isEqualTo(Reason.TIMEOUT));
@@ -66,7 +68,7 @@ class QueryableStateCameraReaderTest {
 
     @Test
     void withoutAJobIdTheJobIsNotRunning() throws Exception {
-        try (QueryableStateCameraReader reader = QueryableStateCameraReader.forConfiguredJob(ApiConfig.defaults())) {
+        try (QueryableStateCameraReader reader = QueryableStateCameraReader.forConfiguredJob(ApiConfig.defaults(), new StateSeal(TestKeyRings.throwawayCipher().keys()))) {
             assertThatThrownBy(reader::cameras)
                     .isInstanceOfSatisfying(StateUnavailableException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.JOB_NOT_RUNNING));

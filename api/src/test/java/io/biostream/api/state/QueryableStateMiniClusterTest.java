@@ -15,6 +15,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.state.StateUnavailableException.Reason;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.Box;
 import io.biostream.schemas.CameraLatest;
 import io.biostream.schemas.FaceResult;
@@ -150,7 +151,7 @@ class QueryableStateMiniClusterTest {
         ApiConfig config = ApiConfig.defaults().withStateProxy("127.0.0.1", proxyPort)
                 .withStateTimings(Duration.ofSeconds(10), Duration.ofMillis(500));
         JobID notRunning = new JobID();
-        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(notRunning))) {
+        try (QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(notRunning), anySeal())) {
             assertThatThrownBy(() -> reader.latest("cam-1"))
                     .isInstanceOfSatisfying(StateUnavailableException.class,
                             e -> assertThat(e.reason()).isEqualTo(Reason.NOT_READY))
@@ -179,10 +180,19 @@ class QueryableStateMiniClusterTest {
         }
     }
 
+    /** Any key ring: this test's job writes its values in clear, as jobs before state sealing did, which readers still read. */
+    private static StateSeal anySeal() {
+        try {
+            return new StateSeal(TestKeyRings.throwawayCipher().keys());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static QueryableStateCameraReader reader(Optional<JobID> jobId) {
         ApiConfig config = ApiConfig.defaults().withStateProxy("127.0.0.1", proxyPort)
                 .withStateTimings(Duration.ofSeconds(10), Duration.ofSeconds(20));
-        return new QueryableStateCameraReader(config, () -> jobId);
+        return new QueryableStateCameraReader(config, () -> jobId, anySeal());
     }
 
     /** The camera may not have a frame yet right after start: poll, bounded in time. */

@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.crypto.DataKeyUnavailableException;
 import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TemplateKeyRing;
@@ -16,6 +17,7 @@ import io.biostream.operators.records.SessionFrame;
 import io.biostream.operators.records.SightingUpdate;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AssociatedData;
@@ -76,6 +78,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
     private transient FacePipelines pipelines;
     private transient TemplateKeyRing keys;
     private transient TemplateCipher cipher;
+    private transient StateSeal stateSeal;
     private transient ScheduledExecutorService keySweeper;
     private transient DeadLetters deadLetters;
     private transient ControlState control;
@@ -94,6 +97,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         String modelId = pipelines.forDetector(config.vision().detector()).modelId();
         keys = config.crypto().openKeyRing();
         cipher = new TemplateCipher(keys);
+        stateSeal = new StateSeal(keys);
         if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
             keySweeper = startKeySweeper(keys, config.crypto().sweepInterval());
         }
@@ -204,12 +208,22 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                 .setDroppedFaces(found.size() - kept.size())
                 .build();
 
+        byte[] latestValue;
+        try {
+            latestValue = CameraStateCodec.sealLatest(stateSeal, frame.getCameraId(), new CameraLatest(result, templates));
+        } catch (GeneralSecurityException | KeyStoreUnavailableException e) {
+            LOG.warn("frame {}/{}: no data key to seal the camera's latest result under: {}", frame.getCameraId(),
+                    frame.getSequence(), e.toString());
+            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
+                    "data key unavailable: " + e.getMessage()));
+            return;
+        }
         countAnalysis(found, kept.size(), templates.size(), matches, now, frame.getCaptureTime().toEpochMilli());
         for (EncryptedTemplate template : templates) {
             out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
         }
         out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
-        latest.update(CameraStateCodec.encodeLatest(new CameraLatest(result, templates)));
+        latest.update(latestValue);
         ctx.timerService().registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
         if (sessionId != null) {
@@ -277,8 +291,15 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         }
         control.ensureLoaded(ctx::getBroadcastState);
         Duration retention = MatchPolicy.forCamera(control.settings(), ctx.getCurrentKey()).unenrolledRetention();
-        long processed = CameraStateCodec.decodeLatest(bytes).getFrameResult().getProcessedTime().toEpochMilli();
-        if (processed + retention.toMillis() <= timestamp) {
+        Optional<CameraLatest> held;
+        try {
+            held = CameraStateCodec.openLatest(stateSeal, ctx.getCurrentKey(), bytes);
+        } catch (DataKeyUnavailableException | KeyStoreUnavailableException e) { // try again in a minute
+            ctx.timerService().registerProcessingTimeTimer(timestamp + 60_000);
+            return;
+        }
+        long processed = held.isEmpty() ? Long.MIN_VALUE / 2 : held.get().getFrameResult().getProcessedTime().toEpochMilli();
+        if (processed + retention.toMillis() <= timestamp) { // or its key is gone
             latest.clear();
         } else { // the retention grew since the timer was set
             ctx.timerService().registerProcessingTimeTimer(retentionDue(processed, retention));
@@ -346,11 +367,16 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             // Take the subject out of the latest results this subtask keeps, then clear its sightings.
             ctx.applyToKeyedState(QueryableStateNames.cameraLatestDescriptor(), (camera, state) -> {
                 byte[] bytes = state.value();
-                if (bytes != null) {
-                    CameraLatest erased = withoutSubject(CameraStateCodec.decodeLatest(bytes), subjectId);
+                try {
+                    Optional<CameraLatest> held = bytes == null ? Optional.empty() : CameraStateCodec.openLatest(stateSeal, camera, bytes);
+                    CameraLatest erased = held.isEmpty() ? null : withoutSubject(held.get(), subjectId);
                     if (erased != null) {
-                        state.update(CameraStateCodec.encodeLatest(erased));
+                        state.update(CameraStateCodec.sealLatest(stateSeal, camera, erased));
                     }
+                } catch (DataKeyUnavailableException | KeyStoreUnavailableException e) {
+                    // The subject's identifications stay in this camera's latest result until its next frame
+                    // replaces it; the API never shows an erased subject (it checks the ledger).
+                    LOG.error("camera {}: subject {} not taken out of the latest result now: {}", camera, subjectId, e.toString());
                 }
             });
             ctx.output(SUBJECT_SIGHTINGS, SightingUpdate.erasure(subjectId));

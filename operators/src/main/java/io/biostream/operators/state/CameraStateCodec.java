@@ -4,13 +4,16 @@ import io.biostream.schemas.WireFormat;
 import io.biostream.schemas.CameraLatest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
 import java.time.Instant;
 import org.apache.avro.AvroRuntimeException;
 
 /**
  * The bytes inside the queryable states (see {@link QueryableStateNames}). camera-latest holds
  * Avro single-object encoding: a 2-byte marker, the schema's 8-byte fingerprint, then the binary
- * record, so a writer on another schema is reported as such instead of being misread.
+ * record, so a writer on another schema is reported as such instead of being misread; the job
+ * keeps it sealed ({@link #sealLatest}, {@link StateSeal}).
  */
 public final class CameraStateCodec {
     private CameraStateCodec() {}
@@ -28,6 +31,16 @@ public final class CameraStateCodec {
                     + " does not hold a CameraLatest of this API's schema (Avro single-object encoding): "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The latest result of {@code cameraId}, sealed ({@link StateSeal}): what the job keeps in camera-latest. */
+    public static byte[] sealLatest(StateSeal seal, String cameraId, CameraLatest latest) throws GeneralSecurityException {
+        return seal.seal(QueryableStateNames.CAMERA_LATEST, cameraId, encodeLatest(latest));
+    }
+
+    /** Opens a camera-latest value; empty when its key is gone. */
+    public static Optional<CameraLatest> openLatest(StateSeal seal, String cameraId, byte[] stored) throws GeneralSecurityException {
+        return seal.open(QueryableStateNames.CAMERA_LATEST, cameraId, stored).map(CameraStateCodec::decodeLatest);
     }
 
     /** A camera-index value. */

@@ -4,12 +4,15 @@ import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sightings;
 import io.biostream.schemas.WireFormat;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
  * The bytes inside subject-sightings and session-summary (see {@link QueryableStateNames}): Avro
- * single-object encoding, like camera-latest ({@link CameraStateCodec}).
+ * single-object encoding, like camera-latest ({@link CameraStateCodec}), kept sealed by the job
+ * ({@link StateSeal}).
  */
 public final class IdentityStateCodec {
     private IdentityStateCodec() {}
@@ -28,6 +31,27 @@ public final class IdentityStateCodec {
 
     public static SessionSummary decodeSessionSummary(byte[] bytes) {
         return decode(SessionSummary.class, bytes, QueryableStateNames.SESSION_SUMMARY);
+    }
+
+    /** The subject's sightings sealed ({@link StateSeal}): what the job keeps in subject-sightings. */
+    public static byte[] sealSightings(StateSeal seal, String subjectId, Sightings sightings) throws GeneralSecurityException {
+        return seal.seal(QueryableStateNames.SUBJECT_SIGHTINGS, subjectId, encodeSightings(sightings));
+    }
+
+    /** Opens a subject-sightings value; empty when its key is gone. */
+    public static Optional<Sightings> openSightings(StateSeal seal, String subjectId, byte[] stored) throws GeneralSecurityException {
+        return seal.open(QueryableStateNames.SUBJECT_SIGHTINGS, subjectId, stored).map(IdentityStateCodec::decodeSightings);
+    }
+
+    /** The session's summary sealed ({@link StateSeal}): what the job keeps in session-summary. */
+    public static byte[] sealSessionSummary(StateSeal seal, String sessionId, SessionSummary summary) throws GeneralSecurityException {
+        return seal.seal(QueryableStateNames.SESSION_SUMMARY, sessionId, encodeSessionSummary(summary));
+    }
+
+    /** Opens a session-summary value; empty when its key is gone. */
+    public static Optional<SessionSummary> openSessionSummary(StateSeal seal, String sessionId, byte[] stored)
+            throws GeneralSecurityException {
+        return seal.open(QueryableStateNames.SESSION_SUMMARY, sessionId, stored).map(IdentityStateCodec::decodeSessionSummary);
     }
 
     private static <T extends SpecificRecordBase> T decode(Class<T> type, byte[] bytes, String state) {

@@ -19,6 +19,7 @@ import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.CameraLatest;
@@ -114,7 +115,7 @@ class AnalyzeFrameFunctionTest {
         ValueState<byte[]> state = harness.getOperator().getPartitionedState(
                 VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.cameraLatestDescriptor());
         byte[] bytes = state.value();
-        return bytes == null ? null : CameraStateCodec.decodeLatest(bytes);
+        return bytes == null ? null : CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, bytes).orElseThrow();
     }
 
     private static FrameResult onlyResult(String cameraId) throws Exception {

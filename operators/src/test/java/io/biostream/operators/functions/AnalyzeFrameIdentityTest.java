@@ -20,6 +20,7 @@ import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.testing.SharedFaces;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.image.RgbImage;
@@ -158,7 +159,7 @@ class AnalyzeFrameIdentityTest {
         harness.getOperator().setCurrentKey(cameraId);
         ValueState<byte[]> state = harness.getOperator().getPartitionedState(
                 VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.cameraLatestDescriptor());
-        return CameraStateCodec.decodeLatest(state.value());
+        return CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, state.value()).orElseThrow();
     }
 
     @Test

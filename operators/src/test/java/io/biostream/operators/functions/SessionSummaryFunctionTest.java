@@ -2,14 +2,21 @@ package io.biostream.operators.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.SessionFrame;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.CaptureSession;
 import io.biostream.schemas.SessionStatus;
 import io.biostream.schemas.SessionSummary;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,32 +29,53 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SessionSummaryFunctionTest {
     private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
     private static final long UNSTARTED_TTL_MS = 60_000L;
     private static final long ENDED_RETENTION_MS = 600_000L;
     private KeyedTwoInputStreamOperatorTestHarness<String, SessionFrame, ControlRecord, Void> harness;
+    private TemplateKeyRing keys;
+
+    @TempDir
+    Path keysDir;
 
     @BeforeEach
     void open() throws Exception {
+        CryptoConfig crypto = CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(keysDir)), null, "unused");
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(
-                new SessionSummaryFunction(Duration.ofMillis(UNSTARTED_TTL_MS), Duration.ofMillis(ENDED_RETENTION_MS))),
+                new SessionSummaryFunction(Duration.ofMillis(UNSTARTED_TTL_MS), Duration.ofMillis(ENDED_RETENTION_MS), crypto)),
                 frame -> frame.sessionId, record -> record.event.getSession().getSessionId(), Types.STRING);
         harness.open();
+        keys = crypto.openKeyRing();
     }
 
     @AfterEach
     void close() throws Exception {
         harness.close();
+        keys.close();
     }
 
-    private SessionSummary summary(String sessionId) throws Exception {
+    private byte[] stored(String sessionId) throws Exception {
         harness.getOperator().setCurrentKey(sessionId);
         ValueState<byte[]> state = harness.getOperator().getPartitionedState(
                 VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.sessionSummaryDescriptor());
-        byte[] bytes = state.value();
-        return bytes == null ? null : IdentityStateCodec.decodeSessionSummary(bytes);
+        return state.value();
+    }
+
+    private SessionSummary summary(String sessionId) throws Exception {
+        byte[] bytes = stored(sessionId);
+        return bytes == null ? null : IdentityStateCodec.openSessionSummary(new StateSeal(keys), sessionId, bytes).orElseThrow();
+    }
+
+    @Test
+    void theSummaryIsSealedInState() throws Exception {
+        frame("visit-9", 2, 1, 5);
+        byte[] bytes = stored("visit-9");
+        assertThat(StateSeal.isSealed(bytes)).isTrue();
+        assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).doesNotContain("lobby").doesNotContain("visit-9");
+        assertThat(summary("visit-9").getFaces()).isEqualTo(2L);
     }
 
     private void frame(String sessionId, int faces, int matches, long secondsAfterStart) throws Exception {

@@ -1,11 +1,17 @@
 package io.biostream.operators.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.SightingUpdate;
 import io.biostream.operators.state.IdentityStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.Sighting;
 import io.biostream.schemas.Sightings;
 import org.apache.flink.api.common.state.ValueState;
@@ -14,33 +20,62 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SubjectSightingsFunctionTest {
     private static final long RETENTION_MS = 3_600_000L;
     private KeyedOneInputStreamOperatorTestHarness<String, SightingUpdate, Outbound> harness;
+    private TemplateKeyRing keys;
+
+    @TempDir
+    Path keysDir;
 
     @BeforeEach
     void open() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new SubjectSightingsFunction("biostream.templates", Duration.ofMillis(RETENTION_MS)),
+        CryptoConfig crypto = CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(keysDir)), null, "unused");
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new SubjectSightingsFunction("biostream.templates", Duration.ofMillis(RETENTION_MS), crypto),
                 update -> update.subjectId, Types.STRING);
+        keys = crypto.openKeyRing(); // the API's view: the same key hierarchy
     }
 
     @AfterEach
     void close() throws Exception {
         harness.close();
+        keys.close();
     }
 
-    private Sightings sightings(String subjectId) throws Exception {
+    private byte[] stored(String subjectId) throws Exception {
         harness.getOperator().setCurrentKey(subjectId);
         ValueState<byte[]> state = harness.getOperator().getPartitionedState(
                 VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.subjectSightingsDescriptor());
-        byte[] bytes = state.value();
-        return bytes == null ? null : IdentityStateCodec.decodeSightings(bytes);
+        return state.value();
+    }
+
+    private Sightings sightings(String subjectId) throws Exception {
+        byte[] bytes = stored(subjectId);
+        return bytes == null ? null : IdentityStateCodec.openSightings(new StateSeal(keys), subjectId, bytes).orElseThrow();
+    }
+
+    /** Who was seen where is sealed in state: the queryable-state proxy and a checkpoint copy show ciphertext. */
+    @Test
+    void theStateHoldsOnlyASealedValueThatOpensForItsOwnSubjectOnly() throws Exception {
+        match("raj", "door-1", 1, 1_000L);
+        byte[] bytes = stored("raj");
+        assertThat(StateSeal.isSealed(bytes)).isTrue();
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        assertThat(text).doesNotContain("raj").doesNotContain("door-1");
+        assertThat(sightings("raj").getSightings()).extracting(Sighting::getCameraId).containsExactly("door-1");
+        assertThatThrownBy(() -> IdentityStateCodec.openSightings(new StateSeal(keys), "penny", bytes))
+                .as("moved to another subject's key").isInstanceOf(GeneralSecurityException.class);
     }
 
     private void match(String subjectId, String camera, long sequence, long time) throws Exception {
