@@ -49,6 +49,19 @@ class FrameAuthenticatorTest {
         assertThatThrownBy(() -> cam2.header("cam-1", VALUE)).hasMessageContaining("cannot sign a frame of camera cam-1");
     }
 
+    /** A compromised camera has its key file: relabelling it as another camera's key still makes no MAC of that camera. */
+    @Test
+    void aCompromisedCamerasKeyRelabelledAsAnotherCameraDoesNotVerify(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cam-2.key");
+        master.issue("cam-2").write(file);
+        SecretFiles.writeOwnerOnly(file, Files.readString(file).replace("camera-id=cam-2", "camera-id=cam-1"));
+        CameraKey relabelled = CameraKey.read(file);
+
+        assertThat(relabelled.cameraId()).isEqualTo("cam-1");
+        assertThat(check("cam-1", VALUE, relabelled.header("cam-1", VALUE))).get().asString()
+                .contains("does not verify as camera cam-1");
+    }
+
     @Test
     void aKeyVersionTheMasterDoesNotHoldDoesNotVerify() throws Exception {
         CameraKey other = CameraMaster.generate().issue("cam-1"); // another master: its version is unknown here
