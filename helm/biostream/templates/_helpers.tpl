@@ -88,6 +88,7 @@ biostream-local://{{ include "biostream.secretsDir" . }}/{{ .Values.crypto.kek.l
 {{- $_ = required "api.keys.secretName: name the existing Secret holding the API key store" .Values.api.keys.secretName -}}
 {{- $_ = required "api.auditSigning.secretName: name the existing Secret holding the audit signing keyset" .Values.api.auditSigning.secretName -}}
 {{- $_ = required "crypto.controlSigning.secretName: name the existing Secret holding the control signing keyset and its public half" .Values.crypto.controlSigning.secretName -}}
+{{- $_ = required "crypto.cameras.secretName: name the existing Secret holding the camera master" .Values.crypto.cameras.secretName -}}
 {{- if eq .Values.crypto.kek.type "local" -}}
 {{- $_ = required "crypto.kek.local.secretName: name the existing Secret holding the local KEK keyset and master secret" .Values.crypto.kek.local.secretName -}}
 {{- else -}}
@@ -263,5 +264,11 @@ biostream.kafka.transactional-id-prefix: {{ .Values.kafka.transactionalIdPrefix 
 biostream.kafka.transaction-timeout-ms: {{ .Values.kafka.transactionTimeoutMs | toString | quote }}
 # The public keys control events must verify under (read when the job is built, in the JobManager).
 biostream.control.verify-keyset-file: {{ printf "%s/%s" (include "biostream.controlVerifyDir" .) .Values.crypto.controlSigning.verifyKey | quote }}
+# Every frame must carry its camera's MAC; the master is the init container's owner-only copy.
+biostream.cameras.authentication: "required"
+biostream.cameras.master-file: {{ printf "%s/%s" (include "biostream.secretsDir" .) .Values.crypto.cameras.masterKey | quote }}
+{{- with .Values.crypto.cameras.allowed }}
+biostream.cameras.allowed: {{ join "," . | quote }}
+{{- end }}
 {{ include "biostream.sharedSettings" . }}
 {{- end -}}

@@ -53,7 +53,8 @@ class DeploymentSettingsTest {
         TemplateCipher cipher = TestKeyRings.throwawayCipher();
         ApiKeyStore keys = new ApiKeyStore();
         admin = keys.generate("registrar", EnumSet.of(Role.ADMIN), Set.of());
-        defaults = PipelineConfig.from(Settings.of(DEPLOYMENT).with(TestControlSigning.jobSettings())).defaultMatchSettings();
+        defaults = PipelineConfig.from(Settings.of(DEPLOYMENT).with(TestControlSigning.jobSettings())
+                .with(io.biostream.operators.crypto.TestCameras.jobSettings())).defaultMatchSettings();
         control = new InMemoryControlLog(new IdentityLedger(defaults));
         api = IdentityApiServer.start(ApiConfig.defaults().withPort(0), keys, cipher, new InMemoryAuditTrail().trail(),
                 control, new InMemoryIdentityState());

@@ -30,7 +30,7 @@ class ChartLintTest {
         String messages = String.join("\n", result.getMessages());
         assertThat(messages).contains("/kafka/bootstrapServers", "/flink/storage/checkpoints",
                 "/api/keys/secretName", "/api/auditSigning/secretName", "/crypto/kek/uri",
-                "/crypto/controlSigning/secretName");
+                "/crypto/controlSigning/secretName", "/crypto/cameras/secretName");
     }
 
     @Test

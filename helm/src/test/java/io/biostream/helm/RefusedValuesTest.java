@@ -16,6 +16,7 @@ class RefusedValuesTest {
     @CsvSource(delimiter = '|', value = {
             "invalid-missing-api-keys-secret.yaml | /api/keys     | missing property 'secretName'",
             "invalid-missing-control-signing-secret.yaml | /crypto/controlSigning | missing property 'secretName'",
+            "invalid-missing-cameras-secret.yaml  | /crypto/cameras | missing property 'secretName'",
             "invalid-empty-kek-secret.yaml        | /crypto/kek/local/secretName | minLength",
             "invalid-kms-uri.yaml                 | /crypto/kek/uri | does not match pattern",
             "invalid-upgrade-mode.yaml            | /flink/upgradeMode | 'savepoint', 'last-state'",

@@ -162,6 +162,16 @@ class RenderedChartTest {
         assertThat(volume(pod.getSpec().getVolumes(), "flink-data").getPersistentVolumeClaim().getClaimName())
                 .isEqualTo("biostream-flink-data");
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+
+        // Finding 7 of the hardening issue: every frame must carry its camera's MAC; the job reads the
+        // camera master from the init container's owner-only copy of the Secret's file.
+        JsonNode conf = flinkDeployment.path("spec").path("flinkConfiguration");
+        assertThat(conf.path("biostream.cameras.authentication").asText()).isEqualTo("required");
+        assertThat(conf.path("biostream.cameras.master-file").asText()).isEqualTo("/etc/biostream/secrets/camera-master.keyset");
+        assertThat(conf.has("biostream.cameras.allowed")).as("no allow-list unless values name one").isFalse();
+        assertThat(String.join(" ", init.getCommand())).contains(
+                "install -m 0600 /etc/biostream/secret-src/camera-master/camera-master.keyset /etc/biostream/secrets/camera-master.keyset");
+        assertThat(volume(pod.getSpec().getVolumes(), "camera-master").getSecret().getSecretName()).isEqualTo("biostream-cameras");
     }
 
     @Test
@@ -174,7 +184,11 @@ class RenderedChartTest {
         assertThat(conf.path("biostream.crypto.kek-uri").asText())
                 .isEqualTo("gcp-kms://projects/vision-prod/locations/europe-west4/keyRings/biostream/cryptoKeys/kek");
         assertThat(main.getEnv()).noneMatch(e -> e.getName().equals("BIOSTREAM_MASTER_SECRET"));
-        assertThat(pod.getSpec().getInitContainers()).isEmpty();
+        // Only the camera master needs an owner-only copy with a KMS KEK.
+        assertThat(String.join(" ", container(pod.getSpec().getInitContainers(), "owner-only-secrets").getCommand()))
+                .contains("install -m 0600 /etc/biostream/secret-src/camera-master/camera-master.keyset")
+                .doesNotContain("kek.json");
+        assertThat(conf.path("biostream.cameras.allowed").asText()).isEqualTo("door-1,door-2,lobby");
         assertThat(env(main, "OMP_NUM_THREADS").getValue()).isEqualTo("1");
         assertThat(env(main, "ENABLE_BUILT_IN_PLUGINS").getValue()).isEqualTo("flink-gs-fs-hadoop-2.1.0.jar");
         assertThat(spec.path("jobManager").path("replicas").asInt()).isEqualTo(2);
@@ -220,7 +234,8 @@ class RenderedChartTest {
         assertThat(secretReferences(minimal)).containsExactlyInAnyOrder(
                 "biostream-kek/master.secret", "biostream-kek/kek.json",
                 "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
-                "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json");
+                "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json",
+                "biostream-cameras/camera-master.keyset");
     }
 
     @Test
@@ -228,7 +243,7 @@ class RenderedChartTest {
         assertThat(secretReferences(production)).containsExactlyInAnyOrder(
                 "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
                 "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json",
-                "biostream-api-tls/keystore.p12", "biostream-api-tls/password", "biostream-example-com-tls/*");
+                "biostream-cameras/camera-master.keyset", "biostream-api-tls/keystore.p12", "biostream-api-tls/password", "biostream-example-com-tls/*");
         JsonNode apiYaml = apiSettings(production);
         assertThat(apiYaml.path("api.tls.keystore").asText()).isEqualTo("/etc/biostream/tls/keystore.p12");
         assertThat(apiYaml.has("api.tls.keystore-password")).as("no password in a ConfigMap").isFalse();

@@ -142,7 +142,11 @@ public final class PipelineJob {
     public static void main(String[] args) throws Exception {
         Configuration flinkConf = GlobalConfiguration.loadConfiguration();
         Settings settings = new Settings(Settings.parseFlags(args), System.getenv(), flinkConf.toMap());
-        PipelineJob job = new PipelineJob(PipelineConfig.from(settings));
+        PipelineConfig config = PipelineConfig.from(settings);
+        // The camera master opens here first, so a missing or unopenable one fails the submission
+        // with its setting's name, not every TaskManager's parse task in a restart loop.
+        config.cameras().authenticator(config.crypto());
+        PipelineJob job = new PipelineJob(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
         job.build(env, job.kafkaSource(), job.controlSource(), job.kafkaSink());
         env.execute(NAME);

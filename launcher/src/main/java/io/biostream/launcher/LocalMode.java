@@ -18,6 +18,8 @@ import io.biostream.operators.config.PortCheck;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.CameraAuthConfig;
+import io.biostream.operators.crypto.CameraMaster;
 import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.ControlSigningKeys;
 import io.biostream.operators.crypto.LocalKeyFiles;
@@ -79,6 +81,7 @@ public final class LocalMode implements AutoCloseable {
         Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));
         local.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
         local.putAll(controlSigningSettings(options.settings().with(local), var.resolve("keys")));
+        local.putAll(cameraSettings(options.settings().with(local), var.resolve("keys")));
         PipelineConfig pipeline = PipelineConfig.from(options.settings().with(local));
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
@@ -108,7 +111,7 @@ public final class LocalMode implements AutoCloseable {
         api = ApiService.start(options.settings().with(local));
 
         if (options.demo()) {
-            demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
+            demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
     }
@@ -135,6 +138,19 @@ public final class LocalMode implements AutoCloseable {
         }
         CryptoConfig crypto = CryptoConfig.from(settings, settings.require("biostream.kafka.bootstrap-servers"), Topics.from(settings).keys());
         return ControlSigningKeys.prepare(keysDir, crypto.kek());
+    }
+
+    /**
+     * The camera master var/keys/camera-master.keyset (created on the first start, sealed under the
+     * KEK) with camera authentication required, unless {@value CameraAuthConfig#AUTHENTICATION} or
+     * {@value CameraAuthConfig#MASTER_FILE} is configured.
+     */
+    public static Map<String, String> cameraSettings(Settings settings, Path keysDir) throws IOException, GeneralSecurityException {
+        if (settings.get(CameraAuthConfig.AUTHENTICATION, null) != null || settings.get(CameraAuthConfig.MASTER_FILE, null) != null) {
+            return Map.of();
+        }
+        CryptoConfig crypto = CryptoConfig.from(settings, settings.require("biostream.kafka.bootstrap-servers"), Topics.from(settings).keys());
+        return CameraMaster.prepare(keysDir, crypto.kek());
     }
 
     /**

@@ -71,6 +71,9 @@ public final class Main {
                   keys control-signing init|add-key|promote --dir=DIR --biostream.crypto.kek-uri=URI
                                                      the keyset that signs control events (sealed under the KEK)
                                                      and its public half, for a deployment's Secret
+                  keys camera init|issue --camera-id=ID|rotate|retire --dir=DIR --biostream.crypto.kek-uri=URI
+                                                     the camera master (sealed under the KEK) the job authenticates
+                                                     frames with, and each camera's key derived from it
                   broker --biostream.cluster.kafka-dir=DIR [--biostream.cluster.kafka-port=N] [--demo]
                                                      the Kafka broker alone (the cluster starts it as its own process)
                 """);

@@ -91,7 +91,8 @@ class ClusterFailoverTest {
             JobID first = cluster.jobId();
             assertEveryListenerOnLoopback(cluster);
 
-            publisher = new FramePublisher(cluster.kafkaBootstrap(), topics.frames(), 16 * 1024 * 1024);
+            publisher = new FramePublisher(cluster.kafkaBootstrap(), topics.frames(), 16 * 1024 * 1024,
+                    PipelineCluster.cameraMaster(cluster.keySettingsInUse()).signerForAnyCamera());
             for (int c = 0; c < CAMERAS.size(); c++) {
                 String camera = CAMERAS.get(c);
                 AtomicLong last = lastSent.computeIfAbsent(camera, k -> new AtomicLong(-1));

@@ -65,6 +65,11 @@ class LocalModeTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials))).isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var))).as("var/: frames, state, keys").isEqualTo("rwx------");
             assertThat(var.resolve("keys/control-verify.json")).as("the job's control verification keys").isRegularFile();
+            // The demo camera's frames reach the API above only because it signs them with its key.
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var.resolve("keys/camera-master.keyset"))))
+                    .isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var.resolve("keys/cameras/demo-cam.key"))))
+                    .isEqualTo("rw-------");
             assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(admin.substring("bsk_".length() + 16 + 1));
 
             JsonNode latest = awaitDemoFaces(local, analyst, FIRST_RESULT);

@@ -43,6 +43,9 @@ import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.crypto.SignatureKeysets;
 import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.operators.identity.ControlSigningKeys;
+import io.biostream.operators.crypto.CameraAuthConfig;
+import io.biostream.operators.crypto.CameraMaster;
+import io.biostream.operators.crypto.KeyEncryptionKey;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -83,8 +86,9 @@ final class PipelineCluster implements AutoCloseable {
         closeables.add(broker);
         broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
         Map<String, String> keys = new HashMap<>(LocalKeyFiles.prepare(dir.resolve("keys")));
-        keys.putAll(ControlSigningKeys.prepare(dir.resolve("keys"),
-                CryptoConfig.from(Settings.of(keys), broker.bootstrapServers(), topics.keys()).kek()));
+        KeyEncryptionKey kek = CryptoConfig.from(Settings.of(keys), broker.bootstrapServers(), topics.keys()).kek();
+        keys.putAll(ControlSigningKeys.prepare(dir.resolve("keys"), kek));
+        keys.putAll(CameraMaster.prepare(dir.resolve("keys"), kek));
         this.keySettings = Map.copyOf(keys);
         this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
         closeables.add(0, cipher.keys());
@@ -210,10 +214,22 @@ final class PipelineCluster implements AutoCloseable {
         return writer;
     }
 
-    FramePublisher publisher(String topic) {
-        FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), topic, 16 * 1024 * 1024);
+    /** A publisher that signs every record as the camera it is keyed by (each camera's key derived from the master). */
+    FramePublisher publisher(String topic) throws Exception {
+        FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), topic, 16 * 1024 * 1024, cameraMaster().signerForAnyCamera());
         closeables.add(0, publisher);
         return publisher;
+    }
+
+    /** The camera master the job authenticates frames with. */
+    CameraMaster cameraMaster() throws Exception {
+        return cameraMaster(keySettings);
+    }
+
+    /** The camera master named by a deployment's settings ({@link CameraAuthConfig#MASTER_FILE}, under its KEK). */
+    static CameraMaster cameraMaster(Map<String, String> settings) throws Exception {
+        return CameraMaster.read(Path.of(settings.get(CameraAuthConfig.MASTER_FILE)),
+                CryptoConfig.from(Settings.of(settings), "127.0.0.1:1", "unused").kek());
     }
 
     /** Reads a topic from the start with read_committed until {@code done} holds or the timeout passes. */

@@ -37,6 +37,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import io.biostream.operators.crypto.CameraKey;
+import io.biostream.operators.crypto.FrameSigner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The stream fuzz test of the hardening issue: 10,000 generated bad records (9,000 frames: truncated
  * and bit-flipped JPEGs, PNG headers declaring 900 MP, forged Avro lengths, wrong schema
  * fingerprints, garbage, declared sizes that lie; 1,000 control records: unsigned, signed by
- * someone else, with a lifted signature, garbage) interleaved with good frames through the real
+ * someone else, with a lifted signature, garbage; frames with a forged camera MAC or claiming another
+ * camera) interleaved with good frames through the real
  * broker and MiniCluster, after a subject is enrolled. The job never fails; every bad record has
  * exactly one outcome, a dead letter with its reason (a bit-flipped JPEG that still decodes may be a
  * result instead); every good frame exactly one result; the forged erasures changed nothing.
@@ -57,12 +60,18 @@ class StreamFuzzTest {
     private static final String PROBE = "raj/raj_4.png";
     private static final String ENROLL = "raj/raj_1.png";
 
-    /** How many bad frames of each kind; all but BIT_FLIPPED must end as dead letters. */
-    enum Kind { TRUNCATED, BIT_FLIPPED, PIXEL_BOMB, FORGED_LENGTH, WRONG_FINGERPRINT, GARBAGE, SIZE_LIE }
+    /**
+     * How many bad frames of each kind; all but BIT_FLIPPED must end as dead letters. The fuzz camera
+     * signs its frames with its own key (a compromised but authenticated camera), so they reach the
+     * decoder; FORGED_MAC frames carry a MAC no key made, WRONG_CAMERA frames claim a good camera
+     * (door-1) under the fuzz camera's key.
+     */
+    enum Kind { TRUNCATED, BIT_FLIPPED, PIXEL_BOMB, FORGED_LENGTH, WRONG_FINGERPRINT, GARBAGE, SIZE_LIE, FORGED_MAC, WRONG_CAMERA }
 
     private static final Map<Kind, Integer> FRAMES = new EnumMap<>(Map.of(Kind.TRUNCATED, 2000, Kind.BIT_FLIPPED, 40,
-            Kind.PIXEL_BOMB, 1000, Kind.FORGED_LENGTH, 1500, Kind.WRONG_FINGERPRINT, 1500, Kind.GARBAGE, 1960,
-            Kind.SIZE_LIE, 1000));
+            Kind.PIXEL_BOMB, 1000, Kind.FORGED_LENGTH, 1500, Kind.WRONG_FINGERPRINT, 1500, Kind.GARBAGE, 1560,
+            Kind.SIZE_LIE, 1000, Kind.FORGED_MAC, 200, Kind.WRONG_CAMERA, 200));
+    private static final String GOOD_CAMERA = "door-1";
     private static final int BAD_CONTROL = 1000;
     private static final int GOOD_PER_CAMERA = 10;
 
@@ -94,10 +103,16 @@ class StreamFuzzTest {
             int fuzzSequence = 0;
             int good = 0;
             List<ProducerRecord<byte[], byte[]>> bad = new ArrayList<>();
+            FrameSigner fuzzCamera = cluster.cameraMaster().issue(FUZZ_CAMERA);
+            int version = cluster.cameraMaster().primaryVersion();
             for (Map.Entry<Kind, Integer> kind : FRAMES.entrySet()) {
                 for (int i = 0; i < kind.getValue(); i++) {
-                    bad.add(new ProducerRecord<>(cluster.topics.frames(), FUZZ_CAMERA.getBytes(StandardCharsets.UTF_8),
-                            badFrame(kind.getKey(), fuzzSequence++, smallJpeg, random)));
+                    byte[] value = badFrame(kind.getKey(), fuzzSequence++, smallJpeg, random);
+                    String key = kind.getKey() == Kind.WRONG_CAMERA ? GOOD_CAMERA : FUZZ_CAMERA;
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(cluster.topics.frames(), key.getBytes(StandardCharsets.UTF_8), value);
+                    record.headers().add(CameraKey.HEADER, kind.getKey() == Kind.FORGED_MAC
+                            ? forgedMac(version, random) : fuzzCamera.header(FUZZ_CAMERA, value));
+                    bad.add(record);
                 }
             }
             for (int i = 0; i < BAD_CONTROL; i++) {
@@ -114,7 +129,7 @@ class StreamFuzzTest {
                     producer.send(bad.get(i));
                     if (i % every == 0 && good < 2 * GOOD_PER_CAMERA) {
                         producer.flush();
-                        String camera = good % 2 == 0 ? "door-1" : "door-2";
+                        String camera = good % 2 == 0 ? GOOD_CAMERA : "door-2";
                         frames.publish(FramePublisher.frame(camera, good / 2, probe));
                         good++;
                     }
@@ -165,6 +180,12 @@ class StreamFuzzTest {
             frameLetters.forEach(l -> reasons.merge(l.getReason(), 1, Integer::sum));
             assertThat(frameLetters).allSatisfy(l -> assertThat(l.getMessage()).isNotBlank());
             assertThat(reasons.keySet()).as("reasons: %s", reasons).doesNotContain(DeadLetterReason.UNKNOWN);
+            // Records refused before the Avro parse have no sequence; every frame parsed is checked for its camera.
+            assertThat(frameLetters).as("a frame not from its camera, and only such a frame, is unauthenticated").allSatisfy(l ->
+                    assertThat(l.getReason() == DeadLetterReason.UNAUTHENTICATED_CAMERA).isEqualTo(l.getSequence() != null
+                            && (kindOf(l.getSequence()) == Kind.FORGED_MAC || kindOf(l.getSequence()) == Kind.WRONG_CAMERA)));
+            assertThat(reasons.get(DeadLetterReason.UNAUTHENTICATED_CAMERA)).as("forged-MAC and wrong-camera frames")
+                    .isEqualTo(FRAMES.get(Kind.FORGED_MAC) + FRAMES.get(Kind.WRONG_CAMERA));
             assertThat(frameLetters).filteredOn(l -> l.getReason() == DeadLetterReason.PROCESSING_ERROR)
                     .as("only an image that passed every check can fail in analysis").allSatisfy(l ->
                             assertThat(kindOf(l.getSequence())).isEqualTo(Kind.BIT_FLIPPED));
@@ -231,7 +252,17 @@ class StreamFuzzTest {
                 yield garbage;
             }
             case SIZE_LIE -> WireFormat.encode(frame(sequence, jpeg, 64 + 1 + random.nextInt(5000), 48));
+            case FORGED_MAC -> WireFormat.encode(frame(sequence, jpeg, 64, 48));
+            case WRONG_CAMERA -> WireFormat.encode(Frame.newBuilder(frame(sequence, jpeg, 64, 48)).setCameraId(GOOD_CAMERA).build());
         };
+    }
+
+    /** A MAC header in the right form under the master's version, of random bytes: what a producer without a key can send. */
+    private static byte[] forgedMac(int version, Random random) {
+        byte[] mac = new byte[32];
+        random.nextBytes(mac);
+        return (Integer.toUnsignedString(version) + ":" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac))
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     private static Frame frame(int sequence, byte[] image, int width, int height) {

@@ -56,7 +56,7 @@ public final class BrokerCommand {
         Topics topics = pipeline.topics();
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS, Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
         if (args.contains("--demo")) {
-            publisher[0] = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
+            publisher[0] = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
             camera[0] = new DemoCamera(publisher[0]).start(
                     Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
         }

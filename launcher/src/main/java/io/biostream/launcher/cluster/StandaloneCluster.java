@@ -422,7 +422,7 @@ public final class StandaloneCluster {
     /**
      * Unless a key-encryption key is configured, the cluster keeps one in var/cluster/keys, as
      * local mode does in var/keys: a master secret (mode 600) and the KEK keyset encrypted under it;
-     * and the control signing keyset with its public half, unless configured.
+     * the control signing keyset with its public half, and the camera master, unless configured.
      */
     private Map<String, String> keySettings() throws IOException, GeneralSecurityException {
         Settings settings = options.settings().with(options.jobSettings());
@@ -432,6 +432,9 @@ public final class StandaloneCluster {
         }
         // The control signing keyset (the API's) and its public half (the job's), beside the KEK.
         keys.putAll(LocalMode.controlSigningSettings(settings.with(keys)
+                .with(Map.of("biostream.kafka.bootstrap-servers", kafkaBootstrap())), layout.keys()));
+        // The camera master the job authenticates frames with (the demo camera's key derives from it).
+        keys.putAll(LocalMode.cameraSettings(settings.with(keys)
                 .with(Map.of("biostream.kafka.bootstrap-servers", kafkaBootstrap())), layout.keys()));
         return keys;
     }

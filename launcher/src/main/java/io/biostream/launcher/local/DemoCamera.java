@@ -1,7 +1,13 @@
 package io.biostream.launcher.local;
 
+import io.biostream.operators.crypto.CameraKey;
+import io.biostream.operators.crypto.CameraMaster;
+import io.biostream.operators.crypto.FrameSigner;
+import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.schemas.Frame;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -35,6 +41,21 @@ public final class DemoCamera implements AutoCloseable {
     public DemoCamera(FramePublisher publisher) {
         this.publisher = publisher;
         this.photos = loadPhotos();
+    }
+
+    /**
+     * The demo camera's frame-authentication key, issued from the deployment's camera master into
+     * {@code cameras/demo-cam.key} beside it (mode 600) and read back from there, as a camera holds
+     * its key; null when camera authentication is off (the demo camera then sends unsigned frames).
+     */
+    public static FrameSigner issueKey(PipelineConfig pipeline) throws IOException, GeneralSecurityException {
+        if (!pipeline.cameras().required()) {
+            return null;
+        }
+        Path master = Path.of(pipeline.cameras().masterFile());
+        Path file = master.toAbsolutePath().getParent().resolve("cameras").resolve(CAMERA_ID + ".key");
+        CameraMaster.read(master, pipeline.crypto().kek()).issue(CAMERA_ID).write(file);
+        return CameraKey.read(file);
     }
 
     /** The demo photos from the classpath (demo/face-api/sampleN.jpg). */

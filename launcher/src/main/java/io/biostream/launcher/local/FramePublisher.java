@@ -1,5 +1,7 @@
 package io.biostream.launcher.local;
 
+import io.biostream.operators.crypto.CameraKey;
+import io.biostream.operators.crypto.FrameSigner;
 import io.biostream.schemas.WireFormat;
 import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.decode.ImageHeader;
@@ -18,13 +20,22 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Publishes image files as Avro Frames to the frames topic, keyed by camera id, as a camera would. */
+/** Publishes image files as Avro Frames to the frames topic, keyed by camera id and signed with its key, as a camera would. */
 public final class FramePublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    /** Signs each record as its camera ({@value CameraKey#HEADER}), or null: records go unsigned. */
+    private final FrameSigner signer;
 
+    /** A publisher whose records carry no camera MAC (a job with camera authentication refuses its frames). */
     public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes) {
+        this(bootstrapServers, topic, maxRequestBytes, null);
+    }
+
+    /** A publisher that signs each record as the camera it is keyed by, with {@code signer}. */
+    public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes, FrameSigner signer) {
         this.topic = topic;
+        this.signer = signer;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -52,10 +63,24 @@ public final class FramePublisher implements AutoCloseable {
         return publishRaw(frame.getCameraId(), WireFormat.encode(frame));
     }
 
-    /** Any bytes as a frames-topic value: how tests and tools send what a broken camera would. */
+    /**
+     * Any bytes as a frames-topic value, signed as camera {@code key} when this publisher signs:
+     * how tests and tools send what a broken (but authenticated) camera would.
+     */
     public RecordMetadata publishRaw(String key, byte[] value) throws InterruptedException, ExecutionException, TimeoutException {
+        byte[] mac = signer == null || key == null || value == null ? null : signer.header(key, value);
+        return publishWithMac(key, value, mac);
+    }
+
+    /** Any bytes with any {@value CameraKey#HEADER} header (null: none): how tests send forged frames. */
+    public RecordMetadata publishWithMac(String key, byte[] value, byte[] cameraMac)
+            throws InterruptedException, ExecutionException, TimeoutException {
         byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        return producer.send(new ProducerRecord<>(topic, keyBytes, value)).get(30, TimeUnit.SECONDS);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, keyBytes, value);
+        if (cameraMac != null) {
+            record.headers().add(CameraKey.HEADER, cameraMac);
+        }
+        return producer.send(record).get(30, TimeUnit.SECONDS);
     }
 
     @Override

@@ -74,6 +74,13 @@ public final class SignatureKeysets {
 
     /** Reads a keyset written by {@link #writeSealed}; refuses one readable by others, or sealed for another purpose. */
     public static KeysetHandle readSealed(Path file, KeyEncryptionKey kek, String purpose) throws IOException, GeneralSecurityException {
+        KeysetHandle keyset = openSealed(file, kek, purpose);
+        signer(keyset); // a keyset that cannot sign fails now, not at the first use
+        return keyset;
+    }
+
+    /** Reads a keyset of any key type written by {@link #writeSealed}, with the refusals of {@link #readSealed}. */
+    public static KeysetHandle openSealed(Path file, KeyEncryptionKey kek, String purpose) throws IOException, GeneralSecurityException {
         String text = SecretFiles.readOwnerOnly(file, purpose).trim();
         byte[] wrapped;
         try {
@@ -89,9 +96,7 @@ public final class SignatureKeysets {
                     + kek.uri() + " (another KEK, another purpose, or altered)", e);
         }
         try {
-            KeysetHandle keyset = TinkJsonProtoKeysetFormat.parseKeyset(new String(clear, StandardCharsets.UTF_8), InsecureSecretKeyAccess.get());
-            signer(keyset); // a keyset that cannot sign fails now, not at the first use
-            return keyset;
+            return TinkJsonProtoKeysetFormat.parseKeyset(new String(clear, StandardCharsets.UTF_8), InsecureSecretKeyAccess.get());
         } finally {
             java.util.Arrays.fill(clear, (byte) 0);
         }

@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.crypto.FrameAuthenticator;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
@@ -20,8 +21,10 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Turns raw Kafka records into Frames. Empty, oversized and non-Avro values go to the dead-letter
- * output with their reason; nothing here can fail the job.
+ * Turns raw Kafka records into Frames. Empty, oversized and non-Avro values, frames not
+ * authenticated as their camera ({@link FrameAuthenticator}, when required) and frames of cameras
+ * off the allow-list go to the dead-letter output with their reason, before any image is decoded;
+ * nothing here can fail the job.
  */
 public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> {
     public static final OutputTag<Outbound> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(Outbound.class));
@@ -29,13 +32,16 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
     private final PipelineConfig config;
     private transient DeadLetters deadLetters;
     private transient Counter framesReceived;
+    /** Null when camera authentication is off. */
+    private transient FrameAuthenticator cameras;
 
     public ParseFrameFunction(PipelineConfig config) {
         this.config = config;
     }
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws Exception {
+        cameras = config.cameras().authenticator(config.crypto());
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         framesReceived = metrics.addGroup(AnalysisMetrics.GROUP).counter("framesReceived");
         deadLetters = new DeadLetters(config.topics().dlq(), config.deadLetterMaxOriginalBytes(), DeadLetterMetrics.register(metrics));
@@ -60,6 +66,19 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
         } catch (Exception e) { // Avro reports bad input with several unchecked types
             ctx.output(DEAD_LETTERS, deadLetters.of(record, keyText, null, DeadLetterReason.NOT_AVRO,
                     "value is not an Avro single-object Frame: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            return;
+        }
+        if (cameras != null) {
+            Optional<String> unauthenticated = cameras.problem(keyText, frame.getCameraId(), record.value, record.cameraMac);
+            if (unauthenticated.isPresent()) {
+                ctx.output(DEAD_LETTERS, deadLetters.of(record, frame.getCameraId(), frame.getSequence(),
+                        DeadLetterReason.UNAUTHENTICATED_CAMERA, unauthenticated.get()));
+                return;
+            }
+        }
+        if (!config.cameras().allows(frame.getCameraId())) {
+            ctx.output(DEAD_LETTERS, deadLetters.of(record, frame.getCameraId(), frame.getSequence(), DeadLetterReason.UNKNOWN_CAMERA,
+                    "camera " + frame.getCameraId() + " is not in " + io.biostream.operators.crypto.CameraAuthConfig.ALLOWED));
             return;
         }
         Optional<String> problem = FrameMetadata.problem(frame, Instant.now());

@@ -2,6 +2,7 @@ package io.biostream.operators.functions;
 
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.CameraAuthConfig;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.ControlSigningConfig;
@@ -22,7 +23,8 @@ public record PipelineConfig(
         CryptoConfig crypto,
         VisionConfig vision,
         IdentityConfig identity,
-        ControlSigningConfig controlSigning) implements Serializable {
+        ControlSigningConfig controlSigning,
+        CameraAuthConfig cameras) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -39,7 +41,8 @@ public record PipelineConfig(
                 CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
                 VisionConfig.from(s),
                 IdentityConfig.from(s),
-                ControlSigningConfig.from(s));
+                ControlSigningConfig.from(s),
+                CameraAuthConfig.from(s));
     }
 
     /**

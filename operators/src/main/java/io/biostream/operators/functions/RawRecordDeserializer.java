@@ -4,6 +4,7 @@ import io.biostream.operators.records.RawRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
+import io.biostream.operators.crypto.CameraKey;
 import io.biostream.operators.identity.ControlSignatures;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -13,8 +14,10 @@ public final class RawRecordDeserializer implements KafkaRecordDeserializationSc
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
         Header signature = record.headers().lastHeader(ControlSignatures.HEADER);
+        Header cameraMac = record.headers().lastHeader(CameraKey.HEADER);
         out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.timestamp(),
-                record.key(), record.value()).withSignature(signature == null ? null : signature.value()));
+                record.key(), record.value()).withSignature(signature == null ? null : signature.value())
+                .withCameraMac(cameraMac == null ? null : cameraMac.value()));
     }
 
     @Override

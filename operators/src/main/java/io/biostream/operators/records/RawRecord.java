@@ -10,6 +10,8 @@ public class RawRecord {
     public byte[] value;
     /** The {@code biostream-signature} header (control records), or null. */
     public byte[] signature;
+    /** The {@code biostream-camera-mac} header (frames: the camera's MAC of the value), or null. */
+    public byte[] cameraMac;
 
     public RawRecord() {}
 
@@ -24,6 +26,11 @@ public class RawRecord {
 
     public RawRecord withSignature(byte[] signature) {
         this.signature = signature;
+        return this;
+    }
+
+    public RawRecord withCameraMac(byte[] cameraMac) {
+        this.cameraMac = cameraMac;
         return this;
     }
 }

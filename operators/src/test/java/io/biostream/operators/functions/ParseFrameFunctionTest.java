@@ -1,5 +1,8 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.crypto.CameraAuthConfig;
+import io.biostream.operators.crypto.CameraKey;
+import io.biostream.operators.crypto.TestCameras;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
@@ -45,8 +48,10 @@ class ParseFrameFunctionTest {
         harness.close();
     }
 
+    /** A record as camera cam-1 sends it: keyed by its id and signed with its key. */
     private static RawRecord raw(long offset, byte[] value) {
-        return new RawRecord(FRAMES_TOPIC, 2, offset, 1_000L, KEY, value);
+        return new RawRecord(FRAMES_TOPIC, 2, offset, 1_000L, KEY, value)
+                .withCameraMac(value == null ? null : TestCameras.mac("cam-1", value));
     }
 
     private List<DeadLetter> deadLetters() throws Exception {
@@ -180,5 +185,129 @@ class ParseFrameFunctionTest {
                     .contains(fields[i]).contains("exceeds the").contains("bytes left");
             harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS).clear();
         }
+    }
+
+    /** Finding 7 of the hardening issue: any producer could publish as any cameraId. */
+    @Test
+    void aFrameWithoutItsCamerasMacIsUnauthenticated() throws Exception {
+        byte[] value = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+
+        DeadLetter letter = refuseCamera(raw(20, value).withCameraMac(null), value);
+
+        assertThat(letter.getMessage()).contains("no biostream-camera-mac header");
+    }
+
+    @Test
+    void aValueAlteredAfterSigningIsUnauthenticated() throws Exception {
+        byte[] signed = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+        byte[] altered = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 4}));
+
+        DeadLetter letter = refuseCamera(raw(21, altered).withCameraMac(TestCameras.mac("cam-1", signed)), altered);
+
+        assertThat(letter.getMessage()).contains("does not verify as camera cam-1");
+    }
+
+    /** The camera with the key of cam-2 (a compromised camera) cannot speak for cam-1, under either camera's record key. */
+    @Test
+    void aFrameSignedWithAnotherCamerasKeyIsUnauthenticated() throws Exception {
+        byte[] value = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+        byte[] cam2Mac = TestCameras.mac("cam-2", value);
+
+        DeadLetter letter = refuseCamera(raw(22, value).withCameraMac(cam2Mac), value);
+
+        assertThat(letter.getMessage()).contains("does not verify as camera cam-1");
+    }
+
+    @Test
+    void aRecordKeyThatIsNotTheFramesCameraIdIsUnauthenticated() throws Exception {
+        byte[] value = WireFormat.encode(frame("cam-2", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+
+        DeadLetter letter = refuseCamera(raw(23, value).withCameraMac(TestCameras.mac("cam-2", value)), value, "cam-2");
+
+        assertThat(letter.getMessage()).contains("record key 'cam-1' is not the frame's cameraId 'cam-2'");
+    }
+
+    @Test
+    void aKeyVersionTheMasterDoesNotHoldIsUnauthenticated() throws Exception {
+        byte[] value = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+        CameraKey retired = TestCameras.master().rotated().issue("cam-1"); // a version only a rotated master holds
+        assertThat(retired.version()).isNotEqualTo(TestCameras.master().primaryVersion());
+
+        DeadLetter letter = refuseCamera(raw(24, value).withCameraMac(retired.header("cam-1", value)), value);
+
+        assertThat(letter.getMessage()).contains("key version " + Integer.toUnsignedString(retired.version()))
+                .contains("is not in the camera master");
+    }
+
+    @Test
+    void aMalformedMacHeaderIsUnauthenticated() throws Exception {
+        byte[] value = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+        String good = new String(TestCameras.mac("cam-1", value), StandardCharsets.US_ASCII);
+        String[] malformed = {"", "no-colon", good.substring(0, good.indexOf(':')) + ":!!!", good.substring(0, good.length() - 4),
+                "x".repeat(65)};
+        for (int i = 0; i < malformed.length; i++) {
+            harness.processElement(raw(30 + i, value).withCameraMac(malformed[i].getBytes(StandardCharsets.US_ASCII)), 1_000L);
+        }
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(deadLetters()).hasSize(malformed.length)
+                .allSatisfy(l -> assertThat(l.getReason()).isEqualTo(DeadLetterReason.UNAUTHENTICATED_CAMERA))
+                .allSatisfy(l -> assertThat(l.getMessage()).contains("biostream-camera-mac header"));
+    }
+
+    @Test
+    void withAnAllowListOnlyListedCamerasPass() throws Exception {
+        harness.close();
+        harness = ProcessFunctionTestHarnesses.forProcessFunction(new ParseFrameFunction(PipelineTestData.configWithoutKeys(Map.of(
+                CameraAuthConfig.ALLOWED, "cam-1, lobby"))));
+        byte[] listed = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+        byte[] unlisted = WireFormat.encode(frame("cam-9", 8, "png", 2, 2, new byte[] {1, 2, 3}));
+
+        harness.processElement(raw(40, listed), 1_000L);
+        harness.processElement(new RawRecord(FRAMES_TOPIC, 2, 41, 1_000L, "cam-9".getBytes(StandardCharsets.UTF_8), unlisted)
+                .withCameraMac(TestCameras.mac("cam-9", unlisted)), 1_000L);
+
+        assertThat(harness.extractOutputValues()).extracting(r -> r.frame.getCameraId()).containsExactly("cam-1");
+        List<DeadLetter> letters = new java.util.ArrayList<>();
+        for (StreamRecord<Outbound> record : harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS)) {
+            letters.add(deadLetter(record.getValue()));
+        }
+        assertThat(letters).singleElement().satisfies(l -> {
+            assertThat(l.getReason()).isEqualTo(DeadLetterReason.UNKNOWN_CAMERA);
+            assertThat(l.getCameraId()).isEqualTo("cam-9");
+            assertThat(l.getMessage()).contains("camera cam-9 is not in biostream.cameras.allowed");
+        });
+    }
+
+    @Test
+    void withAuthenticationOffAnUnsignedFramePasses() throws Exception {
+        harness.close();
+        harness = ProcessFunctionTestHarnesses.forProcessFunction(new ParseFrameFunction(PipelineTestData.configWithoutKeys(Map.of(
+                CameraAuthConfig.AUTHENTICATION, "off"))));
+        byte[] value = WireFormat.encode(frame("cam-1", 7, "png", 2, 2, new byte[] {1, 2, 3}));
+
+        harness.processElement(raw(50, value).withCameraMac(null), 1_000L);
+
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        assertThat(harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS)).isNullOrEmpty();
+    }
+
+    private DeadLetter refuseCamera(RawRecord record, byte[] value) throws Exception {
+        return refuseCamera(record, value, "cam-1");
+    }
+
+    /** Parses a frame that must be refused as not from its camera; returns its only dead letter. */
+    private DeadLetter refuseCamera(RawRecord record, byte[] value, String cameraId) throws Exception {
+        harness.processElement(record, 1_000L);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        List<StreamRecord<Outbound>> out = List.copyOf(harness.getSideOutput(ParseFrameFunction.DEAD_LETTERS));
+        assertThat(out).hasSize(1);
+        DeadLetter letter = deadLetter(out.get(0).getValue());
+        assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNAUTHENTICATED_CAMERA);
+        assertThat(letter.getCameraId()).isEqualTo(cameraId);
+        assertThat(letter.getSequence()).isEqualTo(7L);
+        assertThat(letter.getOffset()).isEqualTo(record.offset);
+        assertThat(bytes(letter.getOriginalBytes())).isEqualTo(Arrays.copyOf(value, Math.min(value.length, CAP)));
+        return letter;
     }
 }

@@ -13,6 +13,7 @@ import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.decode.FrameMetadata;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
+import io.biostream.operators.crypto.TestCameras;
 import io.biostream.operators.records.RawRecord;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.DeadLetter;
@@ -40,7 +41,6 @@ import org.junit.jupiter.api.Timeout;
 class ParseFunctionsFuzzTest {
     private static final int ORIGINAL_CAP = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] KEY = "cam-1".getBytes(StandardCharsets.UTF_8);
     private final PipelineConfig config = PipelineTestData.configWithoutKeys(Map.of(
             "biostream.dlq.max-original-bytes", Integer.toString(ORIGINAL_CAP)));
     private OneInputStreamOperatorTestHarness<RawRecord, FrameRecord> frames;
@@ -56,7 +56,7 @@ class ParseFunctionsFuzzTest {
         byte[] frame = WireFormat.encode(PipelineTestData.frame("cam-1", 1, "png", 1, 1, new byte[] {1}));
         byte[] event = WireFormat.encode(TestControlEvents.erased("raj"));
         for (byte[] value : List.of(frame, new byte[] {1})) {
-            frames.processElement(new RawRecord(PipelineTestData.FRAMES_TOPIC, 0, -1, 1_000L, KEY, value), 1_000L);
+            frames.processElement(fromItsCamera(-1, value), 1_000L);
         }
         for (byte[] value : List.of(event, new byte[] {1})) {
             control.processElement(new RawRecord("biostream.control", 0, -1, 1_000L, null, value), 1_000L);
@@ -73,12 +73,28 @@ class ParseFunctionsFuzzTest {
         control.close();
     }
 
+    /**
+     * The value as a compromised but authenticated camera sends it: keyed by and signed as the
+     * cameraId it decodes to (cam-1 when it decodes to no Frame), so fuzzed frames reach the
+     * checks behind camera authentication.
+     */
+    private static RawRecord fromItsCamera(long at, byte[] value) {
+        String cameraId = "cam-1";
+        try {
+            cameraId = WireFormat.decode(Frame.class, value).getCameraId().toString();
+        } catch (Exception notAFrame) { // Avro reports bad input with several unchecked types
+            // signed as cam-1: refused before authentication anyway
+        }
+        return new RawRecord(PipelineTestData.FRAMES_TOPIC, 0, at, 1_000L, cameraId.getBytes(StandardCharsets.UTF_8), value)
+                .withCameraMac(TestCameras.mac(cameraId, value));
+    }
+
     @FuzzTest(maxDuration = "60s")
     @Timeout(30)
     void frameRecordsBecomeFramesOrDeadLetters(byte[] value) throws Exception {
         long at = offset++;
         long allocatedBefore = HeapAllocations.ofCurrentThread();
-        frames.processElement(new RawRecord(PipelineTestData.FRAMES_TOPIC, 0, at, 1_000L, KEY, value), 1_000L);
+        frames.processElement(fromItsCamera(at, value), 1_000L);
         assertHeapBounded(value.length, HeapAllocations.ofCurrentThread() - allocatedBefore);
 
         List<FrameRecord> parsed = List.copyOf(frames.extractOutputValues());

@@ -3,7 +3,9 @@ package io.biostream.operators.functions;
 import io.biostream.operators.records.Outbound;
 import io.biostream.schemas.WireFormat;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CameraMaster;
 import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TestCameras;
 import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.operators.crypto.TestKeyRings;
 import java.nio.file.Path;
@@ -40,8 +42,9 @@ final class PipelineTestData {
      */
     /** The configuration for functions that never open the key ring (parsing): key settings that point nowhere. */
     static PipelineConfig configWithoutKeys(Map<String, String> extra) {
-        Map<String, String> values = new HashMap<>(extra);
-        values.put(CryptoConfig.KEK_URI, "biostream-local:///nonexistent/kek.json");
+        // The KEK is the test camera master's (the parse function opens the master), the key store points nowhere.
+        Map<String, String> values = new HashMap<>(TestCameras.jobSettings());
+        values.putAll(extra);
         values.put(CryptoConfig.KEY_STORE, "directory:/nonexistent/data-keys");
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
         values.putAll(TestControlSigning.jobSettings());
@@ -51,6 +54,7 @@ final class PipelineTestData {
     static PipelineConfig config(Path keysDir, Map<String, String> extra) throws Exception {
         Map<String, String> values = new HashMap<>(TestKeyRings.directorySettings(keysDir));
         values.putAll(TestControlSigning.jobSettings());
+        values.putAll(CameraMaster.prepare(keysDir, CryptoConfig.from(Settings.of(values), "127.0.0.1:1", "unused").kek()));
         values.putAll(extra);
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
         return PipelineConfig.from(Settings.of(values));
