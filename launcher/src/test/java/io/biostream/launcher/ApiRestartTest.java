@@ -92,8 +92,9 @@ class ApiRestartTest {
                             l -> l.path("sequence").asLong() >= sequenceAfterCrash);
                     assertThat(latest.get("faces").size()).as(latest.toString()).isEqualTo(1);
                     // The trail continues: the old events, then the new process's, one chain, no break.
+                    // The reads above were audited by now: the trail has grown (a minute, not WAIT: it answers at once).
                     JsonNode verified = awaitJson(url, "/api/v1/audit/verify?full=true", auditor,
-                            v -> v.path("events").asLong() > eventsBefore);
+                            v -> v.path("events").asLong() > eventsBefore, Duration.ofSeconds(60));
                     assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
                     assertThat(verified.path("breaks")).as("breaks: %s", verified).isEmpty();
                     assertThat(lastSequence(url, auditor)).as("the sequence continues after %d", lastBefore).isGreaterThan(lastBefore);
@@ -117,9 +118,14 @@ class ApiRestartTest {
         return events.get(events.size() - 1).get("sequence").asLong();
     }
 
-    /** GETs until the answer is 200 with a body {@code done} accepts; fails after WAIT. */
+    /** GETs until the answer is 200 with a body {@code done} accepts; fails after WAIT (or {@code wait}). */
     private static JsonNode awaitJson(String url, String path, IssuedKey key, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        return awaitJson(url, path, key, done, WAIT);
+    }
+
+    private static JsonNode awaitJson(String url, String path, IssuedKey key, Predicate<JsonNode> done, Duration wait)
+            throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
         HttpResponse<String> last = null;
         while (System.nanoTime() < deadline) {
             last = HTTP.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(60))
@@ -129,7 +135,7 @@ class ApiRestartTest {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("GET " + path + " did not answer as expected within " + WAIT + "; last: "
+        throw new AssertionError("GET " + path + " did not answer as expected within " + wait + "; last: "
                 + (last == null ? "none" : last.statusCode() + " " + last.body()));
     }
 }
