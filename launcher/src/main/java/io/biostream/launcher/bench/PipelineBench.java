@@ -541,9 +541,12 @@ public final class PipelineBench {
         return props;
     }
 
-    private static void sleepUntil(long nanos) {
+    private static void sleepUntil(long nanos) throws InterruptedException {
         for (long left = nanos - System.nanoTime(); left > 0; left = nanos - System.nanoTime()) {
             LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException("bench pipeline interrupted");
+            }
         }
     }
 
