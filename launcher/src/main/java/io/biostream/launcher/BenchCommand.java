@@ -18,8 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@code biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B]
  * [--k K] [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]}: 1:N matching
- * latency, throughput and memory over synthetic galleries (see {@link GalleryBench}). Progress to
- * stderr, the table to stdout.
+ * latency, throughput and memory over synthetic galleries (see {@link GalleryBench}).
+ * {@code biostream bench pipeline [...]}: the load test of the whole pipeline in local mode (see
+ * {@link PipelineBenchCommand}). Progress to stderr, the table to stdout.
  */
 public final class BenchCommand {
     static final String USAGE = "usage: biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N]"
@@ -39,6 +40,14 @@ public final class BenchCommand {
     private BenchCommand() {}
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, Map.of(), out, err);
+    }
+
+    /** @param env the environment: BIOSTREAM_HOME locates flink-conf and ../shared for {@code bench pipeline} */
+    public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (!args.isEmpty() && args.get(0).equals("pipeline")) {
+            return PipelineBenchCommand.run(args.subList(1, args.size()), env, out, err);
+        }
         Options options;
         try {
             options = parse(args);
@@ -72,7 +81,7 @@ public final class BenchCommand {
 
     static Options parse(List<String> args) throws UsageException {
         if (args.isEmpty() || !args.get(0).equals("gallery")) {
-            throw new UsageException("bench: the only benchmark is 'gallery'");
+            throw new UsageException("bench: the benchmarks are 'gallery' and 'pipeline'");
         }
         List<Integer> sizes = List.of(1_000, 10_000, 100_000, 1_000_000);
         int probes = 1000;
@@ -133,7 +142,7 @@ public final class BenchCommand {
                 r.enrolMedianMicros(), r.eraseMedianMicros());
     }
 
-    private static Map<String, Object> machine() {
+    static Map<String, Object> machine() {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("processors", Runtime.getRuntime().availableProcessors());
         machine.put("cpu", cpuModel());
@@ -143,6 +152,8 @@ public final class BenchCommand {
         machine.put("nd4jBackend", Nd4j.getBackend().getClass().getSimpleName());
         machine.put("maxHeapMB", Runtime.getRuntime().maxMemory() / (1 << 20));
         machine.put("java", System.getProperty("java.version"));
+        machine.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return machine;
     }
 
@@ -165,7 +176,7 @@ public final class BenchCommand {
         return List.copyOf(sizes);
     }
 
-    private static int integer(String name, String value, int min, int max) throws UsageException {
+    static int integer(String name, String value, int min, int max) throws UsageException {
         try {
             int n = Integer.parseInt(value);
             if (n < min || n > max) {

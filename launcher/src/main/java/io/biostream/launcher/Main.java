@@ -36,7 +36,7 @@ public final class Main {
                 case "api" -> ApiCommand.run(rest, System.getenv(), System.out, err);
                 case "describe" -> DescribeCommand.run(rest, settings, System.out, err);
                 case "eval" -> EvalCommand.run(rest, settings, System.out, err);
-                case "bench" -> BenchCommand.run(rest, System.out, err);
+                case "bench" -> BenchCommand.run(rest, System.getenv(), System.out, err);
                 case "cluster" -> ClusterCommand.run(rest, System.getenv(), System.out, err);
                 case "broker" -> BrokerCommand.run(rest, settings, System.out);
                 case "keys" -> KeysCommand.run(rest, settings, System.out, err);
@@ -65,6 +65,10 @@ public final class Main {
                   bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B] [--k K]
                                 [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]
                                                      1:N matching latency, throughput and memory on synthetic galleries
+                  bench pipeline [--cameras N] [--fps F] [--seconds D] [--warmup W] [--bad-ratio R]
+                                 [--bad-control-per-second C] [--drain S] [--photos DIR] [--json OUT]
+                                                     the load test: N cameras through Kafka, the job and back, with bad
+                                                     frames and forged control events (local mode in a temporary folder)
                   cluster up [--demo] | status | down | taskmanager N | stop | submit [--from=PATH]
                                                      a Flink cluster of separate processes on this machine (JobManager,
                                                      two TaskManagers, Kafka), the job jar submitted over REST

@@ -87,6 +87,43 @@ final class ApiProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * The API's settings against {@code cluster} as the chart renders them: key store, audit signing
+     * keyset (and head file) in {@code apiDir}, the cluster's broker, proxy, REST API and KEK.
+     */
+    static Map<String, String> settings(PipelineCluster cluster, Path apiDir) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("api.host", "127.0.0.1");
+        settings.put("api.port", "0");
+        settings.put("api.state.proxy.host", "127.0.0.1");
+        settings.put("api.state.proxy.port", Integer.toString(cluster.flink.queryableStateProxyPort()));
+        settings.put("api.state.query-timeout", "5s");
+        settings.put("api.state.retry-deadline", "10s");
+        settings.put("api.flink.rest-url", cluster.flink.restUrl().toString());
+        settings.put("api.flink.refresh-interval", "1s");
+        settings.put("api.keys.file", apiDir.resolve("api-keys.json").toString());
+        settings.put("api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString());
+        settings.put("biostream.kafka.bootstrap-servers", cluster.broker.bootstrapServers());
+        settings.put("biostream.crypto.kek-uri", cluster.keySettings.get(io.biostream.operators.crypto.CryptoConfig.KEK_URI));
+        settings.put(io.biostream.operators.identity.ControlSigningConfig.SIGNING_KEYSET_FILE,
+                cluster.keySettings.get(io.biostream.operators.identity.ControlSigningConfig.SIGNING_KEYSET_FILE));
+        settings.put("biostream.decode.max-frame-bytes", Integer.toString(PipelineCluster.MAX_FRAME_BYTES));
+        return settings;
+    }
+
+    /** The settings as the chart's api.yaml writes them: one quoted string per flink-conf style key. */
+    static Path writeConfig(Path file, Map<String, String> settings) throws IOException {
+        StringBuilder yaml = new StringBuilder("# biostream api settings (as helm/biostream renders api.yaml)\n");
+        settings.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
+        return Files.writeString(file, yaml);
+    }
+
+    /** The master secret as the chart passes it: from a Secret, in the environment only. */
+    static Map<String, String> secretEnvironment(PipelineCluster cluster) throws IOException {
+        String secret = Files.readString(Path.of(cluster.keySettings.get(io.biostream.operators.crypto.CryptoConfig.MASTER_SECRET_FILE))).trim();
+        return Map.of(io.biostream.operators.crypto.MasterSecret.ENV, secret);
+    }
+
     static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }

@@ -18,9 +18,7 @@ import io.biostream.operators.audit.AuditActions;
 import io.biostream.operators.audit.AuditSigningKeys;
 import io.biostream.operators.audit.StoredAuditEvent;
 import io.biostream.schemas.AuditEvent;
-import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.identity.ControlSigningConfig;
-import io.biostream.operators.crypto.MasterSecret;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.testing.SharedFolder;
@@ -40,7 +38,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,26 +83,9 @@ class ApiServiceTest {
             AuditSigningKeys.readOrCreate(apiDir.resolve("audit-signing.json"));
             makeKeyStoreReadOnly(apiDir.resolve("api-keys.json"));
 
-            Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("api.host", "127.0.0.1");
-            settings.put("api.port", "0");
-            settings.put("api.state.proxy.host", "127.0.0.1");
-            settings.put("api.state.proxy.port", Integer.toString(cluster.flink.queryableStateProxyPort()));
-            settings.put("api.state.query-timeout", "5s");
-            settings.put("api.state.retry-deadline", "10s");
-            settings.put("api.flink.rest-url", cluster.flink.restUrl().toString());
-            settings.put("api.flink.refresh-interval", "1s");
-            settings.put("api.keys.file", apiDir.resolve("api-keys.json").toString());
-            settings.put("api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString());
-            settings.put("biostream.kafka.bootstrap-servers", cluster.broker.bootstrapServers());
-            settings.put("biostream.crypto.kek-uri", cluster.keySettings.get(CryptoConfig.KEK_URI));
-            settings.put(ControlSigningConfig.SIGNING_KEYSET_FILE, cluster.keySettings.get(ControlSigningConfig.SIGNING_KEYSET_FILE));
-            settings.put("biostream.decode.max-frame-bytes", Integer.toString(PipelineCluster.MAX_FRAME_BYTES));
+            Map<String, String> settings = ApiProcess.settings(cluster, apiDir);
             Path config = writeConfig(apiDir.resolve("api.yaml"), settings);
-            // The master secret as the chart passes it: from a Secret, in the environment only.
-            String secret = Files.readString(Path.of(cluster.keySettings.get(CryptoConfig.MASTER_SECRET_FILE))).trim();
-
-            try (ApiProcess api = ApiProcess.start(apiDir, config, Map.of(MasterSecret.ENV, secret))) {
+            try (ApiProcess api = ApiProcess.start(apiDir, config, ApiProcess.secretEnvironment(cluster))) {
                 String url = api.awaitListening(WAIT);
                 System.out.printf("API process listening on %s after %d ms%n", url, api.sinceStart().toMillis());
                 assertThat(url).startsWith("http://127.0.0.1:");
@@ -232,11 +212,8 @@ class ApiServiceTest {
         Files.setPosixFilePermissions(store.getParent(), PosixFilePermissions.fromString("r-xr-xr-x"));
     }
 
-    /** The settings as the chart's api.yaml writes them: one quoted string per flink-conf style key. */
     private static Path writeConfig(Path file, Map<String, String> settings) throws Exception {
-        StringBuilder yaml = new StringBuilder("# biostream api settings (as helm/biostream renders api.yaml)\n");
-        settings.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
-        return Files.writeString(file, yaml);
+        return ApiProcess.writeConfig(file, settings);
     }
 
     private static JsonNode awaitLatest(String url, String camera, IssuedKey key, long sequence) throws Exception {

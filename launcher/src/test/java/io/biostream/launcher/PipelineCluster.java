@@ -64,7 +64,8 @@ final class PipelineCluster implements AutoCloseable {
     static final int MAX_FRAME_BYTES = 3 * 1024 * 1024;
 
     final Path dir;
-    final EmbeddedKafkaBroker broker;
+    /** Replaced by {@link #restartBroker}: read it anew after a restart. */
+    EmbeddedKafkaBroker broker;
     final LocalFlinkCluster flink;
     final Map<String, String> keySettings;
     final TemplateCipher cipher;
@@ -82,7 +83,7 @@ final class PipelineCluster implements AutoCloseable {
     /** @param flinkSettings Flink settings on top of the test defaults (RocksDB in dir/rocksdb, 1 s checkpoints) */
     PipelineCluster(Path dir, Map<String, String> flinkSettings) throws Exception {
         this.dir = dir;
-        this.broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+        this.broker = startBroker(0);
         closeables.add(broker);
         broker.createTopics(topics.newTopics(2, 4 * MAX_FRAME_BYTES));
         Map<String, String> keys = new HashMap<>(LocalKeyFiles.prepare(dir.resolve("keys")));
@@ -100,6 +101,26 @@ final class PipelineCluster implements AutoCloseable {
         flinkSettings.forEach(builder::set);
         this.flink = builder.start();
         closeables.add(0, flink);
+    }
+
+    private EmbeddedKafkaBroker startBroker(int port) {
+        return new EmbeddedKafkaBroker(dir.resolve("kafka"), port).start();
+    }
+
+    /**
+     * Stops the broker (its clients, the job's among them, lose it), keeps it down for {@code down},
+     * and starts it again on the same port and data directory: what the clients see of a broker
+     * restart. Returns how long the broker was unreachable.
+     */
+    Duration restartBroker(Duration down) throws InterruptedException {
+        int port = broker.port();
+        int at = closeables.indexOf(broker);
+        long stopping = System.nanoTime();
+        broker.close();
+        Thread.sleep(down.toMillis()); // the outage itself, not a wait for a condition
+        broker = startBroker(port);
+        closeables.set(at, broker);
+        return Duration.ofNanos(System.nanoTime() - stopping);
     }
 
     PipelineConfig pipelineConfig(Map<String, String> overrides) {
