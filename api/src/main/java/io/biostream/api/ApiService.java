@@ -89,6 +89,7 @@ public final class ApiService implements AutoCloseable {
         ApiKeyStore keys = openKeyStore(config.keysFile());
         KeysetHandle signingKeys = signingKeys(config.auditSigningKeyset());
         requireControlSigningFile(config.controlSigningKeyset());
+        config.kafka().requireReadable();
 
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
         if (!keyRing.ready()) { // the search gallery is built from the enrollments now: it would miss their templates
@@ -96,10 +97,10 @@ public final class ApiService implements AutoCloseable {
                     + " s: the API does not start without its data keys");
         }
         TemplateCipher cipher = new TemplateCipher(keyRing);
-        AuditLog auditLog = started("audit log", AuditLog.open(config.bootstrapServers(), config.topics().audit(),
+        AuditLog auditLog = started("audit log", AuditLog.open(config.kafka(), config.topics().audit(),
                 signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT, config.auditHeadFile()));
         AuditTrail auditTrail = new AuditTrail(auditLog,
-                new KafkaAuditReader(config.bootstrapServers(), config.topics().audit(), AUDIT_READ_TIMEOUT),
+                new KafkaAuditReader(config.kafka(), config.topics().audit(), AUDIT_READ_TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         config.auditCheckpointInterval()));
 
@@ -109,7 +110,7 @@ public final class ApiService implements AutoCloseable {
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
-                Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),
+                Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.kafka(),
                 api.stateProxyHost(), api.stateProxyPort(), job);
     }
 
@@ -142,7 +143,7 @@ public final class ApiService implements AutoCloseable {
         IdentityLedger ledger = new IdentityLedger(config.defaultMatchSettings());
         // Period keys expire by the retention in force: a shortened retention hides older templates at once.
         cipher.keys().useRetention(cameraId -> MatchPolicy.forCamera(ledger.settings(), cameraId).unenrolledRetention());
-        KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),
+        KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.kafka(),
                 config.topics().control(), ledger, auditLog, CONTROL_TIMEOUT, controlSigningKeys));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());
         IdentityServices services;

@@ -8,6 +8,9 @@ import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.launcher.local.LocalFlinkCluster;
 import io.biostream.launcher.local.Loopback;
@@ -77,11 +80,18 @@ public final class LocalMode implements AutoCloseable {
         Topics topics = Topics.from(options.settings());
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
         Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));
-        local.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        // The job's own SCRAM principal: it may do what KafkaAccess.job allows, and nothing else.
+        local.putAll(broker.connection(KafkaCredentials.JOB).settings());
         local.putAll(controlSigningSettings(options.settings().with(local), var.resolve("keys")));
         PipelineConfig pipeline = PipelineConfig.from(options.settings().with(local));
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
+        broker.grant(KafkaAccess.job(pipeline));
+        broker.grant(KafkaAccess.api(topics));
+        broker.grant(KafkaAccess.camera(DemoCamera.CAMERA_ID, topics));
+        KafkaConnection apiKafka = broker.connection(KafkaCredentials.API);
+        broker.adminConnection(); // the operator's super-user credential, for Kafka's own tools
+        KafkaConnection demoKafka = broker.connection(KafkaCredentials.camera(DemoCamera.CAMERA_ID));
 
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
@@ -105,10 +115,11 @@ public final class LocalMode implements AutoCloseable {
                 ApiConfig.STATE_PROXY_PORT, Integer.toString(cluster.queryableStateProxyPort()),
                 ApiConfig.STATE_JOB_ID, job.getJobID().toHexString());
         local.putAll(apiSettings);
+        local.putAll(apiKafka.settings());
         api = ApiService.start(options.settings().with(local));
 
         if (options.demo()) {
-            demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024);
+            demoPublisher = new FramePublisher(demoKafka, topics.frames(), 16 * 1024 * 1024);
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
     }
@@ -178,6 +189,16 @@ public final class LocalMode implements AutoCloseable {
 
     public String kafkaBootstrap() {
         return broker.bootstrapServers();
+    }
+
+    /** Where the Kafka principals' password files are (job, api, camera-demo-cam; admin and broker, the super users). */
+    public Path kafkaCredentialsDir() {
+        return broker.credentialsDir();
+    }
+
+    /** How {@code principal} ({@link KafkaCredentials}) reaches local mode's broker. */
+    public KafkaConnection kafkaConnection(String principal) {
+        return broker.connection(principal);
     }
 
     public String webUiUrl() {

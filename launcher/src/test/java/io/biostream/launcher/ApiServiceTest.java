@@ -92,7 +92,7 @@ class ApiServiceTest {
             settings.put("api.flink.refresh-interval", "1s");
             settings.put("api.keys.file", apiDir.resolve("api-keys.json").toString());
             settings.put("api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString());
-            settings.put("biostream.kafka.bootstrap-servers", cluster.broker.bootstrapServers());
+            settings.putAll(cluster.apiKafka().settings());
             settings.put("biostream.crypto.kek-uri", cluster.keySettings.get(CryptoConfig.KEK_URI));
             settings.put(ControlSigningConfig.SIGNING_KEYSET_FILE, cluster.keySettings.get(ControlSigningConfig.SIGNING_KEYSET_FILE));
             settings.put("biostream.decode.max-frame-bytes", Integer.toString(PipelineCluster.MAX_FRAME_BYTES));

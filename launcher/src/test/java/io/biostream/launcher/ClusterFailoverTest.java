@@ -1,5 +1,6 @@
 package io.biostream.launcher;
 
+import io.biostream.launcher.local.KafkaCredentials;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -89,7 +90,7 @@ class ClusterFailoverTest {
             JobID first = cluster.jobId();
             assertEveryListenerOnLoopback(cluster);
 
-            publisher = new FramePublisher(cluster.kafkaBootstrap(), topics.frames(), 16 * 1024 * 1024);
+            publisher = new FramePublisher(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.frames(), 16 * 1024 * 1024);
             for (int c = 0; c < CAMERAS.size(); c++) {
                 String camera = CAMERAS.get(c);
                 AtomicLong last = lastSent.computeIfAbsent(camera, k -> new AtomicLong(-1));
@@ -148,7 +149,7 @@ class ClusterFailoverTest {
                 assertThat(result.getFaces()).as("faces of %s/%d", result.getCameraId(), result.getSequence()).hasSize(1);
                 return result.getCameraId() + "/" + result.getSequence();
             });
-            Map<String, Integer> templates = PipelineCluster.countBy(PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.templates(), WAIT),
+            Map<String, Integer> templates = PipelineCluster.countBy(PipelineCluster.readCommittedToEnd(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.templates(), WAIT),
                     r -> new String(r.key(), StandardCharsets.UTF_8));
             System.out.printf("cluster failover: up in %d s; %d frames from %d cameras; checkpoint %d before SIGKILL of %s"
                             + " (pid %d) with %d results committed; running and committing again %d s after the kill"
@@ -263,11 +264,11 @@ class ClusterFailoverTest {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> committed(StandaloneCluster cluster, Topics topics) {
-        return PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.results(), WAIT);
+        return PipelineCluster.readCommittedToEnd(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.results(), WAIT);
     }
 
     private static void awaitCommitted(StandaloneCluster cluster, Topics topics, int count) {
-        List<ConsumerRecord<byte[], byte[]>> seen = PipelineCluster.readCommitted(cluster.kafkaBootstrap(), topics.results(), WAIT,
+        List<ConsumerRecord<byte[], byte[]>> seen = PipelineCluster.readCommitted(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.results(), WAIT,
                 records -> records.size() >= count);
         assertThat(seen).as("results committed within %s", WAIT).hasSizeGreaterThanOrEqualTo(count);
     }

@@ -112,12 +112,12 @@ class IdentityControlTopicTest {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
         // The API's key ring; the job opens its own on the same KEK and keys topic.
-        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
+        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.adminConnection()));
         var signingKeys = AuditSigningKeys.generate();
         auditKeys = signingKeys;
-        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+        auditLog = AuditLog.open(broker.adminConnection(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
                 TIMEOUT, dir.resolve("audit-head.properties"));
-        control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
+        control = KafkaControlLog.open(broker.adminConnection(), TOPICS.control(),
                 new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), auditLog, TIMEOUT,
                 TestControlSigning.KEYS);
 
@@ -129,7 +129,7 @@ class IdentityControlTopicTest {
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 
-        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
+        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
         ApiKeyStore keys = new ApiKeyStore();
@@ -185,7 +185,7 @@ class IdentityControlTopicTest {
             assertThat(template.getAssociatedData().getFaceIndex()).isZero();
             assertThat(template.getModel()).isEqualTo(identity.vision().modelId());
             // A ring of the job's (same KEK, same keys topic) opens it under the contract's associated data.
-            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.adminConnection())) {
                 assertThat(new TemplateCipher(jobKeys).open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
             }
         }
@@ -219,7 +219,7 @@ class IdentityControlTopicTest {
 
         // A restart: a new ledger replays the topic from the beginning to the same state.
         IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), replayed,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start();
              SearchGallery gallery = SearchGallery.following(replayed, cipher, identity.vision().modelId())) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
@@ -234,7 +234,7 @@ class IdentityControlTopicTest {
         }
 
         List<AuditEvent> trail = new ArrayList<>();
-        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+        new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
             try {
                 trail.add(stored.decode());
             } catch (java.io.IOException e) {
@@ -266,7 +266,7 @@ class IdentityControlTopicTest {
             auditTopicMaxMessageBytes(null);
         }
         IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), replayed,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
             assertThat(replayed.subject("unaudited-k")).as("not in the control topic for a read_committed reader").isEmpty();
@@ -278,7 +278,7 @@ class IdentityControlTopicTest {
                 .containsExactly(ControlType.SUBJECT_UPSERTED);
         List<AuditEvent> created = new ArrayList<>();
         AuditVerifier.Run run = new AuditVerifier(AuditSigningKeys.verifier(auditKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL).start();
-        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+        new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
             run.addStored(stored);
             try {
                 AuditEvent event = stored.decode();
@@ -317,8 +317,7 @@ class IdentityControlTopicTest {
     void theFollowerSkipsRecordsThatAreNotSignedControlEventsAndWaitsForOffsetsInOrder() throws Exception {
         assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
         long refusedBefore = identity.commands().ledger().refusedRecords();
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> props = broker.adminConnection().clientConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get(30, java.util.concurrent.TimeUnit.SECONDS);
             // A well-formed erasure from a plain producer (finding 1 of the hardening issue): no signature, no effect.
@@ -334,7 +333,7 @@ class IdentityControlTopicTest {
         IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
         ControlPublisher publisher = new ControlPublisher(auditLog, TOPICS.control(), SignatureKeysets.signer(TestControlSigning.KEYS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), ledger,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
             IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
@@ -369,8 +368,7 @@ class IdentityControlTopicTest {
     /** The control topic's records matching {@code wanted}, read_committed from the start, until {@code count} are found. */
     private static List<ConsumerRecord<String, byte[]>> readControlTopic(java.util.function.Predicate<ConsumerRecord<String, byte[]>> wanted,
                                                                         int count) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> props = broker.adminConnection().clientConfig(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(TOPICS.control(), 0);

@@ -1,5 +1,6 @@
 package io.biostream.launcher.local;
 
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.schemas.WireFormat;
 import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.decode.ImageHeader;
@@ -7,6 +8,7 @@ import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -24,14 +26,19 @@ public final class FramePublisher implements AutoCloseable {
     private final String topic;
 
     public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes) {
+        this(KafkaConnection.plaintext(bootstrapServers), topic, maxRequestBytes);
+    }
+
+    /** A publisher that authenticates as {@code kafka}'s principal (a camera's: it may write frames only). */
+    public FramePublisher(KafkaConnection kafka, String topic, int maxRequestBytes) {
         this.topic = topic;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.putAll(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes,
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, 5));
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** A Frame for an encoded JPEG or PNG image, its size and encoding read from the image header. */
