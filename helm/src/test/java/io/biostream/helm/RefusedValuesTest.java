@@ -16,6 +16,9 @@ class RefusedValuesTest {
     @CsvSource(delimiter = '|', value = {
             "invalid-missing-api-keys-secret.yaml | /api/keys     | missing property 'secretName'",
             "invalid-missing-control-signing-secret.yaml | /crypto/controlSigning | missing property 'secretName'",
+            "invalid-sasl-without-password-secret.yaml | /kafka/sasl/api/secretName | minLength",
+            "invalid-kafka-mechanism.yaml         | /kafka/sasl/mechanism | 'SCRAM-SHA-512', 'SCRAM-SHA-256'",
+            "invalid-truststore-without-tls.yaml  | /kafka/truststore/secretName | value must be ''",
             "invalid-empty-kek-secret.yaml        | /crypto/kek/local/secretName | minLength",
             "invalid-kms-uri.yaml                 | /crypto/kek/uri | does not match pattern",
             "invalid-upgrade-mode.yaml            | /flink/upgradeMode | 'savepoint', 'last-state'",
