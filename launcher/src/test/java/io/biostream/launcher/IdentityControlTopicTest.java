@@ -1,5 +1,8 @@
 package io.biostream.launcher;
 
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.operators.config.KafkaConnection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,13 +114,17 @@ class IdentityControlTopicTest {
     static void start() throws Exception {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
+        // The API's side authenticates as the API does, with only the ACLs local mode grants it.
+        broker.grant(KafkaAccess.api(TOPICS));
+        broker.grant(KafkaAccess.job(TOPICS, "biostream-pipeline", "biostream-pipeline"));
+        KafkaConnection apiKafka = broker.connection(KafkaCredentials.API);
         // The API's key ring; the job opens its own on the same KEK and keys topic.
-        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.adminConnection()));
+        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), apiKafka));
         var signingKeys = AuditSigningKeys.generate();
         auditKeys = signingKeys;
-        auditLog = AuditLog.open(broker.adminConnection(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+        auditLog = AuditLog.open(apiKafka, TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
                 TIMEOUT, dir.resolve("audit-head.properties"));
-        control = KafkaControlLog.open(broker.adminConnection(), TOPICS.control(),
+        control = KafkaControlLog.open(apiKafka, TOPICS.control(),
                 new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), auditLog, TIMEOUT,
                 TestControlSigning.KEYS);
 
@@ -129,7 +136,7 @@ class IdentityControlTopicTest {
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 
-        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT),
+        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(apiKafka, TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
         ApiKeyStore keys = new ApiKeyStore();
@@ -185,7 +192,7 @@ class IdentityControlTopicTest {
             assertThat(template.getAssociatedData().getFaceIndex()).isZero();
             assertThat(template.getModel()).isEqualTo(identity.vision().modelId());
             // A ring of the job's (same KEK, same keys topic) opens it under the contract's associated data.
-            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.adminConnection())) {
+            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.connection(KafkaCredentials.JOB))) {
                 assertThat(new TemplateCipher(jobKeys).open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
             }
         }
