@@ -333,8 +333,6 @@ public final class StandaloneCluster {
         List<String> args = new ArrayList<>(List.of(layout.conf().toString(), options.jobJar().toString(),
                 Integer.toString(options.parallelism()), restoreFrom.orElse("-"), jobIdFile.toString()));
         args.addAll(jobArguments());
-        // Last, so it wins over the job's principal in the arguments above.
-        kafkaConnection(KafkaCredentials.API).settings().forEach((key, value) -> args.add("--" + key + "=" + value));
         List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
         jvm.addAll(split(ClusterConfiguration.jvmOpens()));
         ClusterProcess client = ClusterProcess.start(layout, "submit", jvm, classpath, JobSubmitter.class.getName(), args,
