@@ -119,6 +119,52 @@ biostream-local://{{ include "biostream.secretsDir" . }}/{{ .Values.crypto.kek.l
 {{- end -}}
 {{- end -}}
 
+{{/* biostream.kafka.* security of one principal (argument: dict root, principal: the job's or the API's sasl values). */}}
+{{- define "biostream.kafkaSecurity" -}}
+{{- $kafka := .root.Values.kafka -}}
+biostream.kafka.security-protocol: {{ $kafka.securityProtocol | quote }}
+{{- if hasPrefix "SASL_" $kafka.securityProtocol }}
+biostream.kafka.sasl.mechanism: {{ $kafka.sasl.mechanism | quote }}
+biostream.kafka.sasl.username: {{ .principal.username | quote }}
+biostream.kafka.sasl.password-file: {{ printf "%s/%s" (include "biostream.secretsDir" .root) .principal.passwordKey | quote }}
+{{- end }}
+{{- if and (hasSuffix "SSL" $kafka.securityProtocol) $kafka.truststore.secretName }}
+biostream.kafka.ssl.truststore-file: {{ printf "%s/%s" (include "biostream.kafkaTruststoreDir" .root) $kafka.truststore.key | quote }}
+biostream.kafka.ssl.truststore-type: {{ $kafka.truststore.type | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "biostream.kafkaTruststoreDir" -}}/etc/biostream/kafka-truststore{{- end -}}
+
+{{/* The owner-only file of a principal's Kafka password, for biostream.ownerOnlyInit (argument: dict root, principal). */}}
+{{- define "biostream.kafkaPasswordFiles" -}}
+{{- if hasPrefix "SASL_" .root.Values.kafka.securityProtocol -}}
+- volume: kafka-password
+  secretName: {{ .principal.secretName }}
+  key: {{ .principal.passwordKey }}
+{{- end -}}
+{{- end -}}
+
+{{/* The truststore volume and its mount (argument: root; empty without a truststore). */}}
+{{- define "biostream.kafkaTruststoreVolume" -}}
+{{- if and (hasSuffix "SSL" .Values.kafka.securityProtocol) .Values.kafka.truststore.secretName -}}
+- name: kafka-truststore
+  secret:
+    secretName: {{ .Values.kafka.truststore.secretName }}
+    items:
+      - key: {{ .Values.kafka.truststore.key }}
+        path: {{ .Values.kafka.truststore.key }}
+{{- end -}}
+{{- end -}}
+
+{{- define "biostream.kafkaTruststoreMount" -}}
+{{- if and (hasSuffix "SSL" .Values.kafka.securityProtocol) .Values.kafka.truststore.secretName -}}
+- name: kafka-truststore
+  mountPath: {{ include "biostream.kafkaTruststoreDir" . }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
 {{/* biostream.* settings the job and the API share (flink-conf style keys, string values). */}}
 {{- define "biostream.sharedSettings" -}}
 biostream.kafka.bootstrap-servers: {{ .Values.kafka.bootstrapServers | quote }}
@@ -262,6 +308,8 @@ metrics.reporter.prom.port: {{ .Values.metrics.flinkPort | quote }}
 biostream.kafka.group-id: {{ .Values.kafka.groupId | quote }}
 biostream.kafka.transactional-id-prefix: {{ .Values.kafka.transactionalIdPrefix | quote }}
 biostream.kafka.transaction-timeout-ms: {{ .Values.kafka.transactionTimeoutMs | toString | quote }}
+# The job's Kafka principal: its password file is on the JobManager and every TaskManager.
+{{ include "biostream.kafkaSecurity" (dict "root" . "principal" .Values.kafka.sasl.job) }}
 # The public keys control events must verify under (read when the job is built, in the JobManager).
 biostream.control.verify-keyset-file: {{ printf "%s/%s" (include "biostream.controlVerifyDir" .) .Values.crypto.controlSigning.verifyKey | quote }}
 # Every frame must carry its camera's MAC; the master is the init container's owner-only copy.

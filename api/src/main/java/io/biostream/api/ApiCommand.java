@@ -31,6 +31,8 @@ public final class ApiCommand {
             usage: biostream api [--config FILE] [--key=value...]
               --config FILE                        settings file (flink-conf style YAML, e.g. the chart's api.yaml)
               --biostream.kafka.bootstrap-servers=HOST:PORT   the Kafka cluster (audit, control and keys topics)
+              --biostream.kafka.security-protocol=SASL_SSL --biostream.kafka.sasl.username=U
+              --biostream.kafka.sasl.password-file=FILE   how to authenticate to it (SCRAM-SHA-512; docs/operations.md)
               --api.flink.rest-url=URL             the JobManager's REST API, to find the running pipeline job
               --api.state.job-id=ID                or the job's id (32 hex digits) instead
               --api.state.proxy.host=H --api.state.proxy.port=N   Flink's queryable-state proxy
@@ -79,7 +81,7 @@ public final class ApiCommand {
 
         ApiServiceConfig config = service.config();
         out.println("biostream API listening on " + service.url() + " (SIGTERM or Ctrl-C stops it)");
-        out.println("  Kafka        " + config.bootstrapServers());
+        out.println("  Kafka        " + config.kafka());
         out.println("  state proxy  " + config.api().stateProxyHost() + ":" + config.api().stateProxyPort());
         out.println("  job          " + config.api().optionalJobId()
                 .orElseGet(() -> "the running '" + ApiService.PIPELINE_JOB_NAME + "' job at " + config.flinkRestUrl().orElseThrow()));

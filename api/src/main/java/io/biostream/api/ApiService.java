@@ -93,6 +93,7 @@ public final class ApiService implements AutoCloseable {
         ApiKeyStore keys = openKeyStore(config.keysFile());
         KeysetHandle signingKeys = signingKeys(config.auditSigningKeyset());
         requireControlSigningFile(config.controlSigningKeyset());
+        config.kafka().requireReadable();
 
         TemplateKeyRing keyRing = started("template key ring", config.crypto().openKeyRing());
         if (!keyRing.ready()) { // the search gallery is built from the enrollments now: it would miss their templates
@@ -100,10 +101,10 @@ public final class ApiService implements AutoCloseable {
                     + " s: the API does not start without its data keys");
         }
         TemplateCipher cipher = new TemplateCipher(keyRing);
-        AuditLog auditLog = started("audit log", AuditLog.open(config.bootstrapServers(), config.topics().audit(),
+        AuditLog auditLog = started("audit log", AuditLog.open(config.kafka(), config.topics().audit(),
                 signingKeys, config.auditCheckpointInterval(), AUDIT_WRITE_TIMEOUT, config.auditHeadFile()));
         AuditTrail auditTrail = new AuditTrail(auditLog,
-                new KafkaAuditReader(config.bootstrapServers(), config.topics().audit(), AUDIT_READ_TIMEOUT),
+                new KafkaAuditReader(config.kafka(), config.topics().audit(), AUDIT_READ_TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         config.auditCheckpointInterval()));
 
@@ -115,7 +116,7 @@ public final class ApiService implements AutoCloseable {
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
-                Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),
+                Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.kafka(),
                 api.stateProxyHost(), api.stateProxyPort(), job);
     }
 
@@ -151,7 +152,7 @@ public final class ApiService implements AutoCloseable {
         ledger.onRefused((why, offset) -> refusals.refused(offset, why));
         // Period keys expire by the retention in force: a shortened retention hides older templates at once.
         cipher.keys().useRetention(cameraId -> MatchPolicy.forCamera(ledger.settings(), cameraId).unenrolledRetention());
-        KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.bootstrapServers(),
+        KafkaControlLog controlLog = started("control log", KafkaControlLog.open(config.kafka(),
                 config.topics().control(), ledger, auditLog, CONTROL_TIMEOUT, controlSigningKeys));
         VisionService vision = VisionService.open(config.vision(), config.decodeLimits(), config.api().visionMaxWait());
         IdentityServices services;

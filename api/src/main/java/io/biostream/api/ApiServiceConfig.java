@@ -1,6 +1,7 @@
 package io.biostream.api;
 
 import io.biostream.operators.audit.AuditChain;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
@@ -20,7 +21,8 @@ import java.util.Optional;
  * keys; flags over environment over the config file) and validated before anything starts.
  *
  * @param api                  the HTTP service and the queryable-state proxy ({@code api.*}, {@link ApiConfig})
- * @param bootstrapServers     the Kafka cluster of the audit, control and keys topics
+ * @param kafka                the Kafka cluster of the audit, control and keys topics, and how to authenticate
+ *                             to it ({@code biostream.kafka.*}, {@link KafkaConnection})
  * @param topics               the topic names ({@code biostream.topics.*})
  * @param crypto               the template key ring ({@code biostream.crypto.*})
  * @param vision               the API's own face pipeline, the job's settings ({@code biostream.vision.*})
@@ -41,7 +43,7 @@ import java.util.Optional;
  */
 public record ApiServiceConfig(
         ApiConfig api,
-        String bootstrapServers,
+        KafkaConnection kafka,
         Topics topics,
         CryptoConfig crypto,
         VisionConfig vision,
@@ -55,7 +57,7 @@ public record ApiServiceConfig(
         Optional<URI> flinkRestUrl,
         Duration jobRefreshInterval) {
 
-    public static final String BOOTSTRAP_SERVERS = "biostream.kafka.bootstrap-servers";
+    public static final String BOOTSTRAP_SERVERS = KafkaConnection.BOOTSTRAP_SERVERS;
     public static final String KEYS_FILE = "api.keys.file";
     public static final String AUDIT_SIGNING_KEYSET_FILE = "api.audit.signing-keyset-file";
     public static final String AUDIT_CHECKPOINT_INTERVAL = "biostream.audit.checkpoint-interval";
@@ -81,15 +83,16 @@ public record ApiServiceConfig(
     /** Reads and validates every setting the API service uses; the message of a refusal names the key. */
     public static ApiServiceConfig from(Settings settings) {
         ApiConfig api = ApiConfig.from(settings);
-        String bootstrap = required(settings, BOOTSTRAP_SERVERS, "the Kafka cluster of the audit, control and keys topics");
+        KafkaConnection kafka = KafkaConnection.from(settings,
+                required(settings, BOOTSTRAP_SERVERS, "the Kafka cluster of the audit, control and keys topics"));
         Topics topics = Topics.from(settings);
         VisionConfig vision = VisionConfig.from(settings);
         Path signingKeyset = Path.of(required(settings, AUDIT_SIGNING_KEYSET_FILE, "the audit trail's signing keyset (audit-signing.json)"));
         return new ApiServiceConfig(
                 api,
-                bootstrap,
+                kafka,
                 topics,
-                CryptoConfig.from(settings, bootstrap, topics.keys()),
+                CryptoConfig.fromConnection(settings, kafka, topics.keys()),
                 vision,
                 DecodeLimits.from(settings),
                 IdentityConfig.from(settings).defaultSettings(vision),
@@ -102,6 +105,11 @@ public record ApiServiceConfig(
                         .orElseGet(() -> signingKeyset.toAbsolutePath().resolveSibling(DEFAULT_AUDIT_HEAD_FILE)),
                 Optional.ofNullable(settings.get(FLINK_REST_URL, null)).map(ApiServiceConfig::restUrl),
                 settings.getDuration(JOB_REFRESH_INTERVAL, DEFAULT_JOB_REFRESH_INTERVAL));
+    }
+
+    /** The Kafka cluster's bootstrap servers (the connection is {@link #kafka()}). */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     private static String required(Settings settings, String key, String what) {

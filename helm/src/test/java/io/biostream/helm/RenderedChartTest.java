@@ -184,9 +184,10 @@ class RenderedChartTest {
         assertThat(conf.path("biostream.crypto.kek-uri").asText())
                 .isEqualTo("gcp-kms://projects/vision-prod/locations/europe-west4/keyRings/biostream/cryptoKeys/kek");
         assertThat(main.getEnv()).noneMatch(e -> e.getName().equals("BIOSTREAM_MASTER_SECRET"));
-        // Only the camera master needs an owner-only copy with a KMS KEK.
+        // No KEK file to copy with a KMS KEK: the camera master and the job's Kafka password only.
         assertThat(String.join(" ", container(pod.getSpec().getInitContainers(), "owner-only-secrets").getCommand()))
                 .contains("install -m 0600 /etc/biostream/secret-src/camera-master/camera-master.keyset")
+                .contains("/etc/biostream/secret-src/kafka-password/password")
                 .doesNotContain("kek.json");
         assertThat(conf.path("biostream.cameras.allowed").asText()).isEqualTo("door-1,door-2,lobby");
         assertThat(env(main, "OMP_NUM_THREADS").getValue()).isEqualTo("1");
@@ -235,7 +236,8 @@ class RenderedChartTest {
                 "biostream-kek/master.secret", "biostream-kek/kek.json",
                 "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
                 "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json",
-                "biostream-cameras/camera-master.keyset");
+                "biostream-cameras/camera-master.keyset",
+                "biostream-kafka-job/kafka-job.password", "biostream-kafka-api/kafka-api.password");
     }
 
     @Test
@@ -243,7 +245,8 @@ class RenderedChartTest {
         assertThat(secretReferences(production)).containsExactlyInAnyOrder(
                 "biostream-api-keys/api-keys.json", "biostream-audit-signing/audit-signing.json",
                 "biostream-control-signing/control-signing.keyset", "biostream-control-signing/control-verify.json",
-                "biostream-cameras/camera-master.keyset", "biostream-api-tls/keystore.p12", "biostream-api-tls/password", "biostream-example-com-tls/*");
+                "biostream-cameras/camera-master.keyset", "biostream-api-tls/keystore.p12", "biostream-api-tls/password",
+                "biostream-example-com-tls/*", "biostream-kafka-job/password", "biostream-kafka-api/password", "kafka-ca/ca.crt");
         JsonNode apiYaml = apiSettings(production);
         assertThat(apiYaml.path("api.tls.keystore").asText()).isEqualTo("/etc/biostream/tls/keystore.p12");
         assertThat(apiYaml.has("api.tls.keystore-password")).as("no password in a ConfigMap").isFalse();
@@ -535,6 +538,64 @@ class RenderedChartTest {
                 .getClaimName()).isEqualTo("biostream-audit-head");
         Deployment minimal = StrictKubernetesModel.parse(RenderedChartTest.minimal.rendered().get("Deployment", API), Deployment.class);
         assertThat(volume(minimal.getSpec().getTemplate().getSpec().getVolumes(), "audit-head").getEmptyDir()).isNotNull();
+    }
+
+    // ------------------------------------------------------------------ Kafka access
+
+    /**
+     * The job (JobManager and every TaskManager: one pod template) and the API each authenticate as
+     * their own SCRAM principal, with the password copied owner-only from its own Secret into the
+     * in-memory secrets volume; the settings name the file, never the password.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void jobAndApiAuthenticateToKafkaWithTheirOwnOwnerOnlyPasswordFiles(Case c) {
+        JsonNode kafka = c.values().path("kafka");
+        JsonNode conf = c.rendered().get("FlinkDeployment", FLINK).path("spec").path("flinkConfiguration");
+        JsonNode api = apiSettings(c);
+        String jobUser = kafka.path("sasl").path("job").path("username").asText("biostream-job");
+        String apiUser = kafka.path("sasl").path("api").path("username").asText("biostream-api");
+        String jobKey = kafka.path("sasl").path("job").path("passwordKey").asText("kafka-job.password");
+        String apiKey = kafka.path("sasl").path("api").path("passwordKey").asText("kafka-api.password");
+
+        for (JsonNode settings : List.of(conf, api)) {
+            assertThat(settings.path("biostream.kafka.security-protocol").asText()).isEqualTo("SASL_SSL");
+            assertThat(settings.path("biostream.kafka.sasl.mechanism").asText()).isEqualTo("SCRAM-SHA-512");
+        }
+        assertThat(conf.path("biostream.kafka.sasl.username").asText()).isEqualTo(jobUser);
+        assertThat(conf.path("biostream.kafka.sasl.password-file").asText()).isEqualTo("/etc/biostream/secrets/" + jobKey);
+        assertThat(api.path("biostream.kafka.sasl.username").asText()).isEqualTo(apiUser);
+        assertThat(api.path("biostream.kafka.sasl.password-file").asText()).isEqualTo("/etc/biostream/secrets/" + apiKey);
+
+        Pod flink = StrictKubernetesModel.parsePodTemplate(c.rendered().get("FlinkDeployment", FLINK));
+        Deployment apiDeployment = StrictKubernetesModel.parse(c.rendered().get("Deployment", API), Deployment.class);
+        io.fabric8.kubernetes.api.model.PodSpec apiPod = apiDeployment.getSpec().getTemplate().getSpec();
+        checkOwnerOnlyPassword(flink.getSpec(), "biostream-kafka-job", jobKey);
+        checkOwnerOnlyPassword(apiPod, "biostream-kafka-api", apiKey);
+        assertThat(container(flink.getSpec().getContainers(), "flink-main-container").getVolumeMounts())
+                .anyMatch(m -> m.getName().equals("owner-only-secrets") && m.getMountPath().equals("/etc/biostream/secrets"));
+
+        boolean truststore = !kafka.path("truststore").path("secretName").asText("").isEmpty();
+        for (JsonNode settings : List.of(conf, api)) {
+            assertThat(settings.path("biostream.kafka.ssl.truststore-file").asText(null))
+                    .isEqualTo(truststore ? "/etc/biostream/kafka-truststore/ca.crt" : null);
+        }
+        if (truststore) {
+            assertThat(volume(flink.getSpec().getVolumes(), "kafka-truststore").getSecret().getSecretName()).isEqualTo("kafka-ca");
+            assertThat(volume(apiPod.getVolumes(), "kafka-truststore").getSecret().getSecretName()).isEqualTo("kafka-ca");
+            assertThat(apiContainer(c).getVolumeMounts()).anyMatch(m -> m.getName().equals("kafka-truststore")
+                    && m.getMountPath().equals("/etc/biostream/kafka-truststore") && Boolean.TRUE.equals(m.getReadOnly()));
+        }
+    }
+
+    private static void checkOwnerOnlyPassword(io.fabric8.kubernetes.api.model.PodSpec pod, String secret, String key) {
+        Volume source = volume(pod.getVolumes(), "kafka-password");
+        assertThat(source.getSecret().getSecretName()).isEqualTo(secret);
+        assertThat(source.getSecret().getItems()).singleElement().satisfies(item -> assertThat(item.getKey()).isEqualTo(key));
+        assertThat(String.join(" ", container(pod.getInitContainers(), "owner-only-secrets").getCommand()))
+                .contains("umask 077")
+                .contains("install -m 0600 /etc/biostream/secret-src/kafka-password/" + key + " /etc/biostream/secrets/" + key);
+        assertThat(volume(pod.getVolumes(), "owner-only-secrets").getEmptyDir().getMedium()).isEqualTo("Memory");
     }
 
     // ------------------------------------------------------------------ helpers

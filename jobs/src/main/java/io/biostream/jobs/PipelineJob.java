@@ -95,7 +95,7 @@ public final class PipelineJob {
 
     public KafkaSource<RawRecord> kafkaSource() {
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
+                .setProperties(config.kafka().clientProperties())
                 .setTopics(config.topics().frames())
                 .setGroupId(config.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -112,7 +112,7 @@ public final class PipelineJob {
      */
     public KafkaSource<RawRecord> controlSource() {
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(config.bootstrapServers())
+                .setProperties(config.kafka().clientProperties())
                 .setTopics(config.topics().control())
                 .setGroupId(config.groupId() + "-control")
                 .setStartingOffsets(OffsetsInitializer.earliest())
@@ -125,7 +125,8 @@ public final class PipelineJob {
     }
 
     public KafkaSink<Outbound> kafkaSink() {
-        Properties producer = new Properties();
+        // Bootstrap servers and SASL/TLS: the password file is read on each TaskManager, never carried in the job graph.
+        Properties producer = config.kafka().clientProperties();
         // Must not exceed the broker's transaction.max.timeout.ms, or every transaction is refused.
         producer.setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeoutMs()));
         producer.setProperty("max.request.size", Long.toString(config.maxRecordBytes() + 1024 * 1024));
@@ -146,6 +147,7 @@ public final class PipelineJob {
         // The camera master opens here first, so a missing or unopenable one fails the submission
         // with its setting's name, not every TaskManager's parse task in a restart loop.
         config.cameras().authenticator(config.crypto());
+        config.kafka().requireReadable(); // here as on every TaskManager, which reads the same file
         PipelineJob job = new PipelineJob(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
         job.build(env, job.kafkaSource(), job.controlSource(), job.kafkaSink());

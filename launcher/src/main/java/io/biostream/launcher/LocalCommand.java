@@ -47,7 +47,7 @@ public final class LocalCommand {
 
         out.println();
         out.println("biostream local mode is running (Ctrl-C stops it)");
-        out.println("  Kafka      " + local.kafkaBootstrap());
+        out.println("  Kafka      " + local.kafkaBootstrap() + " (SASL/SCRAM-SHA-512; passwords in " + local.kafkaCredentialsDir() + ")");
         out.println("  Flink UI   " + local.webUiUrl());
         out.println("  API        " + local.apiUrl());
         out.println("  metrics    " + local.metricsUrl() + " (Flink, Prometheus format)");

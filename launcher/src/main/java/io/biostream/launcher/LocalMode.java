@@ -8,6 +8,9 @@ import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.launcher.local.LocalFlinkCluster;
 import io.biostream.launcher.local.Loopback;
@@ -20,6 +23,7 @@ import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.crypto.CameraAuthConfig;
 import io.biostream.operators.crypto.CameraMaster;
+import io.biostream.operators.crypto.FrameSigner;
 import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.ControlSigningKeys;
 import io.biostream.operators.crypto.LocalKeyFiles;
@@ -53,6 +57,7 @@ public final class LocalMode implements AutoCloseable {
     private LocalFlinkCluster cluster;
     private JobClient job;
     private ApiService api;
+    private PipelineConfig pipeline;
     private FramePublisher demoPublisher;
     private DemoCamera demoCamera;
     private Optional<LocalCredentials> issuedCredentials = Optional.empty();
@@ -79,12 +84,20 @@ public final class LocalMode implements AutoCloseable {
         Topics topics = Topics.from(options.settings());
         broker = new EmbeddedKafkaBroker(var.resolve("kafka"), options.kafkaPort()).start();
         Map<String, String> local = new HashMap<>(localKeySettings(var.resolve("keys")));
-        local.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        // The job's own SCRAM principal: it may do what KafkaAccess.job allows, and nothing else.
+        local.putAll(broker.connection(KafkaCredentials.JOB).settings());
         local.putAll(controlSigningSettings(options.settings().with(local), var.resolve("keys")));
         local.putAll(cameraSettings(options.settings().with(local), var.resolve("keys")));
         PipelineConfig pipeline = PipelineConfig.from(options.settings().with(local));
+        this.pipeline = pipeline;
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS,
                 Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
+        broker.grant(KafkaAccess.job(pipeline));
+        broker.grant(KafkaAccess.api(topics));
+        broker.grant(KafkaAccess.camera(DemoCamera.CAMERA_ID, topics));
+        KafkaConnection apiKafka = broker.connection(KafkaCredentials.API);
+        broker.adminConnection(); // the operator's super-user credential, for Kafka's own tools
+        KafkaConnection demoKafka = broker.connection(KafkaCredentials.camera(DemoCamera.CAMERA_ID));
 
         cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
@@ -108,10 +121,11 @@ public final class LocalMode implements AutoCloseable {
                 ApiConfig.STATE_PROXY_PORT, Integer.toString(cluster.queryableStateProxyPort()),
                 ApiConfig.STATE_JOB_ID, job.getJobID().toHexString());
         local.putAll(apiSettings);
+        local.putAll(apiKafka.settings());
         api = ApiService.start(options.settings().with(local));
 
         if (options.demo()) {
-            demoPublisher = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
+            demoPublisher = new FramePublisher(demoKafka, topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
             demoCamera = new DemoCamera(demoPublisher).start(options.demoInterval());
         }
     }
@@ -194,6 +208,27 @@ public final class LocalMode implements AutoCloseable {
 
     public String kafkaBootstrap() {
         return broker.bootstrapServers();
+    }
+
+    /** Where the Kafka principals' password files are (job, api, camera-demo-cam; admin and broker, the super users). */
+    public Path kafkaCredentialsDir() {
+        return broker.credentialsDir();
+    }
+
+    /**
+     * Signs frames as any camera, from the camera master (null when camera authentication is off):
+     * for local tools that stand in for many cameras, such as {@code bench pipeline}.
+     */
+    public FrameSigner cameraSigner() throws IOException, GeneralSecurityException {
+        if (!pipeline.cameras().required()) {
+            return null;
+        }
+        return CameraMaster.read(Path.of(pipeline.cameras().masterFile()), pipeline.crypto().kek()).signerForAnyCamera();
+    }
+
+    /** How {@code principal} ({@link KafkaCredentials}) reaches local mode's broker. */
+    public KafkaConnection kafkaConnection(String principal) {
+        return broker.connection(principal);
     }
 
     public String webUiUrl() {

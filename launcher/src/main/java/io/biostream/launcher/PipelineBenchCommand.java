@@ -5,6 +5,7 @@ import io.biostream.launcher.BenchCommand.UsageException;
 import io.biostream.launcher.bench.PipelineBench;
 import io.biostream.launcher.bench.PipelineBench.Plan;
 import io.biostream.launcher.bench.PipelineBench.Report;
+import io.biostream.launcher.local.KafkaCredentials;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import java.io.IOException;
@@ -94,7 +95,8 @@ final class PipelineBenchCommand {
         Report report;
         try (LocalMode mode = LocalMode.start(local)) {
             err.printf("bench pipeline: local mode started in %.1f s (job %s)%n", (System.nanoTime() - started) / 1e9, mode.jobId());
-            report = new PipelineBench(mode.kafkaBootstrap(), Topics.from(settings), plan, photos, err).run();
+            report = new PipelineBench(mode.kafkaConnection(KafkaCredentials.ADMIN), mode.cameraSigner(), Topics.from(settings),
+                    plan, photos, err).run();
         }
         Map<String, Object> used = new LinkedHashMap<>();
         used.put("photos", options.photos().toString());

@@ -103,7 +103,7 @@ final class ApiProcess implements AutoCloseable {
         settings.put("api.flink.refresh-interval", "1s");
         settings.put("api.keys.file", apiDir.resolve("api-keys.json").toString());
         settings.put("api.audit.signing-keyset-file", apiDir.resolve("audit-signing.json").toString());
-        settings.put("biostream.kafka.bootstrap-servers", cluster.broker.bootstrapServers());
+        settings.putAll(cluster.apiKafka().settings());
         settings.put("biostream.crypto.kek-uri", cluster.keySettings.get(io.biostream.operators.crypto.CryptoConfig.KEK_URI));
         settings.put(io.biostream.operators.identity.ControlSigningConfig.SIGNING_KEYSET_FILE,
                 cluster.keySettings.get(io.biostream.operators.identity.ControlSigningConfig.SIGNING_KEYSET_FILE));

@@ -153,7 +153,7 @@ class ApiServiceTest {
                 assertThat(ApiProcess.read(api.stderr)).contains("biostream api: stopping...");
                 // Stopping recorded the refused control record counted since the last interval, once.
                 List<AuditEvent> refusals = new ArrayList<>();
-                new KafkaAuditReader(cluster.broker.bootstrapServers(), cluster.topics.audit(), WAIT).readAll(stored -> {
+                new KafkaAuditReader(cluster.broker.adminConnection(), cluster.topics.audit(), WAIT).readAll(stored -> {
                     AuditEvent event = decode(stored);
                     if (event.getAction().equals(AuditActions.CONTROL_REFUSED)) {
                         refusals.add(event);

@@ -115,7 +115,7 @@ class AuditTrailKafkaTest {
             }
         } // closing checkpoint 20
 
-        KafkaAuditReader reader = new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT);
+        KafkaAuditReader reader = new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT);
         List<StoredAuditEvent> all = reader.read(0, 1000);
         assertThat(all).hasSize(21);
         for (int i = 0; i < all.size(); i++) {
@@ -188,7 +188,7 @@ class AuditTrailKafkaTest {
             assertThat(ok.get("ok").asBoolean()).as(ok.toString()).isTrue();
             assertThat(ok.get("events").asLong()).isEqualTo(13);
 
-            List<StoredAuditEvent> served = new KafkaAuditReader(broker.bootstrapServers(), "audit-served", TIMEOUT).read(0, 100);
+            List<StoredAuditEvent> served = new KafkaAuditReader(broker.adminConnection(), "audit-served", TIMEOUT).read(0, 100);
             JsonNode page = json(get(intact, "/api/v1/audit?from=" + served.get(10).offset() + "&limit=2", auditor));
             assertThat(page.get("events")).hasSize(2);
             assertThat(page.get("events").get(0).get("sequence").asLong()).isEqualTo(10);
@@ -205,7 +205,7 @@ class AuditTrailKafkaTest {
 
             assertThat(get(intact, "/api/v1/audit/verify", analyst).statusCode()).isEqualTo(403);
         }
-        List<StoredAuditEvent> sunk = new KafkaAuditReader(broker.bootstrapServers(), sinkTopic, TIMEOUT).read(0, 100);
+        List<StoredAuditEvent> sunk = new KafkaAuditReader(broker.adminConnection(), sinkTopic, TIMEOUT).read(0, 100);
         AuditEvent denial = sunk.get(0).decode();
         assertThat(denial.getAction()).isEqualTo(AuditActions.REQUEST_DENIED);
         assertThat(denial.getActor()).isEqualTo(analyst.key().id());
@@ -230,7 +230,7 @@ class AuditTrailKafkaTest {
             assertThat(log.head().nextSequence()).as("after the break event").isEqualTo(5);
             assertThat(log.record(entry(5)).getSequence()).isEqualTo(5);
         }
-        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.bootstrapServers(), broken, TIMEOUT).read(0, 100);
+        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.adminConnection(), broken, TIMEOUT).read(0, 100);
         AuditEvent breakEvent = stored.get(5).decode();
         assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
         assertThat(breakEvent.getSignature()).isNotNull();
@@ -238,7 +238,7 @@ class AuditTrailKafkaTest {
         assertThat(breakEvent.getDetails().get("reason")).contains("undecodable");
         assertThat(breakEvent.getDetails()).containsEntry("fromOffset", "4").containsEntry("toOffset", "4");
 
-        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), broken, TIMEOUT));
+        AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), broken, TIMEOUT));
         assertThat(result.ok()).as(String.valueOf(result)).isTrue();
         assertThat(result.breaks()).singleElement().satisfies(b -> {
             assertThat(b.sequence()).isEqualTo(4);
@@ -280,13 +280,13 @@ class AuditTrailKafkaTest {
             appended.add(WireFormat.encode(event));
         }
         append(topic, appended);
-        assertThat(verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT)).ok())
+        assertThat(verify(new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT)).ok())
                 .as("the forged events are well hashed and linked").isTrue();
 
         try (AuditLog log = openLog(topic)) {
             assertThat(log.record(entry(20)).getSequence()).isEqualTo(11);
         }
-        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT).read(0, 100);
+        List<StoredAuditEvent> stored = new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT).read(0, 100);
         AuditEvent breakEvent = stored.get(10).decode();
         assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
         assertThat(breakEvent.getSequence()).isEqualTo(10);
@@ -301,7 +301,7 @@ class AuditTrailKafkaTest {
             assertThat(later.decode().getPreviousHash()).as("nothing links to the forged tail")
                     .isNotEqualTo(new StoredAuditEvent(9, appended.get(2)).decode().getHash());
         }
-        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+        AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT));
         assertThat(result.ok()).as(String.valueOf(result)).isTrue();
         assertThat(result.breaks()).singleElement().satisfies(b -> {
             assertThat(b.sequence()).isEqualTo(10);
@@ -320,12 +320,12 @@ class AuditTrailKafkaTest {
         try (AuditLog log = openLog(cut)) {
             assertThat(log.head().nextSequence()).isEqualTo(14);
         }
-        AuditEvent breakEvent = new KafkaAuditReader(broker.bootstrapServers(), cut, TIMEOUT).read(10, 1).get(0).decode();
+        AuditEvent breakEvent = new KafkaAuditReader(broker.adminConnection(), cut, TIMEOUT).read(10, 1).get(0).decode();
         assertThat(breakEvent.getAction()).isEqualTo(AuditActions.BREAK);
         assertThat(breakEvent.getSequence()).as("above every sequence used before the cut").isEqualTo(13);
         assertThat(breakEvent.getDetails().get("reason")).contains("last signed checkpoint 12").contains("cut");
         assertThat(breakEvent.getDetails()).containsEntry("trustedSequence", "9");
-        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), cut, TIMEOUT));
+        AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), cut, TIMEOUT));
         assertThat(result.ok()).as(String.valueOf(result)).isTrue();
         assertThat(result.breaks()).singleElement().satisfies(b -> assertThat(b.reason()).contains("cut"));
     }
@@ -343,7 +343,7 @@ class AuditTrailKafkaTest {
                 assertThat(again.head().nextSequence()).isEqualTo(3);
                 assertThat(again.record(entry(3)).getSequence()).isEqualTo(3);
             }
-            AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+            AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT));
             assertThat(result.ok()).as(String.valueOf(result)).isTrue();
             assertThat(result.breaks()).isEmpty();
             assertThat(result.events()).isEqualTo(5);
@@ -361,7 +361,7 @@ class AuditTrailKafkaTest {
         String topic = newTopic("audit-two-writers");
         try (AuditLog first = openLog(topic)) {
             first.record(entry(0));
-            try (AuditLog second = AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL,
+            try (AuditLog second = AuditLog.open(broker.adminConnection(), topic, signingKeys, INTERVAL,
                     Duration.ofSeconds(10), dir.resolve("heads/" + topic + "-second.properties"))) {
                 assertThatThrownBy(() -> first.record(entry(1)))
                         .isInstanceOf(AuditUnavailableException.class)
@@ -372,7 +372,7 @@ class AuditTrailKafkaTest {
                 // after entry 0 and the signed break the second writer wrote for the tail it could not vouch for
                 assertThat(second.record(entry(3)).getSequence()).isEqualTo(2);
             }
-            AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+            AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT));
             assertThat(result.ok()).as(String.valueOf(result)).isTrue();
             assertThat(result.breaks()).as("the first writer's unsigned event, accounted for by the second").hasSize(1);
             assertThat(result.events()).as("entry 0, the break, entry 3 and the second writer's closing checkpoint").isEqualTo(4);
@@ -380,7 +380,7 @@ class AuditTrailKafkaTest {
     }
 
     private static void assertFailsAt(String topic, int position, AuditProblem problem) {
-        AuditVerification result = verify(new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT));
+        AuditVerification result = verify(new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT));
         assertThat(result.ok()).as(topic).isFalse();
         assertThat(result.firstBadEvent()).as("%s: %s", topic, result).isEqualTo(position);
         assertThat(result.firstBadOffset()).isEqualTo((long) position);
@@ -394,7 +394,7 @@ class AuditTrailKafkaTest {
     }
 
     private static AuditLog openLog(String topic) throws Exception {
-        return AuditLog.open(broker.bootstrapServers(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10), headFile(topic));
+        return AuditLog.open(broker.adminConnection(), topic, signingKeys, INTERVAL, Duration.ofSeconds(10), headFile(topic));
     }
 
     private static Path headFile(String topic) {
@@ -402,9 +402,7 @@ class AuditTrailKafkaTest {
     }
 
     private static void append(String topic, List<byte[]> values) throws Exception {
-        Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> props = broker.adminConnection().clientConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (byte[] value : values) {
                 producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
@@ -420,7 +418,7 @@ class AuditTrailKafkaTest {
             }
         }
         List<byte[]> values = new ArrayList<>();
-        new KafkaAuditReader(broker.bootstrapServers(), topic, TIMEOUT).readAll(stored -> values.add(stored.value()));
+        new KafkaAuditReader(broker.adminConnection(), topic, TIMEOUT).readAll(stored -> values.add(stored.value()));
         assertThat(values).hasSize(events + 1);
         return values;
     }
@@ -462,7 +460,7 @@ class AuditTrailKafkaTest {
         JobID noJob = new JobID();
         TemplateCipher cipher = new TemplateCipher(TestKeyRings.directory(dir.resolve("template-keys")));
         QueryableStateCameraReader state = new QueryableStateCameraReader(config, () -> Optional.of(noJob), new StateSeal(cipher.keys()));
-        AuditTrail audit = new AuditTrail(sink, new KafkaAuditReader(broker.bootstrapServers(), readTopic, TIMEOUT), verifier);
+        AuditTrail audit = new AuditTrail(sink, new KafkaAuditReader(broker.adminConnection(), readTopic, TIMEOUT), verifier);
         return ApiServer.start(config, keys, state, cipher, audit);
     }
 

@@ -1,5 +1,6 @@
 package io.biostream.launcher;
 
+import io.biostream.launcher.local.KafkaCredentials;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import io.biostream.launcher.local.FramePublisher;
 import io.biostream.launcher.local.ListeningSockets;
 import io.biostream.launcher.local.Loopback;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.state.StateSeal;
@@ -91,7 +93,7 @@ class ClusterFailoverTest {
             JobID first = cluster.jobId();
             assertEveryListenerOnLoopback(cluster);
 
-            publisher = new FramePublisher(cluster.kafkaBootstrap(), topics.frames(), 16 * 1024 * 1024,
+            publisher = new FramePublisher(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.frames(), 16 * 1024 * 1024,
                     PipelineCluster.cameraMaster(cluster.keySettingsInUse()).signerForAnyCamera());
             for (int c = 0; c < CAMERAS.size(); c++) {
                 String camera = CAMERAS.get(c);
@@ -151,7 +153,7 @@ class ClusterFailoverTest {
                 assertThat(result.getFaces()).as("faces of %s/%d", result.getCameraId(), result.getSequence()).hasSize(1);
                 return result.getCameraId() + "/" + result.getSequence();
             });
-            Map<String, Integer> templates = PipelineCluster.countBy(PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.templates(), WAIT),
+            Map<String, Integer> templates = PipelineCluster.countBy(PipelineCluster.readCommittedToEnd(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.templates(), WAIT),
                     r -> new String(r.key(), StandardCharsets.UTF_8));
             System.out.printf("cluster failover: up in %d s; %d frames from %d cameras; checkpoint %d before SIGKILL of %s"
                             + " (pid %d) with %d results committed; running and committing again %d s after the kill"
@@ -161,7 +163,7 @@ class ClusterFailoverTest {
 
             assertThat(new TreeMap<>(results)).as("results per frame (none lost, none twice)").isEqualTo(expected);
             assertThat(new TreeMap<>(templates)).as("templates per face").isEqualTo(expectedTemplates);
-            assertLatestStatePerCamera(options, second, lastSent);
+            assertLatestStatePerCamera(options, second, lastSent, cluster.kafkaConnection(KafkaCredentials.ADMIN));
             assertApiAnswersEachCamerasLatest(cluster, options, lastSent);
         } finally {
             sending.set(false);
@@ -223,10 +225,11 @@ class ClusterFailoverTest {
     }
 
     /** The camera states, read through TaskManager 1's queryable-state proxy (the new process's) as the API reads them. */
-    private static void assertLatestStatePerCamera(ClusterOptions options, JobID job, Map<String, AtomicLong> lastSent) throws Exception {
+    private static void assertLatestStatePerCamera(ClusterOptions options, JobID job, Map<String, AtomicLong> lastSent,
+                                                   KafkaConnection kafka) throws Exception {
         ApiConfig config = ApiConfig.defaults().withStateProxy(Loopback.HOST, options.ports().taskManager(1).stateProxy())
                 .withStateTimings(Duration.ofSeconds(5), Duration.ofSeconds(30));
-        try (TemplateKeyRing keys = KafkaKeyRings.open(options.layout().keys(), Loopback.HOST + ":" + options.ports().kafka());
+        try (TemplateKeyRing keys = KafkaKeyRings.open(options.layout().keys(), kafka);
              QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job), new StateSeal(keys))) {
             for (String camera : CAMERAS) {
                 Optional<CameraLatest> latest = reader.latest(camera);
@@ -267,11 +270,11 @@ class ClusterFailoverTest {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> committed(StandaloneCluster cluster, Topics topics) {
-        return PipelineCluster.readCommittedToEnd(cluster.kafkaBootstrap(), topics.results(), WAIT);
+        return PipelineCluster.readCommittedToEnd(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.results(), WAIT);
     }
 
     private static void awaitCommitted(StandaloneCluster cluster, Topics topics, int count) {
-        List<ConsumerRecord<byte[], byte[]>> seen = PipelineCluster.readCommitted(cluster.kafkaBootstrap(), topics.results(), WAIT,
+        List<ConsumerRecord<byte[], byte[]>> seen = PipelineCluster.readCommitted(cluster.kafkaConnection(KafkaCredentials.ADMIN), topics.results(), WAIT,
                 records -> records.size() >= count);
         assertThat(seen).as("results committed within %s", WAIT).hasSizeGreaterThanOrEqualTo(count);
     }

@@ -142,7 +142,7 @@ class DataProtectionTest {
         // sweep; the camera's latest result leaves the job's state.
         awaitTrue("the template's key destroyed", () -> cluster.cipher.keys().describe(template.getKeyId()).isEmpty());
         assertThatThrownBy(() -> cluster.cipher.open(template)).isInstanceOf(TemplateErasedException.class);
-        try (TemplateKeyRing fresh = KafkaKeyRings.open(dir.resolve("keys"), cluster.broker.bootstrapServers())) {
+        try (TemplateKeyRing fresh = KafkaKeyRings.open(dir.resolve("keys"), cluster.broker.adminConnection())) {
             assertThatThrownBy(() -> new TemplateCipher(fresh).open(template)).isInstanceOf(TemplateErasedException.class);
         }
         awaitTrue("short-r's latest result gone from the API",
@@ -225,7 +225,7 @@ class DataProtectionTest {
     /** Templates unreadable (by this API's keys and by a freshly opened key ring), the subject in no API answer. */
     private static void assertErased(String when, EncryptedTemplate sighted, List<EncryptedTemplate> enrolled, String strangerFaceId)
             throws Exception {
-        try (TemplateKeyRing fresh = KafkaKeyRings.open(dir.resolve("keys"), cluster.broker.bootstrapServers())) {
+        try (TemplateKeyRing fresh = KafkaKeyRings.open(dir.resolve("keys"), cluster.broker.adminConnection())) {
             for (TemplateCipher cipher : List.of(cluster.cipher, new TemplateCipher(fresh))) {
                 for (EncryptedTemplate t : concat(sighted, enrolled)) {
                     assertThatThrownBy(() -> cipher.open(t)).as(when).isInstanceOf(TemplateErasedException.class);

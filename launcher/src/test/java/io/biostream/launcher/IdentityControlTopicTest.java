@@ -1,5 +1,8 @@
 package io.biostream.launcher;
 
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.operators.config.KafkaConnection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -117,13 +120,17 @@ class IdentityControlTopicTest {
     static void start() throws Exception {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
         broker.createTopics(TOPICS.newTopics(1, 1 << 20));
+        // The API's side authenticates as the API does, with only the ACLs local mode grants it.
+        broker.grant(KafkaAccess.api(TOPICS));
+        broker.grant(KafkaAccess.job(TOPICS, "biostream-pipeline", "biostream-pipeline"));
+        KafkaConnection apiKafka = broker.connection(KafkaCredentials.API);
         // The API's key ring; the job opens its own on the same KEK and keys topic.
-        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers()));
+        cipher = new TemplateCipher(KafkaKeyRings.open(dir.resolve("keys"), apiKafka));
         var signingKeys = AuditSigningKeys.generate();
         auditKeys = signingKeys;
-        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
+        auditLog = AuditLog.open(apiKafka, TOPICS.audit(), signingKeys, AuditChain.DEFAULT_CHECKPOINT_INTERVAL,
                 TIMEOUT, dir.resolve("audit-head.properties"));
-        control = KafkaControlLog.open(broker.bootstrapServers(), TOPICS.control(),
+        control = KafkaControlLog.open(apiKafka, TOPICS.control(),
                 new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS)), auditLog, TIMEOUT,
                 TestControlSigning.KEYS);
 
@@ -135,7 +142,7 @@ class IdentityControlTopicTest {
         identity = IdentityServices.create(control, cipher,
                 VisionService.open(VisionConfig.DEFAULTS, DecodeLimits.DEFAULTS, Duration.ofSeconds(60)), identityState);
 
-        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
+        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(apiKafka, TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(AuditSigningKeys.publicKeyset(signingKeys)),
                         AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
         ApiKeyStore keys = new ApiKeyStore();
@@ -181,7 +188,7 @@ class IdentityControlTopicTest {
         assertThat(events).extracting(ControlEvent::getActor).containsOnly(admin.key().id());
         assertThat(events).extracting(e -> UUID.fromString(e.getEventId())).doesNotHaveDuplicates();
         assertThat(events.get(0).getSubject()).as("never in clear").isNull();
-        try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+        try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.connection(KafkaCredentials.JOB))) {
             assertThat(SubjectSeal.open("raj-k", ControlType.SUBJECT_UPSERTED.name(), events.get(0).getSealedSubject(), jobKeys)
                     .getConsent().getLegalBasis()).isEqualTo("explicit-consent");
         }
@@ -195,7 +202,7 @@ class IdentityControlTopicTest {
             assertThat(template.getAssociatedData().getFaceIndex()).isZero();
             assertThat(template.getModel()).isEqualTo(identity.vision().modelId());
             // A ring of the job's (same KEK, same keys topic) opens it under the contract's associated data.
-            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+            try (TemplateKeyRing jobKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.connection(KafkaCredentials.JOB))) {
                 assertThat(new TemplateCipher(jobKeys).open(template, Enrollments.associatedData("raj-k", n))).hasSize(128);
             }
         }
@@ -228,7 +235,7 @@ class IdentityControlTopicTest {
             assertThat(new String(r.value(), StandardCharsets.ISO_8859_1)).doesNotContain(GONE_NAME).doesNotContain(GONE_TEAM);
         }
         ControlEvent upserted = only(goneRecords, ControlType.SUBJECT_UPSERTED);
-        try (TemplateKeyRing freshKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.bootstrapServers())) {
+        try (TemplateKeyRing freshKeys = KafkaKeyRings.open(dir.resolve("keys"), broker.connection(KafkaCredentials.JOB))) {
             assertThatThrownBy(() -> SubjectSeal.open("gone-k", ControlType.SUBJECT_UPSERTED.name(), upserted.getSealedSubject(),
                     freshKeys)).isInstanceOf(TemplateErasedException.class);
         }
@@ -251,7 +258,7 @@ class IdentityControlTopicTest {
 
         // A restart: a new ledger replays the topic from the beginning to the same state.
         IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), replayed,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start();
              SearchGallery gallery = SearchGallery.following(replayed, cipher, identity.vision().modelId())) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
@@ -267,7 +274,7 @@ class IdentityControlTopicTest {
         }
 
         List<AuditEvent> trail = new ArrayList<>();
-        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+        new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
             try {
                 trail.add(stored.decode());
             } catch (java.io.IOException e) {
@@ -299,7 +306,7 @@ class IdentityControlTopicTest {
             auditTopicMaxMessageBytes(null);
         }
         IdentityLedger replayed = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), replayed,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), replayed,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             assertThat(follower.awaitReplay(TIMEOUT)).isTrue();
             assertThat(replayed.subject("unaudited-k")).as("not in the control topic for a read_committed reader").isEmpty();
@@ -311,7 +318,7 @@ class IdentityControlTopicTest {
                 .containsExactly(ControlType.SUBJECT_UPSERTED);
         List<AuditEvent> created = new ArrayList<>();
         AuditVerifier.Run run = new AuditVerifier(AuditSigningKeys.verifier(auditKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL).start();
-        new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
+        new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT).readAll(stored -> {
             run.addStored(stored);
             try {
                 AuditEvent event = stored.decode();
@@ -350,8 +357,7 @@ class IdentityControlTopicTest {
     void theFollowerSkipsRecordsThatAreNotSignedControlEventsAndWaitsForOffsetsInOrder() throws Exception {
         assertThat(send("POST", "/api/v1/subjects", admin, "application/json", subjectJson("after-junk")).statusCode()).isEqualTo(201);
         long refusedBefore = identity.commands().ledger().refusedRecords();
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> props = broker.adminConnection().clientConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(TOPICS.control(), "junk", "not avro".getBytes(StandardCharsets.UTF_8))).get(30, java.util.concurrent.TimeUnit.SECONDS);
             // A well-formed erasure from a plain producer (finding 1 of the hardening issue): no signature, no effect.
@@ -367,7 +373,7 @@ class IdentityControlTopicTest {
         IdentityLedger ledger = new IdentityLedger(IdentityConfig.DEFAULTS.defaultSettings(VisionConfig.DEFAULTS));
         IdentityEvents events = new IdentityEvents(Clock.systemUTC());
         ControlPublisher publisher = new ControlPublisher(auditLog, TOPICS.control(), SignatureKeysets.signer(TestControlSigning.KEYS));
-        try (ControlTopicFollower follower = new ControlTopicFollower(broker.bootstrapServers(), TOPICS.control(), ledger,
+        try (ControlTopicFollower follower = new ControlTopicFollower(broker.adminConnection(), TOPICS.control(), ledger,
                 SignatureKeysets.verifier(TestControlSigning.KEYS)).start()) {
             IdentityEvents.Keyed first = events.subjectErased("test", "nobody-1");
             IdentityEvents.Keyed second = events.subjectErased("test", "nobody-2");
@@ -402,8 +408,7 @@ class IdentityControlTopicTest {
     /** The control topic's records matching {@code wanted}, read_committed from the start, until {@code count} are found. */
     private static List<ConsumerRecord<String, byte[]>> readControlTopic(java.util.function.Predicate<ConsumerRecord<String, byte[]>> wanted,
                                                                         int count) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> props = broker.adminConnection().clientConfig(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(TOPICS.control(), 0);

@@ -58,8 +58,7 @@ class KafkaDataKeyStoreTest {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka")).start();
         broker.createTopics(TOPICS.newTopics());
         keysDir = dir.resolve("keys");
-        writer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000), new StringSerializer(), new ByteArraySerializer());
+        writer = new KafkaProducer<>(broker.adminConnection().clientConfig(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000)), new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterAll
@@ -76,14 +75,14 @@ class KafkaDataKeyStoreTest {
     @Order(1)
     void aKeyRecordUnderAnotherRecordKeyIsRefused() throws Exception {
         EncryptedTemplate ada;
-        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             ada = seal(ring, "enroll/ada/0", 1, ring.subjectKey("ada"));
             WrappedDataKey record = ring.describe(ada.getKeyId()).orElseThrow();
             write("dk_elsewhere", WireFormat.encode(record)); // a copy, no KEK needed
             awaitTrue("the copy read and refused", () -> ring.refusedRecords() == 1);
             assertThat(ring.describe("dk_elsewhere")).isEmpty();
         }
-        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             assertThat(fresh.refusedRecords()).isEqualTo(1);
             assertThat(fresh.describe("dk_elsewhere")).isEmpty();
             assertThat(new TemplateCipher(fresh).open(ada)).containsExactly(TestKeyRings.descriptor(1));
@@ -95,7 +94,7 @@ class KafkaDataKeyStoreTest {
     void aDestroyedKeyStaysDestroyedAfterAReplayedRecordAndAnOverwrittenDestructionAlsoAfterARestart() throws Exception {
         EncryptedTemplate bea;
         EncryptedTemplate cy;
-        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             bea = seal(ring, "enroll/bea/0", 2, ring.subjectKey("bea"));
             cy = seal(ring, "enroll/cy/0", 3, ring.subjectKey("cy"));
             WrappedDataKey beforeErasure = ring.describe(bea.getKeyId()).orElseThrow();
@@ -107,7 +106,7 @@ class KafkaDataKeyStoreTest {
             awaitTrue("both records read and refused", () -> ring.refusedRecords() == refused + 2);
             assertThatThrownBy(() -> new TemplateCipher(ring).open(bea)).isInstanceOf(TemplateErasedException.class);
         }
-        try (TemplateKeyRing restarted = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing restarted = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             TemplateCipher cipher = new TemplateCipher(restarted);
             assertThatThrownBy(() -> cipher.open(bea)).isInstanceOf(TemplateErasedException.class);
             assertThat(restarted.existingSubjectKey("bea")).isEmpty();
@@ -119,7 +118,7 @@ class KafkaDataKeyStoreTest {
     @Test
     @Order(3)
     void whileTheBrokerIsAwayLookupsAreAnsweredUnavailableWithinABoundedWait() throws Exception {
-        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing ring = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             EncryptedTemplate door = seal(ring, "door-1/1/0", 4,
                     ring.periodKey("door-1", Instant.now(), Duration.ofDays(1), Duration.ofDays(30)));
             broker.close();

@@ -1,5 +1,6 @@
 package io.biostream.launcher;
 
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CryptoConfig;
@@ -19,8 +20,8 @@ final class KafkaKeyRings {
     }
 
     /** Opens a key ring of its own (a separate process would do the same). */
-    static TemplateKeyRing open(Path keysDir, String bootstrapServers) throws Exception {
+    static TemplateKeyRing open(Path keysDir, KafkaConnection kafka) throws Exception {
         Map<String, String> values = new HashMap<>(settings(keysDir));
-        return CryptoConfig.from(Settings.of(values), bootstrapServers, Topics.defaults().keys()).openKeyRing();
+        return CryptoConfig.fromConnection(Settings.of(values), kafka, Topics.defaults().keys()).openKeyRing();
     }
 }

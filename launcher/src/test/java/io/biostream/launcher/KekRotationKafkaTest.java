@@ -85,11 +85,11 @@ class KekRotationKafkaTest {
         broker = new EmbeddedKafkaBroker(dir.resolve("kafka")).start();
         broker.createTopics(TOPICS.newTopics());
         keysDir = dir.resolve("keys");
-        ring = KafkaKeyRings.open(keysDir, broker.bootstrapServers());
+        ring = KafkaKeyRings.open(keysDir, broker.adminConnection());
         KeysetHandle signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("audit-signing.json"));
-        auditLog = AuditLog.open(broker.bootstrapServers(), TOPICS.audit(), signingKeys,
+        auditLog = AuditLog.open(broker.adminConnection(), TOPICS.audit(), signingKeys,
                 AuditChain.DEFAULT_CHECKPOINT_INTERVAL, TIMEOUT, dir.resolve("audit-head.properties"));
-        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.bootstrapServers(), TOPICS.audit(), TIMEOUT),
+        AuditTrail audit = new AuditTrail(auditLog, new KafkaAuditReader(broker.adminConnection(), TOPICS.audit(), TIMEOUT),
                 new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
 
         ApiKeyStore keys = new ApiKeyStore();
@@ -132,7 +132,7 @@ class KekRotationKafkaTest {
         for (String file : List.of(LocalKeyFiles.MASTER_SECRET, LocalKeyFiles.KEK_KEYSET)) {
             Files.copy(keysDir.resolve(file), oldKeysDir.resolve(file));
         }
-        try (TemplateKeyRing oldKek = KafkaKeyRings.open(oldKeysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing oldKek = KafkaKeyRings.open(oldKeysDir, broker.adminConnection())) {
             assertThat(new TemplateCipher(oldKek).open(ada)).containsExactly(adaDescriptor);
         }
 
@@ -141,7 +141,7 @@ class KekRotationKafkaTest {
             assertThat(rotate(other.plaintext()).statusCode()).as(other.key().name()).isEqualTo(403);
         }
         assertThat(rotate(null).statusCode()).isEqualTo(401);
-        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             assertThat(List.of(fresh.describe(ada.getKeyId()).orElseThrow(), fresh.describe(door.getKeyId()).orElseThrow()))
                     .as("the keys topic after refused rotations").isEqualTo(before);
         }
@@ -156,7 +156,7 @@ class KekRotationKafkaTest {
         assertThat(kek).as("the same keyset, another primary key").startsWith(kekFile + "#").isNotEqualTo(before.get(0).getKek());
 
         // A process that opens the keys topic now: every key re-wrapped under the new KEK key, templates open.
-        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing fresh = KafkaKeyRings.open(keysDir, broker.adminConnection())) {
             for (WrappedDataKey old : before) {
                 WrappedDataKey now = fresh.describe(old.getKeyId()).orElseThrow();
                 assertThat(now.getKek()).isEqualTo(kek);
@@ -174,7 +174,7 @@ class KekRotationKafkaTest {
             assertThatThrownBy(() -> fromOldRecords.open(door)).isInstanceOf(GeneralSecurityException.class);
         }
         // The old KEK opens nothing any more.
-        try (TemplateKeyRing oldKek = KafkaKeyRings.open(oldKeysDir, broker.bootstrapServers())) {
+        try (TemplateKeyRing oldKek = KafkaKeyRings.open(oldKeysDir, broker.adminConnection())) {
             TemplateCipher old = new TemplateCipher(oldKek);
             assertThatThrownBy(() -> old.open(ada)).isInstanceOf(GeneralSecurityException.class);
             assertThatThrownBy(() -> old.open(door)).isInstanceOf(GeneralSecurityException.class);

@@ -53,6 +53,7 @@ class LocalModeTest {
         String analyst;
         String admin;
         String auditor;
+        Map<String, String> kafkaPasswords;
         long started = System.nanoTime();
         try (LocalMode local = LocalMode.start(options())) {
             Path credentials = var.resolve("credentials.json");
@@ -70,6 +71,12 @@ class LocalModeTest {
                     .isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(var.resolve("keys/cameras/demo-cam.key"))))
                     .isEqualTo("rw-------");
+            // Kafka: one generated password per principal, owner-only, and nobody else admitted (KafkaAccessTest).
+            assertThat(local.kafkaCredentialsDir()).isEqualTo(var.resolve("kafka-credentials"));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local.kafkaCredentialsDir()))).isEqualTo("rwx------");
+            kafkaPasswords = kafkaPasswords(local.kafkaCredentialsDir());
+            assertThat(kafkaPasswords).containsOnlyKeys("admin.password", "api.password", "broker.password",
+                    "camera-demo-cam.password", "job.password");
             assertThat(Files.readString(var.resolve("api-keys.json"))).doesNotContain(admin.substring("bsk_".length() + 16 + 1));
 
             JsonNode latest = awaitDemoFaces(local, analyst, FIRST_RESULT);
@@ -105,6 +112,7 @@ class LocalModeTest {
 
         try (LocalMode again = LocalMode.start(options())) {
             assertThat(again.issuedKey()).as("no new key on a second start").isEmpty();
+            assertThat(kafkaPasswords(again.kafkaCredentialsDir())).as("Kafka credentials reused").isEqualTo(kafkaPasswords);
             assertThat(again.restoredFrom()).as("resumed from a retained checkpoint").isPresent();
             JsonNode resumedTrail = JSON.readTree(get(again.apiUrl() + "/api/v1/audit/verify", auditor).body());
             assertThat(resumedTrail.get("ok").asBoolean()).as("the trail continues across restarts: %s", resumedTrail).isTrue();
@@ -116,6 +124,18 @@ class LocalModeTest {
             assertThat(config.get("version").asLong()).isEqualTo(1);
             assertThat(config.get("threshold").floatValue()).isEqualTo(0.5f);
         }
+    }
+
+    /** Each password file in {@code dir} by name (its content), each checked to be owner-only. */
+    private static Map<String, String> kafkaPasswords(Path dir) throws java.io.IOException {
+        Map<String, String> passwords = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as("%s", file).isEqualTo("rw-------");
+                passwords.put(file.getFileName().toString(), Files.readString(file));
+            }
+        }
+        return passwords;
     }
 
     /**

@@ -14,6 +14,9 @@ import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.launcher.local.LocalFlinkCluster;
 import io.biostream.operators.audit.AuditChain;
 import io.biostream.operators.audit.AuditLog;
@@ -91,6 +94,9 @@ final class PipelineCluster implements AutoCloseable {
         keys.putAll(ControlSigningKeys.prepare(dir.resolve("keys"), kek));
         keys.putAll(CameraMaster.prepare(dir.resolve("keys"), kek));
         this.keySettings = Map.copyOf(keys);
+        // The job and the API authenticate as their own principals, with only the ACLs local mode gives them.
+        broker.grant(KafkaAccess.job(pipelineConfig(Map.of())));
+        broker.grant(KafkaAccess.api(topics));
         this.cipher = new TemplateCipher(pipelineConfig(Map.of()).crypto().openKeyRing());
         closeables.add(0, cipher.keys());
         LocalFlinkCluster.Builder builder = LocalFlinkCluster.builder(CONF_DIR, dir.resolve("flink"))
@@ -125,7 +131,7 @@ final class PipelineCluster implements AutoCloseable {
 
     PipelineConfig pipelineConfig(Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>(keySettings);
-        values.put("biostream.kafka.bootstrap-servers", broker.bootstrapServers());
+        values.putAll(broker.connection(KafkaCredentials.JOB).settings());
         values.put("biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES));
         values.putAll(overrides);
         return PipelineConfig.from(Settings.of(values));
@@ -158,16 +164,16 @@ final class PipelineCluster implements AutoCloseable {
         ApiConfig config = apiConfig();
         QueryableStateCameraReader reader = new QueryableStateCameraReader(config, () -> Optional.of(job), new StateSeal(cipher.keys()));
         var signingKeys = AuditSigningKeys.readOrCreate(dir.resolve("keys/audit-signing.json"));
-        AuditLog auditLog = AuditLog.open(broker.bootstrapServers(), topics.audit(), signingKeys,
+        AuditLog auditLog = AuditLog.open(apiKafka(), topics.audit(), signingKeys,
                 AuditChain.DEFAULT_CHECKPOINT_INTERVAL, Duration.ofSeconds(10), dir.resolve("keys/audit-head.properties"));
         closeables.add(0, auditLog);
         AuditTrail audit = new AuditTrail(auditLog,
-                new KafkaAuditReader(broker.bootstrapServers(), topics.audit(), Duration.ofSeconds(30)),
+                new KafkaAuditReader(apiKafka(), topics.audit(), Duration.ofSeconds(30)),
                 new AuditVerifier(AuditSigningKeys.verifier(signingKeys), AuditChain.DEFAULT_CHECKPOINT_INTERVAL));
         IdentityServices identity = null;
         if (withIdentity) {
             Settings deployment = Settings.of(settings);
-            KafkaControlLog control = KafkaControlLog.open(broker.bootstrapServers(), topics.control(),
+            KafkaControlLog control = KafkaControlLog.open(apiKafka(), topics.control(),
                     new IdentityLedger(pipelineConfig(settings).defaultMatchSettings()), auditLog, Duration.ofSeconds(10),
                     controlSigningKeys());
             closeables.add(0, control);
@@ -227,9 +233,14 @@ final class PipelineCluster implements AutoCloseable {
                 pipelineConfig(Map.of()).crypto().kek(), ControlSignatures.KEYSET_PURPOSE);
     }
 
+    /** How the API reaches the broker: its own principal, with local mode's ACLs. */
+    KafkaConnection apiKafka() {
+        return broker.connection(KafkaCredentials.API);
+    }
+
     /** Writes control events signed as the API signs them. */
     SignedControlWriter controlWriter() throws Exception {
-        SignedControlWriter writer = new SignedControlWriter(broker.bootstrapServers(), topics.control(),
+        SignedControlWriter writer = new SignedControlWriter(broker.adminConnection(), topics.control(),
                 SignatureKeysets.signer(controlSigningKeys()));
         closeables.add(0, writer);
         return writer;
@@ -237,7 +248,8 @@ final class PipelineCluster implements AutoCloseable {
 
     /** A publisher that signs every record as the camera it is keyed by (each camera's key derived from the master). */
     FramePublisher publisher(String topic) throws Exception {
-        FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), topic, 16 * 1024 * 1024, cameraMaster().signerForAnyCamera());
+        FramePublisher publisher = new FramePublisher(broker.adminConnection(), topic, 16 * 1024 * 1024,
+                cameraMaster().signerForAnyCamera());
         closeables.add(0, publisher);
         return publisher;
     }
@@ -256,17 +268,17 @@ final class PipelineCluster implements AutoCloseable {
     /** Reads a topic from the start with read_committed until {@code done} holds or the timeout passes. */
     List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration timeout,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        return readCommitted(broker.bootstrapServers(), topic, timeout, done);
+        return readCommitted(broker.adminConnection(), topic, timeout, done);
     }
 
     /** {@link #readCommitted(String, Duration, Predicate)} on any broker (a cluster's broker process). */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, Duration timeout,
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(KafkaConnection kafka, String topic, Duration timeout,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> props = new HashMap<>(kafka.clientConfig());
+        props.putAll(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024));
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -287,16 +299,16 @@ final class PipelineCluster implements AutoCloseable {
      * here was not written by a transaction committed before the call; fails after {@code timeout}.
      */
     List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String topic, Duration timeout) {
-        return readCommittedToEnd(broker.bootstrapServers(), topic, timeout);
+        return readCommittedToEnd(broker.adminConnection(), topic, timeout);
     }
 
     /** {@link #readCommittedToEnd(String, Duration)} on any broker (a cluster's broker process). */
-    static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(String bootstrapServers, String topic, Duration timeout) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(KafkaConnection kafka, String topic, Duration timeout) {
+        Map<String, Object> props = new HashMap<>(kafka.clientConfig());
+        props.putAll(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024));
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()

@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
 import com.google.crypto.tink.PublicKeySign;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.WireFormat;
@@ -21,10 +22,10 @@ final class SignedControlWriter implements AutoCloseable {
     private final String topic;
     private final PublicKeySign signer;
 
-    SignedControlWriter(String bootstrapServers, String topic, PublicKeySign signer) {
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                new StringSerializer(), new ByteArraySerializer());
+    SignedControlWriter(KafkaConnection kafka, String topic, PublicKeySign signer) {
+        Map<String, Object> config = new java.util.HashMap<>(kafka.clientConfig());
+        config.putAll(Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
         this.signer = signer;
     }

@@ -120,8 +120,7 @@ class StreamFuzzTest {
             }
             java.util.Collections.shuffle(bad, random);
 
-            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.broker.bootstrapServers(),
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5);
+            Map<String, Object> props = cluster.broker.adminConnection().clientConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5));
             FramePublisher frames = cluster.publisher(cluster.topics.frames());
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
                 int every = bad.size() / (2 * GOOD_PER_CAMERA);

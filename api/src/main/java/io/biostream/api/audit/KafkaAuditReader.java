@@ -15,7 +15,11 @@ public final class KafkaAuditReader implements AuditReader {
     private final AuditTopicScan scan;
 
     public KafkaAuditReader(String bootstrapServers, String topic, Duration timeout) {
-        this.scan = new AuditTopicScan(bootstrapServers, topic, timeout);
+        this(io.biostream.operators.config.KafkaConnection.plaintext(bootstrapServers), topic, timeout);
+    }
+
+    public KafkaAuditReader(io.biostream.operators.config.KafkaConnection kafka, String topic, Duration timeout) {
+        this.scan = new AuditTopicScan(kafka, topic, timeout);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.biostream.launcher.bench;
 
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.FrameSigner;
 import io.biostream.operators.identity.ControlSignatures;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.ControlType;
@@ -136,7 +138,8 @@ public final class PipelineBench {
     /** One record read back: a result or a dead letter, and when it was seen. */
     private record Seen(FrameResult result, DeadLetter letter, long seenNanos, long cpuNanos) {}
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
+    private final FrameSigner signer;
     private final Topics topics;
     private final Plan plan;
     private final List<byte[]> photos;
@@ -150,11 +153,18 @@ public final class PipelineBench {
     /**
      * @param photos encoded JPEG images the cameras replay ({@link #jpegPhotos})
      */
-    public PipelineBench(String bootstrapServers, Topics topics, Plan plan, List<byte[]> photos, PrintStream progress) {
+    /**
+     * @param kafka  how the bench reaches the broker (it writes frames and forged control events and
+     *               reads every outcome: local mode's admin principal)
+     * @param signer signs each frame as its camera (null: the job does not authenticate cameras)
+     */
+    public PipelineBench(KafkaConnection kafka, FrameSigner signer, Topics topics, Plan plan, List<byte[]> photos,
+                         PrintStream progress) {
         if (photos.isEmpty()) {
             throw new IllegalArgumentException("no photos to replay");
         }
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
+        this.signer = signer;
         this.topics = topics;
         this.plan = plan;
         this.photos = List.copyOf(photos);
@@ -192,7 +202,7 @@ public final class PipelineBench {
             t.setDaemon(true);
             return t;
         });
-        try (FramePublisher frames = new FramePublisher(bootstrapServers, topics.frames(), 16 * 1024 * 1024);
+        try (FramePublisher frames = new FramePublisher(kafka, topics.frames(), 16 * 1024 * 1024, signer);
              KafkaProducer<byte[], byte[]> control = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
                      new ByteArraySerializer())) {
             return measure(frames, control, senders, reading);
@@ -531,7 +541,7 @@ public final class PipelineBench {
     }
 
     private Map<String, Object> clientProps() {
-        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return kafka.clientConfig();
     }
 
     private Map<String, Object> producerProps() {

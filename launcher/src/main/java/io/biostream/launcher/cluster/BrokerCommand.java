@@ -3,6 +3,8 @@ package io.biostream.launcher.cluster;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.functions.PipelineConfig;
@@ -52,11 +54,18 @@ public final class BrokerCommand {
             }
         }, "broker-shutdown"));
         broker.start();
-        PipelineConfig pipeline = PipelineConfig.from(settings.with(Map.of("biostream.kafka.bootstrap-servers", broker.bootstrapServers())));
+        // The job's and the API's SCRAM principals, their ACLs and the demo camera's, before the ready file says "up".
+        PipelineConfig pipeline = PipelineConfig.from(settings.with(broker.connection(KafkaCredentials.JOB).settings()));
         Topics topics = pipeline.topics();
         broker.createTopics(topics.newTopics(Topics.DEFAULT_STREAM_PARTITIONS, Math.toIntExact(pipeline.decodeLimits().maxFrameBytes())));
+        broker.grant(KafkaAccess.job(pipeline));
+        broker.grant(KafkaAccess.api(topics));
+        broker.grant(KafkaAccess.camera(DemoCamera.CAMERA_ID, topics));
+        broker.connection(KafkaCredentials.API);
+        broker.adminConnection();
         if (args.contains("--demo")) {
-            publisher[0] = new FramePublisher(broker.bootstrapServers(), topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
+            publisher[0] = new FramePublisher(broker.connection(KafkaCredentials.camera(DemoCamera.CAMERA_ID)),
+                    topics.frames(), 16 * 1024 * 1024, DemoCamera.issueKey(pipeline));
             camera[0] = new DemoCamera(publisher[0]).start(
                     Duration.ofMillis(settings.getLong("biostream.local.demo-interval-ms", 2000, 100, 600_000)));
         }

@@ -1,5 +1,8 @@
 package io.biostream.launcher.cluster;
 
+import io.biostream.launcher.local.KafkaCredentials;
+import io.biostream.launcher.local.EmbeddedKafkaBroker;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServiceConfig;
 import io.biostream.launcher.LocalMode;
@@ -189,6 +192,8 @@ public final class StandaloneCluster {
                 "--" + ApiConfig.STATE_PROXY_HOST + "=" + Loopback.HOST,
                 "--" + ApiConfig.STATE_PROXY_PORT + "=" + options.ports().taskManagers().get(0).stateProxy()));
         args.addAll(jobArguments());
+        // Last, so it wins over the job's principal in the arguments above.
+        kafkaConnection(KafkaCredentials.API).settings().forEach((key, value) -> args.add("--" + key + "=" + value));
         List<Path> classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .map(Path::of).toList();
         ClusterProcess api = launch(API, List.of("-Xmx1g"), classpath, "io.biostream.launcher.Main", args,
@@ -414,7 +419,7 @@ public final class StandaloneCluster {
             }
         });
         job.putAll(keySettings);
-        job.put("biostream.kafka.bootstrap-servers", kafkaBootstrap());
+        job.putAll(kafkaConnection(KafkaCredentials.JOB).settings());
         job.putAll(options.jobSettings());
         return job.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
     }
@@ -519,6 +524,12 @@ public final class StandaloneCluster {
 
     public URI restUrl() {
         return URI.create("http://" + Loopback.HOST + ":" + options.ports().rest());
+    }
+
+    /** How {@code principal} reaches this cluster's broker: its password file is where the broker process wrote it. */
+    public KafkaConnection kafkaConnection(String principal) {
+        return KafkaConnection.scram(kafkaBootstrap(), principal,
+                KafkaCredentials.passwordFile(EmbeddedKafkaBroker.credentialsDir(layout.kafka()), principal));
     }
 
     public String kafkaBootstrap() {

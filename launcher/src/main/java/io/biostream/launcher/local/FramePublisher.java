@@ -1,5 +1,6 @@
 package io.biostream.launcher.local;
 
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.crypto.CameraKey;
 import io.biostream.operators.crypto.FrameSigner;
 import io.biostream.schemas.WireFormat;
@@ -9,6 +10,7 @@ import io.biostream.schemas.Frame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -29,20 +31,28 @@ public final class FramePublisher implements AutoCloseable {
 
     /** A publisher whose records carry no camera MAC (a job with camera authentication refuses its frames). */
     public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes) {
-        this(bootstrapServers, topic, maxRequestBytes, null);
+        this(KafkaConnection.plaintext(bootstrapServers), topic, maxRequestBytes, null);
     }
 
-    /** A publisher that signs each record as the camera it is keyed by, with {@code signer}. */
-    public FramePublisher(String bootstrapServers, String topic, int maxRequestBytes, FrameSigner signer) {
+    /** A publisher that authenticates as {@code kafka}'s principal (a camera's: it may write frames only), unsigned. */
+    public FramePublisher(KafkaConnection kafka, String topic, int maxRequestBytes) {
+        this(kafka, topic, maxRequestBytes, null);
+    }
+
+    /**
+     * A publisher that authenticates as {@code kafka}'s principal and signs each record as the
+     * camera it is keyed by, with {@code signer} (null: unsigned).
+     */
+    public FramePublisher(KafkaConnection kafka, String topic, int maxRequestBytes, FrameSigner signer) {
         this.topic = topic;
         this.signer = signer;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.putAll(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes,
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, 5));
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** A Frame for an encoded JPEG or PNG image, its size and encoding read from the image header. */

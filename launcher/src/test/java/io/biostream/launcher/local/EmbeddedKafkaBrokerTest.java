@@ -42,7 +42,7 @@ class EmbeddedKafkaBrokerTest {
 
     @Test
     void readCommittedConsumerSeesCommittedTransactionsOnlyAndDataSurvivesRestart() throws Exception {
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir).start()) {
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start()) {
             broker.createTopics(TOPICS.newTopics());
             broker.createTopics(TOPICS.newTopics()); // a second call finds them all and changes nothing
 
@@ -63,7 +63,7 @@ class EmbeddedKafkaBrokerTest {
                     .contains("aborted-1", "aborted-2");
         }
 
-        try (EmbeddedKafkaBroker restarted = new EmbeddedKafkaBroker(dataDir).start()) {
+        try (EmbeddedKafkaBroker restarted = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start()) {
             try (Admin admin = Admin.create(restarted.adminConfig())) {
                 assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(TOPICS.names());
             }
@@ -74,7 +74,7 @@ class EmbeddedKafkaBrokerTest {
 
     @Test
     void createsTheDesignedTopicLayout() throws Exception {
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir).start();
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start();
              Admin admin = Admin.create(broker.adminConfig())) {
             broker.createTopics(TOPICS.newTopics(3, Topics.DEFAULT_MAX_FRAME_BYTES));
 
@@ -102,7 +102,7 @@ class EmbeddedKafkaBrokerTest {
      */
     @Test
     void templatesLoseRecordsPastTheRetentionAndKeepTheLatestRecordOfAFace() throws Exception {
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir).start();
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start();
              Admin admin = Admin.create(broker.adminConfig())) {
             broker.createTopics(TOPICS.newTopics());
             ConfigResource templates = new ConfigResource(ConfigResource.Type.TOPIC, TOPICS.templates());
@@ -154,7 +154,7 @@ class EmbeddedKafkaBrokerTest {
 
     private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker) {
         Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.putAll(broker.adminConnection().clientConfig());
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
     }
@@ -166,7 +166,7 @@ class EmbeddedKafkaBrokerTest {
     /** Every record in the topic's log now, as {key, value}, from the log start offset to its end. */
     private static List<String[]> readLog(EmbeddedKafkaBroker broker, String topic) {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.putAll(broker.adminConnection().clientConfig());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         List<String[]> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
@@ -204,7 +204,7 @@ class EmbeddedKafkaBrokerTest {
 
     @Test
     void refusesATransactionTimeoutAboveItsMaximum() {
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir).start();
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start();
              KafkaProducer<String, String> producer = transactionalProducer(broker, "tx-too-long",
                      EmbeddedKafkaBroker.TRANSACTION_MAX_TIMEOUT.plusMinutes(1))) {
             assertThatThrownBy(producer::initTransactions)
@@ -216,7 +216,7 @@ class EmbeddedKafkaBrokerTest {
     @Test
     void listensOnLoopbackOnly() throws Exception {
         Assumptions.assumeTrue(ListeningSockets.supported(), "needs Linux /proc to list this process's sockets");
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir).start()) {
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka")).start()) {
             List<InetSocketAddress> listening = ListeningSockets.ofThisProcess();
 
             assertThat(listening).extracting(InetSocketAddress::getPort).contains(broker.port());
@@ -227,7 +227,7 @@ class EmbeddedKafkaBrokerTest {
 
     private static KafkaProducer<String, String> transactionalProducer(EmbeddedKafkaBroker broker, String id, Duration timeout) {
         Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.putAll(broker.adminConnection().clientConfig());
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.toMillis());
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
@@ -245,7 +245,7 @@ class EmbeddedKafkaBrokerTest {
     /** Reads the results topic from the start until {@code expected} records arrived or 30 s passed. */
     private static List<String> readValues(EmbeddedKafkaBroker broker, String isolation, int expected) {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.putAll(broker.adminConnection().clientConfig());
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

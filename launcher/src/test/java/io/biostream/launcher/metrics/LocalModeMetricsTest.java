@@ -61,7 +61,7 @@ class LocalModeMetricsTest {
                 LocalOptions.METRICS_PORT, "0");
         LocalOptions options = LocalOptions.from(new Settings(flags, Map.of(), Map.of()), true, var);
         try (LocalMode local = LocalMode.start(options)) {
-            publishNotAFrame(local.kafkaBootstrap(), Topics.from(options.settings()).frames());
+            publishNotAFrame(local.kafkaConnection(io.biostream.launcher.local.KafkaCredentials.ADMIN), Topics.from(options.settings()).frames());
 
             // The web UI (its REST API) lists the analysis operator's own metrics.
             String analyze = vertexId(local, "analyze frames");
@@ -102,9 +102,8 @@ class LocalModeMetricsTest {
         }
     }
 
-    private static void publishNotAFrame(String bootstrap, String topic) throws Exception {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
+    private static void publishNotAFrame(io.biostream.operators.config.KafkaConnection kafka, String topic) throws Exception {
+        Properties props = kafka.clientProperties();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, "bad-cam".getBytes(StandardCharsets.UTF_8),
                     "not an Avro frame".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.biostream.operators.audit;
 
 import com.google.crypto.tink.KeysetHandle;
 import io.biostream.operators.config.KafkaClients;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.schemas.AuditEvent;
 import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.WireFormat;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AuditSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final AuditTopicScan scan;
     private final AuditChain chain;
     private final AuditVerifier verifier;
@@ -74,9 +75,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private boolean headFileFailing;
     private boolean closed;
 
-    private AuditLog(String bootstrapServers, AuditTopicScan scan, AuditChain chain, AuditVerifier verifier,
+    private AuditLog(KafkaConnection kafka, AuditTopicScan scan, AuditChain chain, AuditVerifier verifier,
                      AuditHeadFile headFile, Duration timeout) {
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.scan = scan;
         this.chain = chain;
         this.verifier = verifier;
@@ -99,15 +100,25 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return open(bootstrapServers, topic, signingKeys, checkpointInterval, timeout, headFile, Clock.systemUTC());
     }
 
+    public static AuditLog open(KafkaConnection kafka, String topic, KeysetHandle signingKeys, int checkpointInterval,
+                                Duration timeout, Path headFile) throws GeneralSecurityException {
+        return open(kafka, topic, signingKeys, checkpointInterval, timeout, headFile, Clock.systemUTC());
+    }
+
     public static AuditLog open(String bootstrapServers, String topic, KeysetHandle signingKeys, int checkpointInterval,
                                 Duration timeout, Path headFile, Clock clock) throws GeneralSecurityException {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        return open(KafkaConnection.plaintext(bootstrapServers), topic, signingKeys, checkpointInterval, timeout, headFile, clock);
+    }
+
+    public static AuditLog open(KafkaConnection kafka, String topic, KeysetHandle signingKeys, int checkpointInterval,
+                                Duration timeout, Path headFile, Clock clock) throws GeneralSecurityException {
+        Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(topic, "topic");
-        AuditTopicScan scan = new AuditTopicScan(bootstrapServers, topic, timeout);
+        AuditTopicScan scan = new AuditTopicScan(kafka, topic, timeout);
         AuditChain chain = new AuditChain(AuditSigningKeys.signer(signingKeys), AuditSigningKeys.keyId(signingKeys),
                 checkpointInterval, clock, ChainHead.genesis());
         AuditVerifier verifier = new AuditVerifier(AuditSigningKeys.verifier(signingKeys), checkpointInterval);
-        AuditLog log = new AuditLog(bootstrapServers, scan, chain, verifier, new AuditHeadFile(headFile), timeout);
+        AuditLog log = new AuditLog(kafka, scan, chain, verifier, new AuditHeadFile(headFile), timeout);
         try {
             synchronized (log) {
                 log.transactional(); // fences any earlier writer of this trail before reading its tail
@@ -246,7 +257,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      */
     private KafkaProducer<String, byte[]> transactional() {
         if (transactional == null) {
-            Map<String, Object> props = new HashMap<>(KafkaClients.confirmedProducer(bootstrapServers,
+            Map<String, Object> props = new HashMap<>(KafkaClients.confirmedProducer(kafka,
                     "biostream-audit-log-tx", timeout));
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "biostream-audit-" + scan.topic());
             props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Math.min(60_000, Math.max(10_000, 2 * timeout.toMillis())));

@@ -1,5 +1,7 @@
 package io.biostream.operators.audit;
 
+import io.biostream.operators.config.KafkaConnection;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +23,16 @@ public final class AuditTopicScan {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration METADATA_RETRY = Duration.ofMillis(100);
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final String topic;
     private final Duration timeout;
 
     public AuditTopicScan(String bootstrapServers, String topic, Duration timeout) {
-        this.bootstrapServers = bootstrapServers;
+        this(KafkaConnection.plaintext(bootstrapServers), topic, timeout);
+    }
+
+    public AuditTopicScan(KafkaConnection kafka, String topic, Duration timeout) {
+        this.kafka = kafka;
         this.topic = topic;
         this.timeout = timeout;
     }
@@ -118,14 +124,14 @@ public final class AuditTopicScan {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> props = new java.util.HashMap<>(kafka.clientConfig());
+        props.putAll(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
                 ConsumerConfig.CLIENT_ID_CONFIG, "biostream-audit-reader",
                 ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()),
-                ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+                ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis())));
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -1,6 +1,7 @@
 package io.biostream.operators.config;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -13,16 +14,22 @@ public final class KafkaClients {
      * waits bounded by {@code timeout}: for records a caller confirms only once the broker has them
      * (audit events, control events).
      */
-    public static Map<String, Object> confirmedProducer(String bootstrapServers, String clientId, Duration timeout) {
+    public static Map<String, Object> confirmedProducer(KafkaConnection kafka, String clientId, Duration timeout) {
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.putAll(Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, clientId,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, millis,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis));
+        return Map.copyOf(config);
+    }
+
+    /** {@link #confirmedProducer(KafkaConnection, String, Duration)} on an unauthenticated connection. */
+    public static Map<String, Object> confirmedProducer(String bootstrapServers, String clientId, Duration timeout) {
+        return confirmedProducer(KafkaConnection.plaintext(bootstrapServers), clientId, timeout);
     }
 }

@@ -45,14 +45,19 @@ public final class TopicFollower implements AutoCloseable {
     private boolean started;
 
     public TopicFollower(String bootstrapServers, String topic, String clientId, Consumer<ConsumerRecord<String, byte[]>> handler) {
+        this(KafkaConnection.plaintext(bootstrapServers), topic, clientId, handler);
+    }
+
+    public TopicFollower(KafkaConnection kafka, String topic, String clientId, Consumer<ConsumerRecord<String, byte[]>> handler) {
         this.partition = new TopicPartition(Objects.requireNonNull(topic, "topic"), 0);
         this.handler = Objects.requireNonNull(handler, "handler");
-        this.consumerConfig = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> config = new java.util.HashMap<>(kafka.clientConfig());
+        config.putAll(Map.of(
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        this.consumerConfig = Map.copyOf(config);
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, clientId + "-" + topic);
         this.thread.setDaemon(true);

@@ -1,5 +1,6 @@
 package io.biostream.operators.crypto;
 
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import java.io.IOException;
 import java.io.Serializable;
@@ -16,7 +17,7 @@ import java.time.Duration;
  * @param kekUri           the key-encryption key: {@code biostream-local://<keyset file>} or a KMS key URI
  * @param masterSecretFile the local keyset's master secret file, or null to read {@value MasterSecret#ENV}
  * @param keyStore         {@code kafka} (the keys topic) or {@code directory:<path>}
- * @param bootstrapServers Kafka, for the kafka key store
+ * @param kafka            Kafka, for the kafka key store (null with a directory store)
  * @param keysTopic        the compacted topic of wrapped data keys
  * @param period           length of the periods of the keys of faces of people not enrolled
  * @param sweepInterval    how often expired data keys are destroyed (they count as destroyed from expiry on)
@@ -26,7 +27,7 @@ public record CryptoConfig(
         String kekUri,
         String masterSecretFile,
         String keyStore,
-        String bootstrapServers,
+        KafkaConnection kafka,
         String keysTopic,
         Duration period,
         Duration sweepInterval,
@@ -44,7 +45,7 @@ public record CryptoConfig(
         require(kekUri != null && !kekUri.isBlank(), KEK_URI, "is required: " + LocalKeysetKms.PREFIX + "<keyset file> or a KMS key URI");
         require(keyStore != null && (keyStore.equals("kafka") || (keyStore.startsWith(DIRECTORY) && keyStore.length() > DIRECTORY.length())),
                 KEY_STORE, "must be 'kafka' or 'directory:<path>', got '" + keyStore + "'");
-        require(!keyStore.equals("kafka") || (bootstrapServers != null && !bootstrapServers.isBlank()),
+        require(!keyStore.equals("kafka") || kafka != null,
                 KEY_STORE, "kafka needs biostream.kafka.bootstrap-servers");
         require(period != null && period.compareTo(Duration.ofSeconds(1)) >= 0 && period.compareTo(Duration.ofDays(31)) <= 0,
                 PERIOD, "must be between 1 s and 31 days, got " + period);
@@ -54,12 +55,24 @@ public record CryptoConfig(
                 STORE_TIMEOUT, "must be more than 0 and at most 10 min, got " + storeTimeout);
     }
 
+    /** An unauthenticated connection to {@code bootstrapServers} (null: none) for the kafka key store. */
+    public CryptoConfig(String kekUri, String masterSecretFile, String keyStore, String bootstrapServers, String keysTopic,
+            Duration period, Duration sweepInterval, Duration storeTimeout) {
+        this(kekUri, masterSecretFile, keyStore, bootstrapServers == null ? null : KafkaConnection.plaintext(bootstrapServers),
+                keysTopic, period, sweepInterval, storeTimeout);
+    }
+
+    /** With {@code s}'s Kafka security ({@link KafkaConnection}) to {@code bootstrapServers} (null: none, for a directory store). */
     public static CryptoConfig from(Settings s, String bootstrapServers, String keysTopic) {
+        return fromConnection(s, bootstrapServers == null ? null : KafkaConnection.from(s, bootstrapServers), keysTopic);
+    }
+
+    public static CryptoConfig fromConnection(Settings s, KafkaConnection kafka, String keysTopic) {
         return new CryptoConfig(
                 s.require(KEK_URI),
                 s.get(MASTER_SECRET_FILE, null),
                 s.get(KEY_STORE, "kafka"),
-                bootstrapServers,
+                kafka,
                 keysTopic,
                 s.getDuration(PERIOD, Duration.ofDays(1)),
                 s.getDuration(SWEEP_INTERVAL, Duration.ofMinutes(1)),
@@ -76,7 +89,7 @@ public record CryptoConfig(
         KeyEncryptionKey kek = kek();
         DataKeyStore store = keyStore.startsWith(DIRECTORY)
                 ? new DirectoryDataKeyStore(Path.of(keyStore.substring(DIRECTORY.length())))
-                : KafkaDataKeyStore.open(bootstrapServers, keysTopic, storeTimeout);
+                : KafkaDataKeyStore.open(kafka, keysTopic, storeTimeout);
         return new TemplateKeyRing(store, kek, Clock.systemUTC());
     }
 

@@ -1,6 +1,7 @@
 package io.biostream.operators.crypto;
 
 import io.biostream.operators.config.KafkaClients;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.TopicFollower;
 import io.biostream.schemas.DataKeyScope;
 import io.biostream.schemas.WireFormat;
@@ -77,12 +78,12 @@ public final class KafkaDataKeyStore implements DataKeyStore {
     private final KafkaProducer<String, byte[]> producer;
     private final TopicFollower follower;
 
-    private KafkaDataKeyStore(String bootstrapServers, String topic, Duration timeout) {
+    private KafkaDataKeyStore(KafkaConnection kafka, String topic, Duration timeout) {
         this.topic = topic;
         this.timeout = timeout;
         this.lookupWait = timeout.compareTo(LOOKUP_WAIT) < 0 ? timeout : LOOKUP_WAIT;
-        this.follower = new TopicFollower(bootstrapServers, topic, "biostream-key-store", this::apply);
-        this.producer = new KafkaProducer<>(KafkaClients.confirmedProducer(bootstrapServers, "biostream-key-store", timeout),
+        this.follower = new TopicFollower(kafka, topic, "biostream-key-store", this::apply);
+        this.producer = new KafkaProducer<>(KafkaClients.confirmedProducer(kafka, "biostream-key-store", timeout),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -93,7 +94,12 @@ public final class KafkaDataKeyStore implements DataKeyStore {
      * outage degrades instead of failing its start over and over.
      */
     public static KafkaDataKeyStore open(String bootstrapServers, String topic, Duration timeout) {
-        KafkaDataKeyStore store = new KafkaDataKeyStore(bootstrapServers, topic, timeout);
+        return open(KafkaConnection.plaintext(bootstrapServers), topic, timeout);
+    }
+
+    /** {@link #open(String, String, Duration)} over {@code kafka}'s authenticated connection. */
+    public static KafkaDataKeyStore open(KafkaConnection kafka, String topic, Duration timeout) {
+        KafkaDataKeyStore store = new KafkaDataKeyStore(kafka, topic, timeout);
         store.follower.start();
         try {
             if (!store.follower.awaitReplay(timeout)) {

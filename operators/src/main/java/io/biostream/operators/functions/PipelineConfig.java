@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CameraAuthConfig;
@@ -13,7 +14,7 @@ import io.biostream.schemas.MatchSettings;
 
 /** The pipeline job's configuration, with defaults, validated when built. */
 public record PipelineConfig(
-        String bootstrapServers,
+        KafkaConnection kafka,
         String groupId,
         Topics topics,
         String transactionalIdPrefix,
@@ -30,19 +31,25 @@ public record PipelineConfig(
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
 
     public static PipelineConfig from(Settings s) {
+        KafkaConnection kafka = KafkaConnection.from(s);
         return new PipelineConfig(
-                s.require("biostream.kafka.bootstrap-servers"),
+                kafka,
                 s.get("biostream.kafka.group-id", "biostream-pipeline"),
                 Topics.from(s),
                 s.get("biostream.kafka.transactional-id-prefix", "biostream-pipeline"),
                 s.getLong("biostream.kafka.transaction-timeout-ms", 600_000L, 10_000L, BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS),
                 DecodeLimits.from(s),
                 s.getInt("biostream.dlq.max-original-bytes", 64 * 1024, 0, 16 * 1024 * 1024),
-                CryptoConfig.from(s, s.require("biostream.kafka.bootstrap-servers"), Topics.from(s).keys()),
+                CryptoConfig.fromConnection(s, kafka, Topics.from(s).keys()),
                 VisionConfig.from(s),
                 IdentityConfig.from(s),
                 ControlSigningConfig.from(s),
                 CameraAuthConfig.from(s));
+    }
+
+    /** The Kafka cluster's bootstrap servers (the connection is {@link #kafka()}). */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.biostream.operators.identity;
 
+import io.biostream.operators.config.KafkaConnection;
+
 import io.biostream.operators.config.TopicFollower;
 import io.biostream.schemas.ControlEvent;
 import io.biostream.schemas.WireFormat;
@@ -27,9 +29,14 @@ public final class ControlTopicFollower implements AutoCloseable {
 
     /** @param verifier the control verification keys: records whose signature does not verify are skipped */
     public ControlTopicFollower(String bootstrapServers, String topic, IdentityLedger ledger, PublicKeyVerify verifier) {
+        this(KafkaConnection.plaintext(bootstrapServers), topic, ledger, verifier);
+    }
+
+    /** @param verifier the control verification keys: records whose signature does not verify are skipped */
+    public ControlTopicFollower(KafkaConnection kafka, String topic, IdentityLedger ledger, PublicKeyVerify verifier) {
         Objects.requireNonNull(ledger, "ledger");
         Objects.requireNonNull(verifier, "verifier");
-        this.follower = new TopicFollower(bootstrapServers, topic, "biostream-control-follower", record -> apply(ledger, verifier, record));
+        this.follower = new TopicFollower(kafka, topic, "biostream-control-follower", record -> apply(ledger, verifier, record));
     }
 
     /** Starts following from the beginning of the topic. */

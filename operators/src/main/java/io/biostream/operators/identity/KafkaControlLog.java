@@ -1,5 +1,7 @@
 package io.biostream.operators.identity;
 
+import io.biostream.operators.config.KafkaConnection;
+
 import io.biostream.operators.audit.AuditEntry;
 import io.biostream.operators.audit.AuditLog;
 import io.biostream.schemas.ControlEvent;
@@ -40,7 +42,12 @@ public final class KafkaControlLog implements ControlLog, AutoCloseable {
      */
     public static KafkaControlLog open(String bootstrapServers, String topic, IdentityLedger ledger, AuditLog audit,
                                        Duration timeout, KeysetHandle signingKeys) throws GeneralSecurityException {
-        ControlTopicFollower follower = new ControlTopicFollower(bootstrapServers, topic, ledger,
+        return open(KafkaConnection.plaintext(bootstrapServers), topic, ledger, audit, timeout, signingKeys);
+    }
+
+    public static KafkaControlLog open(KafkaConnection kafka, String topic, IdentityLedger ledger, AuditLog audit,
+                                       Duration timeout, KeysetHandle signingKeys) throws GeneralSecurityException {
+        ControlTopicFollower follower = new ControlTopicFollower(kafka, topic, ledger,
                 SignatureKeysets.verifier(signingKeys)).start();
         return new KafkaControlLog(new ControlPublisher(audit, topic, SignatureKeysets.signer(signingKeys)), follower, ledger, timeout);
     }

@@ -146,7 +146,7 @@ class TemplateKeyRingTest {
         Path otherSecret = dir.resolve("other.secret");
         SecretFiles.writeOwnerOnly(otherSecret, MasterSecret.generate());
         CryptoConfig wrongSecret = new CryptoConfig(kekUri, otherSecret.toString(), "directory:" + dir.resolve("data-keys"),
-                null, "unused", Duration.ofDays(1), Duration.ofMinutes(1), Duration.ofSeconds(5));
+                (io.biostream.operators.config.KafkaConnection) null, "unused", Duration.ofDays(1), Duration.ofMinutes(1), Duration.ofSeconds(5));
         assertThatThrownBy(wrongSecret::openKeyRing).isInstanceOf(GeneralSecurityException.class)
                 .hasMessageContaining("does not open with this master secret");
     }
