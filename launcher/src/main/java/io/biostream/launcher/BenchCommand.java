@@ -91,18 +91,9 @@ public final class BenchCommand {
         int perSubject = 2;
         long seed = 42;
         Path json = null;
-        for (int i = 1; i < args.size(); i++) {
-            String arg = args.get(i);
-            boolean inline = arg.contains("=");
-            String name = inline ? arg.substring(0, arg.indexOf('=')) : arg;
-            String value;
-            if (inline) {
-                value = arg.substring(arg.indexOf('=') + 1);
-            } else if (i + 1 < args.size()) {
-                value = args.get(++i);
-            } else {
-                throw new UsageException("bench: " + name + " needs a value");
-            }
+        for (Flag flag : flags(args, 1)) {
+            String name = flag.name();
+            String value = flag.value();
             switch (name) {
                 case "--sizes" -> sizes = sizes(value);
                 case "--probes" -> probes = integer(name, value, 2, 1_000_000);
@@ -112,13 +103,39 @@ public final class BenchCommand {
                 case "--templates-per-subject" -> perSubject = integer(name, value, 1, 1000);
                 case "--seed" -> seed = integer(name, value, 0, Integer.MAX_VALUE);
                 case "--json" -> json = Path.of(value);
-                default -> throw new UsageException("bench: unexpected argument '" + arg + "'");
+                default -> throw new UsageException("bench: unexpected argument '" + flag.arg() + "'");
             }
         }
+        requireFolderOf(json);
+        return new Options(sizes, new Plan(probes, batch, k, seconds, perSubject, seed), json);
+    }
+
+    /** One "--name value" or "--name=value" argument of a bench. */
+    record Flag(String name, String value, boolean inline, String arg) {}
+
+    /** The flags from {@code args[from]} on, each with its value. */
+    static List<Flag> flags(List<String> args, int from) throws UsageException {
+        List<Flag> flags = new ArrayList<>();
+        for (int i = from; i < args.size(); i++) {
+            String arg = args.get(i);
+            boolean inline = arg.contains("=");
+            String name = inline ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (inline) {
+                flags.add(new Flag(name, arg.substring(arg.indexOf('=') + 1), true, arg));
+            } else if (i + 1 < args.size()) {
+                flags.add(new Flag(name, args.get(++i), false, arg));
+            } else {
+                throw new UsageException("bench: " + name + " needs a value");
+            }
+        }
+        return flags;
+    }
+
+    /** Refuses a --json file whose folder does not exist, before a bench runs for minutes. */
+    static void requireFolderOf(Path json) throws UsageException {
         if (json != null && json.toAbsolutePath().getParent() != null && !Files.isDirectory(json.toAbsolutePath().getParent())) {
             throw new UsageException("bench: folder of " + json + " does not exist");
         }
-        return new Options(sizes, new Plan(probes, batch, k, seconds, perSubject, seed), json);
     }
 
     static String table(Plan plan, List<Result> results) {

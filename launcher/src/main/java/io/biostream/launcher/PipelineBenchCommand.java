@@ -187,18 +187,9 @@ final class PipelineBenchCommand {
         Path photos = home.resolve("../shared/goldens/images").normalize();
         Path json = null;
         Map<String, String> settings = new LinkedHashMap<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            boolean inline = arg.contains("=");
-            String name = inline ? arg.substring(0, arg.indexOf('=')) : arg;
-            String value;
-            if (inline) {
-                value = arg.substring(arg.indexOf('=') + 1);
-            } else if (i + 1 < args.size()) {
-                value = args.get(++i);
-            } else {
-                throw new UsageException("bench: " + name + " needs a value");
-            }
+        for (BenchCommand.Flag flag : BenchCommand.flags(args, 0)) {
+            String name = flag.name();
+            String value = flag.value();
             switch (name) {
                 case "--cameras" -> cameras = BenchCommand.integer(name, value, 1, 1000);
                 case "--fps" -> fps = number(name, value, 0.01, 1000);
@@ -211,17 +202,15 @@ final class PipelineBenchCommand {
                 case "--photos" -> photos = Path.of(value);
                 case "--json" -> json = Path.of(value);
                 default -> {
-                    if (inline && name.startsWith("--") && name.length() > 2 && !name.startsWith("--bench")) {
+                    if (flag.inline() && name.startsWith("--") && name.length() > 2 && !name.startsWith("--bench")) {
                         settings.put(name.substring(2), value);
                     } else {
-                        throw new UsageException("bench: unexpected argument '" + arg + "'");
+                        throw new UsageException("bench: unexpected argument '" + flag.arg() + "'");
                     }
                 }
             }
         }
-        if (json != null && json.toAbsolutePath().getParent() != null && !Files.isDirectory(json.toAbsolutePath().getParent())) {
-            throw new UsageException("bench: folder of " + json + " does not exist");
-        }
+        BenchCommand.requireFolderOf(json);
         Plan plan = new Plan(cameras, fps, millis(seconds), millis(warmup), badRatio, badControl, millis(drain),
                 Duration.ZERO, seed);
         return new Options(plan, photos, json, Map.copyOf(settings));

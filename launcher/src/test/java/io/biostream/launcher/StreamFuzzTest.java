@@ -5,6 +5,7 @@ import static io.biostream.operators.identity.TestControlEvents.enrollmentTempla
 import static io.biostream.operators.identity.TestControlEvents.subjectCreated;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.biostream.launcher.bench.PipelineBench;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.functions.ForgedFrames;
 import io.biostream.operators.decode.TestImages;
@@ -237,7 +238,7 @@ class StreamFuzzTest {
             }
             case PIXEL_BOMB -> {
                 int side = 30_000 + random.nextInt(1000);
-                yield WireFormat.encode(frame(sequence, pngHeader(side, side), side, side));
+                yield WireFormat.encode(frame(sequence, PipelineBench.pngHeader(side, side), side, side));
             }
             case FORGED_LENGTH -> ForgedFrames.all().get(sequence % ForgedFrames.all().size());
             case WRONG_FINGERPRINT -> {
@@ -268,18 +269,6 @@ class StreamFuzzTest {
         return Frame.newBuilder().setCameraId(FUZZ_CAMERA).setSequence(sequence).setCaptureTime(Instant.now())
                 .setEncoding(image.length > 1 && image[1] == 'P' ? "png" : "jpeg").setWidth(width).setHeight(height)
                 .setBytes(ByteBuffer.wrap(image)).build();
-    }
-
-    /** A PNG signature and an IHDR chunk declaring {@code width}x{@code height}, then nothing: a bomb's header. */
-    private static byte[] pngHeader(int width, int height) {
-        ByteBuffer png = ByteBuffer.allocate(8 + 25);
-        png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-        png.putInt(13).put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height)
-                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(png.array(), 12, 17);
-        png.putInt((int) crc.getValue());
-        return png.array();
     }
 
     /** Unsigned erasures and lowered thresholds, signatures of another key or lifted from another record, garbage. */

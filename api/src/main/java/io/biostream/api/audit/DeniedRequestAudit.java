@@ -11,9 +11,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +37,7 @@ public final class DeniedRequestAudit implements AutoCloseable {
     private final AuditSink sink;
     private final Clock clock;
     private final int maxPerSecond;
-    private final ScheduledExecutorService flusher;
+    private final IntervalFlush flusher;
     private long windowSecond = Long.MIN_VALUE;
     private int recordedInWindow;
     private long suppressed;
@@ -48,7 +45,6 @@ public final class DeniedRequestAudit implements AutoCloseable {
     /** Counted refusals since {@link #countingSince}; guarded by this. */
     private final RefusalTally counts = new RefusalTally(MAX_KINDS, MAX_ITEMS);
     private Instant countingSince;
-    private boolean closed;
 
     /**
      * @param interval how often counted refusals are recorded; null records them only on {@link #flush} and close
@@ -61,16 +57,7 @@ public final class DeniedRequestAudit implements AutoCloseable {
         }
         this.maxPerSecond = maxPerSecond;
         this.countingSince = clock.instant();
-        if (interval == null) {
-            this.flusher = null;
-        } else {
-            this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "denied-request-audit");
-                t.setDaemon(true);
-                return t;
-            });
-            flusher.scheduleAtFixedRate(this::flush, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        this.flusher = new IntervalFlush("denied-request-audit", interval, this::flush);
     }
 
     public DeniedRequestAudit(AuditSink sink) {
@@ -120,16 +107,7 @@ public final class DeniedRequestAudit implements AutoCloseable {
     /** Records the refusals counted so far and stops the interval's timer. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        flush();
+        flusher.close();
     }
 
     private synchronized void count(String actor, String method, String path, int status, String code) {

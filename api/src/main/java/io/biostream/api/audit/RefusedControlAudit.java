@@ -14,9 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,13 +34,12 @@ public final class RefusedControlAudit implements AutoCloseable {
 
     private final AuditSink sink;
     private final Path offsetFile;
-    private final ScheduledExecutorService flusher;
+    private final IntervalFlush flusher;
     private final RefusalTally tally = new RefusalTally(DeniedRequestAudit.MAX_KINDS, DeniedRequestAudit.MAX_ITEMS);
     /** The highest control offset already audited; guarded by this. */
     private long audited;
     private long firstOffset = -1;
     private long lastOffset = -1;
-    private boolean closed;
 
     /**
      * @param offsetFile where the highest audited control offset is kept (created owner-only)
@@ -53,16 +49,7 @@ public final class RefusedControlAudit implements AutoCloseable {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.offsetFile = Objects.requireNonNull(offsetFile, "offsetFile");
         this.audited = readAudited(offsetFile);
-        if (interval == null) {
-            this.flusher = null;
-        } else {
-            this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "refused-control-audit");
-                t.setDaemon(true);
-                return t;
-            });
-            flusher.scheduleAtFixedRate(this::flush, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        this.flusher = new IntervalFlush("refused-control-audit", interval, this::flush);
     }
 
     /** Counts the refused record at {@code offset}, unless an earlier run of the API audited it already. */
@@ -114,16 +101,7 @@ public final class RefusedControlAudit implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        flush();
+        flusher.close();
     }
 
     private static long readAudited(Path file) throws IOException {

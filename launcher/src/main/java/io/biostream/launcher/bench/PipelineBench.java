@@ -350,8 +350,8 @@ public final class PipelineBench {
         return bytes.toByteArray();
     }
 
-    /** A PNG signature and an IHDR chunk declaring {@code width}x{@code height}, then nothing. */
-    private static byte[] pngHeader(int width, int height) {
+    /** A PNG signature and an IHDR chunk declaring {@code width}x{@code height}, then nothing: a bomb's header. */
+    public static byte[] pngHeader(int width, int height) {
         ByteBuffer png = ByteBuffer.allocate(8 + 25);
         png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
         png.putInt(13).put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height)
