@@ -25,8 +25,9 @@ import java.util.stream.Collectors;
  * serves): the status must be declared for the route, the content type must be one it declares,
  * declared required headers must be there, and a JSON body must match the declared schema
  * (required fields, types, no undeclared fields). The API tests' HTTP helpers call
- * {@link #check(HttpRequest, HttpResponse)} on every answer they receive, so any test that
- * reaches a route also checks its answers against the document.
+ * {@link #check(HttpRequest, HttpResponse)} on every answer they receive (the launcher's
+ * integration tests too, through the api test jar), so any test that reaches a route also checks
+ * its answers against the document.
  *
  * <p>swagger-request-validator 2.x reads OpenAPI 3.1 documents but drops the 3.1 schema keywords
  * (a {@code type} list, {@code const}), so its checks would silently weaken; the validator is given
@@ -38,7 +39,7 @@ import java.util.stream.Collectors;
  * answer to a method a route does not have) is not described there; its body must still be the
  * error body every error answer has.
  */
-final class OpenApiConformance {
+public final class OpenApiConformance {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> UNDESCRIBED = Set.of("validation.request.path.missing",
             "validation.request.operation.notAllowed");
@@ -48,7 +49,7 @@ final class OpenApiConformance {
     private OpenApiConformance() {}
 
     /** Fails (AssertionError) when the answer to {@code request} does not conform to the document. */
-    static void check(HttpRequest request, HttpResponse<?> response) {
+    public static void check(HttpRequest request, HttpResponse<?> response) {
         Object body = response.body();
         byte[] bytes = body instanceof byte[] b ? b : body instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : null;
         check(request.method(), request.uri().getRawPath(), response.statusCode(), response.headers().map(), bytes);
