@@ -84,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(auditSink));
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
-                identityRoutes, metrics);
+                identityRoutes, metrics, new OpenApiHandler());
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -139,9 +139,10 @@ public final class ApiServer implements AutoCloseable {
      * every row against every role.
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
-                             CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics) {
+                             CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics, OpenApiHandler openApi) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
+        routes.get("/api/v1/openapi.json", openApi::serve, Access.PUBLIC);
         routes.get("/metrics", metrics::serve, Role.MONITOR);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);

@@ -13,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** HTTP requests to a test's API server on 127.0.0.1, and its JSON answers. */
+/** HTTP requests to a test's API server on 127.0.0.1, and its JSON answers; every answer is checked against the OpenAPI document. */
 final class ApiRequests {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,7 +34,15 @@ final class ApiRequests {
         // A client per request: a server that refuses a large body closes the connection, and a
         // pooled connection closed that way fails the next request with "received no bytes".
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return send(client, request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Sends {@code request}; the answer is checked against the OpenAPI document ({@link OpenApiConformance}). */
+    static <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
+        HttpResponse<T> response = client.send(request, body);
+        OpenApiConformance.check(request, response);
+        return response;
     }
 
     /** The answer's JSON body, after checking that it is declared as JSON. */

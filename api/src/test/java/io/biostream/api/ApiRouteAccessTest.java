@@ -261,6 +261,6 @@ class ApiRouteAccessTest {
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiRequests.send(HTTP, request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -304,7 +304,7 @@ class ApiServerTest {
                 .header("Authorization", bearer(analyst))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[8192]))
                 .build();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = ApiRequests.send(HTTP, request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(json(response).get("error").asText()).isEqualTo("body_too_large");
     }
@@ -573,7 +573,7 @@ class ApiServerTest {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiRequests.send(HTTP, request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static URI uri(String path) {

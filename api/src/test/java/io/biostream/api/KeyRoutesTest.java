@@ -294,6 +294,6 @@ class KeyRoutesTest {
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiRequests.send(HTTP, request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -2,6 +2,7 @@ package io.biostream.launcher;
 
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServer;
+import io.biostream.api.OpenApiConformance;
 import io.biostream.api.audit.AuditTrail;
 import io.biostream.api.audit.KafkaAuditReader;
 import io.biostream.api.auth.ApiKeyStore;
@@ -206,7 +207,10 @@ final class PipelineCluster implements AutoCloseable {
         return reader;
     }
 
-    /** One HTTP request to the API with a bearer key; the body is sent with the given content type. */
+    /**
+     * One HTTP request to the API with a bearer key; the body is sent with the given content type.
+     * The answer is checked against the API's OpenAPI document.
+     */
     static java.net.http.HttpResponse<String> send(ApiServer api, String method, String path, String key, String type, byte[] body)
             throws Exception {
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
@@ -216,7 +220,9 @@ final class PipelineCluster implements AutoCloseable {
                 .header("Content-Type", type)
                 .method(method, java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        return HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> response = HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        OpenApiConformance.check(request, response);
+        return response;
     }
 
     static ApiKeyStore keys(Map<String, String> issued) {

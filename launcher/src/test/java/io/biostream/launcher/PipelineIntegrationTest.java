@@ -23,6 +23,7 @@ import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.FrameResult;
 import io.biostream.api.ApiServer;
+import io.biostream.api.OpenApiConformance;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -285,7 +286,10 @@ class PipelineIntegrationTest {
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest built = request.build();
+        HttpResponse<String> response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+        OpenApiConformance.check(built, response); // real results of the pipeline against the API's document
+        return response;
     }
 
     private static EncryptedTemplate template(String faceId, JsonNode t) {

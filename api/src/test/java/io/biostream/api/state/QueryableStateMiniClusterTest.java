@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biostream.api.ApiConfig;
 import io.biostream.api.ApiServer;
+import io.biostream.api.OpenApiConformance;
 import io.biostream.api.audit.InMemoryAuditTrail;
 import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.auth.IssuedKey;
@@ -169,12 +170,12 @@ class QueryableStateMiniClusterTest {
              ApiServer api = ApiServer.start(ApiConfig.defaults().withPort(0), keys, reader, cipher,
                      new InMemoryAuditTrail().trail())) {
             awaitLatest(reader, "cam-2");
-            HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/cameras/cam-2/latest"))
-                            .header("Authorization", "Bearer " + analyst.plaintext())
-                            .timeout(Duration.ofSeconds(30))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/api/v1/cameras/cam-2/latest"))
+                    .header("Authorization", "Bearer " + analyst.plaintext())
+                    .timeout(Duration.ofSeconds(30))
+                    .build();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            OpenApiConformance.check(request, response); // the job's real state, as served, against the document
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).contains("\"cameraId\":\"cam-2\"").contains("\"faces\":[");
         }
