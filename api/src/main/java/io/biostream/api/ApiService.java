@@ -8,6 +8,7 @@ import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.VisionService;
 import io.biostream.api.state.FlinkJobDiscovery;
+import io.biostream.api.state.FlinkJobStatus;
 import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.operators.state.StateSeal;
@@ -114,6 +115,8 @@ public final class ApiService implements AutoCloseable {
                 new QueryableStateIdentityReader(api, job, stateSeal));
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
+        server.followResults(config.bootstrapServers(), config.topics().results());
+        config.flinkRestUrl().ifPresent(rest -> server.followJobStatus(new FlinkJobStatus(rest, job)));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
                 Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),
                 api.stateProxyHost(), api.stateProxyPort(), job);
