@@ -88,7 +88,8 @@ public final class ApiServer implements AutoCloseable {
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(auditSink));
-        LiveHub live = new LiveHub(config.live(), state, watchlist(identity), Optional::empty, jsonMapper(), Clock.systemUTC());
+        LiveHub live = new LiveHub(config.live(), state, watchlist(identity), Optional::empty, auditSink, jsonMapper(),
+                Clock.systemUTC());
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
                 identityRoutes, metrics, live);
         Javalin app = Javalin.create(cfg -> {
@@ -132,12 +133,13 @@ public final class ApiServer implements AutoCloseable {
     public static final String LIVE_WATCHLIST_ATTRIBUTE = "watchlist";
 
     /**
-     * Feeds the live endpoint from the results topic: follows it from its end, read_committed,
-     * for as long as the server runs. Call once, after start.
+     * Feeds the live endpoint: follows the results topic from its end, read_committed, for as long
+     * as the server runs, and the frames topic from its end while a video view is open. Call once,
+     * after start.
      */
-    public void followResults(String bootstrapServers, String resultsTopic) {
+    public void followTopics(String bootstrapServers, io.biostream.operators.config.Topics topics) {
         io.biostream.operators.config.TopicFollower follower = io.biostream.operators.config.TopicFollower.tail(
-                bootstrapServers, resultsTopic, "biostream-api-live", record -> {
+                bootstrapServers, topics.results(), "biostream-api-live", record -> {
                     try {
                         live.result(io.biostream.schemas.WireFormat.decode(io.biostream.schemas.FrameResult.class, record.value()));
                     } catch (IOException | RuntimeException e) {
@@ -147,6 +149,8 @@ public final class ApiServer implements AutoCloseable {
                 });
         feeds.add(follower);
         follower.start();
+        live.framesFrom(handler -> io.biostream.operators.config.TopicFollower.tail(bootstrapServers, topics.frames(),
+                "biostream-api-video", record -> handler.accept(record.value())).start());
     }
 
     private static JwtVerifier jwtVerifier(ApiConfig config) {

@@ -115,7 +115,7 @@ public final class ApiService implements AutoCloseable {
                 new QueryableStateIdentityReader(api, job, stateSeal));
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
-        server.followResults(config.bootstrapServers(), config.topics().results());
+        server.followTopics(config.bootstrapServers(), config.topics());
         config.flinkRestUrl().ifPresent(rest -> server.followJobStatus(new FlinkJobStatus(rest, job)));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
                 Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.bootstrapServers(),

@@ -8,7 +8,16 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.state.CameraStateReader;
 import io.biostream.api.state.FlinkJobStatus.Status;
 import io.biostream.operators.state.CameraSeen;
+import io.biostream.operators.audit.AuditActions;
+import io.biostream.operators.audit.AuditEntry;
+import io.biostream.operators.audit.AuditSink;
+import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.decode.FrameDecoder;
+import io.biostream.operators.vision.DetectedFace;
+import io.biostream.operators.vision.FaceAnnotator;
+import io.biostream.schemas.AuditOutcome;
 import io.biostream.schemas.CameraLatest;
+import io.biostream.schemas.Frame;
 import io.biostream.schemas.FaceResult;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;
@@ -57,6 +66,7 @@ final class LiveHub implements AutoCloseable {
     /** A camera's frames per second are counted over this window. */
     private static final Duration RATE_WINDOW = Duration.ofSeconds(10);
     private static final int MAX_CLIENT_MESSAGE = 4096;
+    private static final int VIDEO_JPEG_QUALITY = 80;
     private static final int MAX_CAMERA_IDS = 100;
     /** A distance goes out rounded to this many decimals: enough to judge a match, not a precise biometric measure. */
     private static final double DISTANCE_SCALE = 1000.0;
@@ -104,6 +114,14 @@ final class LiveHub implements AutoCloseable {
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
     private final Map<String, CameraActivity> activity = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
+    private final AuditSink audit;
+    /** Each camera's latest result: the boxes drawn on its video frames. */
+    private final Map<String, FrameResult> latest = new ConcurrentHashMap<>();
+    private final FrameDecoder decoder = new FrameDecoder(DecodeLimits.from(io.biostream.operators.config.Settings.of(Map.of())));
+    /** Opens a follower of the frames topic handing each record's value over; null: no frames topic (tests feed frames). */
+    private volatile java.util.function.Function<java.util.function.Consumer<byte[]>, AutoCloseable> framesOpener;
+    /** The frames follower while a video view is open. Guarded by {@link #clients}. */
+    private AutoCloseable framesFollower;
     private volatile boolean closed;
 
     /**
@@ -111,8 +129,9 @@ final class LiveHub implements AutoCloseable {
      * @param jobStatus the pipeline job's status, empty when unknown
      */
     LiveHub(LiveConfig config, CameraStateReader state, Predicate<String> watchlisted,
-            Supplier<Optional<Status>> jobStatus, ObjectMapper json, Clock clock) {
+            Supplier<Optional<Status>> jobStatus, AuditSink audit, ObjectMapper json, Clock clock) {
         this.config = config;
+        this.audit = audit;
         this.tickets = new LiveTickets(config.ticketTtl(), clock);
         this.state = state;
         this.watchlisted = watchlisted;
@@ -149,6 +168,11 @@ final class LiveHub implements AutoCloseable {
         this.jobStatus = java.util.Objects.requireNonNull(source, "source");
     }
 
+    /** How the frames topic is followed while a video view is open. */
+    void framesFrom(java.util.function.Function<java.util.function.Consumer<byte[]>, AutoCloseable> opener) {
+        this.framesOpener = opener;
+    }
+
     int clientCount() {
         return clients.size();
     }
@@ -177,6 +201,10 @@ final class LiveHub implements AutoCloseable {
 
     private void disconnected(WsCloseContext ctx) {
         Client gone = clients.remove(ctx.sessionId());
+        if (gone != null && gone.video != null) {
+            gone.video = null;
+            videoViewsChanged();
+        }
         if (gone != null) {
             LOG.info("live client closed: key={} status={} dropped={}", gone.key.id(), ctx.status(), gone.dropped());
         }
@@ -206,6 +234,10 @@ final class LiveHub implements AutoCloseable {
         }
         if (type.equals("unsubscribe")) {
             client.subscriptions.remove(channel.get());
+            if (channel.get() == Channel.VIDEO && client.video != null) {
+                client.video = null;
+                videoViewsChanged();
+            }
             client.send(write(message("unsubscribed", Map.of("channel", channel.get().wireName()))));
             return;
         }
@@ -218,6 +250,9 @@ final class LiveHub implements AutoCloseable {
         if (cameras.isEmpty()) {
             client.send(error("invalid_camera_ids", "cameraIds is an array of at most " + MAX_CAMERA_IDS
                     + " camera ids (1 to 128 letters, digits or . _ : -)"));
+            return;
+        }
+        if (channel.get() == Channel.VIDEO && !openVideo(client, cameras.get(), message.path("fps"))) {
             return;
         }
         client.subscriptions.put(channel.get(), cameras.get());
@@ -254,6 +289,7 @@ final class LiveHub implements AutoCloseable {
     void result(FrameResult frame) {
         String cameraId = frame.getCameraId();
         activity.computeIfAbsent(cameraId, id -> new CameraActivity()).saw(frame, clock.instant());
+        latest.put(cameraId, frame);
         List<Client> forResults = subscribers(Channel.RESULTS, cameraId);
         if (!forResults.isEmpty()) {
             String text = write(resultMessage(frame));
@@ -331,6 +367,106 @@ final class LiveHub implements AutoCloseable {
 
     private static Double rounded(Float distance) {
         return distance == null || !Float.isFinite(distance) ? null : Math.round(distance * DISTANCE_SCALE) / DISTANCE_SCALE;
+    }
+
+    /**
+     * Opens a video view: one camera, at the client's {@code fps} (default {@code api.live.video-fps},
+     * at most 5), audited ({@code biometric.video.view}) before any frame goes out.
+     */
+    private boolean openVideo(Client client, Set<String> cameras, JsonNode fpsField) {
+        if (cameras.size() != 1) {
+            client.send(error("invalid_camera_ids", "a video view is of exactly one camera: cameraIds [id]"));
+            return false;
+        }
+        int fps = fpsField.isMissingNode() || fpsField.isNull() ? config.videoFps() : fpsField.asInt(-1);
+        if (!fpsField.isMissingNode() && !fpsField.isNull() && (!fpsField.isInt() || fps < 1 || fps > LiveConfig.MAX_VIDEO_FPS)) {
+            client.send(error("invalid_fps", "fps is an integer from 1 to " + LiveConfig.MAX_VIDEO_FPS));
+            return false;
+        }
+        String cameraId = cameras.iterator().next();
+        try {
+            audit.record(AuditEntry.of(client.key.id(), AuditActions.VIDEO_VIEW, cameraId, AuditOutcome.SUCCESS,
+                    Map.of("fps", Integer.toString(fps))));
+        } catch (RuntimeException e) {
+            LOG.warn("live: the video view of camera {} by key {} could not be audited: {}", cameraId, client.key.id(), e.toString());
+            client.send(error("audit_unavailable", "the view cannot be audited now; no video is sent"));
+            return false;
+        }
+        client.video = new VideoView(cameraId, 1_000_000_000L / fps);
+        videoViewsChanged();
+        return true;
+    }
+
+    /** Starts following the frames topic at the first video view, stops at the last one closed. */
+    private void videoViewsChanged() {
+        synchronized (clients) {
+            boolean viewing = !closed && clients.values().stream().anyMatch(c -> c.video != null);
+            if (viewing && framesFollower == null && framesOpener != null) {
+                framesFollower = framesOpener.apply(this::frameRecord);
+            } else if (!viewing && framesFollower != null) {
+                AutoCloseable stop = framesFollower;
+                framesFollower = null;
+                timer.execute(() -> closeQuietly(stop)); // closing waits for the follower's thread: not on a socket's
+            }
+        }
+    }
+
+    private void frameRecord(byte[] value) {
+        try {
+            frame(io.biostream.schemas.WireFormat.decode(Frame.class, value));
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("live: a frames record is not a Frame: {}", e.toString());
+        }
+    }
+
+    /**
+     * A frame from the frames topic: to each client viewing its camera whose rate allows one now,
+     * as a JPEG with the boxes and scores of the camera's latest result drawn on it.
+     */
+    void frame(Frame frame) {
+        long now = System.nanoTime();
+        List<Client> due = new ArrayList<>();
+        for (Client c : clients.values()) {
+            VideoView view = c.video;
+            if (view != null && view.cameraId().equals(frame.getCameraId()) && view.due(now)) {
+                due.add(c);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        FrameResult result = latest.get(frame.getCameraId());
+        List<FaceAnnotator.Annotation> boxes = new ArrayList<>();
+        if (result != null) {
+            for (FaceResult face : result.getFaces()) {
+                boxes.add(FaceAnnotator.Annotation.box(new DetectedFace(face.getBox().getX(), face.getBox().getY(),
+                        face.getBox().getWidth(), face.getBox().getHeight(), face.getScore())));
+            }
+        }
+        byte[] jpeg;
+        try (FrameDecoder.DecodedImage image = decoder.open(frame)) {
+            jpeg = FaceAnnotator.annotateJpeg(image.image(), boxes, VIDEO_JPEG_QUALITY);
+        } catch (Exception e) {
+            LOG.debug("live: frame {}/{} not shown: {}", frame.getCameraId(), frame.getSequence(), e.toString());
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("cameraId", frame.getCameraId());
+        body.put("sequence", frame.getSequence());
+        body.put("captureTime", frame.getCaptureTime());
+        body.put("resultSequence", result == null ? null : result.getSequence());
+        body.put("faces", boxes.size());
+        body.put("jpeg", java.util.Base64.getEncoder().encodeToString(jpeg));
+        String text = write(message("video", body));
+        due.forEach(c -> c.send(text));
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("live: stopping the frames follower failed: {}", e.toString());
+        }
     }
 
     private void heartbeats() {
@@ -439,7 +575,40 @@ final class LiveHub implements AutoCloseable {
         for (Client client : clients.values()) {
             client.close(CLOSE_SHUTDOWN, "server shutting down");
         }
+        synchronized (clients) {
+            if (framesFollower != null) {
+                closeQuietly(framesFollower);
+                framesFollower = null;
+            }
+        }
         timer.shutdownNow();
+    }
+
+    /** One client's view of one camera, at most one frame per {@code intervalNanos}. */
+    static final class VideoView {
+        private final String cameraId;
+        private final long intervalNanos;
+        private long lastSent;
+        private boolean sent;
+
+        VideoView(String cameraId, long intervalNanos) {
+            this.cameraId = cameraId;
+            this.intervalNanos = intervalNanos;
+        }
+
+        String cameraId() {
+            return cameraId;
+        }
+
+        /** Whether a frame may go out now; if so, counts it as sent. */
+        synchronized boolean due(long now) {
+            if (sent && now - lastSent < intervalNanos) {
+                return false;
+            }
+            sent = true;
+            lastSent = now;
+            return true;
+        }
     }
 
     /** Frames per second and lag of one camera, from the results this API saw. */
@@ -481,6 +650,8 @@ final class LiveHub implements AutoCloseable {
         final ApiKey key;
         /** Channel -> camera ids wanted (empty: all). */
         final Map<Channel, Set<String>> subscriptions = new ConcurrentHashMap<>();
+        /** The open video view, or null. */
+        volatile VideoView video;
         private final int capacity;
         private final ArrayDeque<String> queue = new ArrayDeque<>();
         private boolean sending;

@@ -13,6 +13,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.schemas.FaceResult;
+import io.biostream.schemas.Frame;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.Identification;
 import java.net.http.HttpResponse;
@@ -43,6 +44,7 @@ class LiveEndpointTest {
     private static IssuedKey monitor;
     private static IssuedKey auditor;
     private static ApiServer server;
+    private static InMemoryAuditTrail audit;
 
     @BeforeAll
     static void start() throws Exception {
@@ -52,12 +54,17 @@ class LiveEndpointTest {
         analystWithDescriptors = keys.generate("analyst+descriptors", Set.of(Role.ANALYST), Set.of(Permission.DESCRIPTORS));
         monitor = keys.generate("monitor", Set.of(Role.MONITOR), Set.of());
         auditor = keys.generate("auditor", Set.of(Role.AUDITOR), Set.of());
-        server = start(LIVE);
+        audit = new InMemoryAuditTrail();
+        server = start(LIVE, audit);
     }
 
     private static ApiServer start(LiveConfig live) throws Exception {
+        return start(live, new InMemoryAuditTrail());
+    }
+
+    private static ApiServer start(LiveConfig live, InMemoryAuditTrail trail) throws Exception {
         return ApiServer.start(ApiConfig.defaults().withPort(0).withRateLimit(RateLimit.unlimited()).withLive(live), keys,
-                new InMemoryCameraState(), cipher, new InMemoryAuditTrail().trail());
+                new InMemoryCameraState(), cipher, trail.trail());
     }
 
     @AfterAll
@@ -133,10 +140,17 @@ class LiveEndpointTest {
                     assertThat(e.path("error").asText()).isEqualTo("forbidden"));
             assertThat(socket.closeCode(WAIT)).contains(LiveHub.CLOSE_FORBIDDEN);
         }
-        for (String channel : List.of("results", "alerts", "video", "cameras", "job")) {
+        for (String channel : List.of("results", "alerts", "cameras", "job")) {
             try (LiveSocket socket = LiveSocket.open(server.port(), ticket(server, analyst))) {
                 socket.subscribe(channel);
             }
+        }
+        try (LiveSocket socket = LiveSocket.open(server.port(), ticket(server, analyst))) {
+            socket.subscribe("video", "cam-any");
+        }
+        try (LiveSocket socket = LiveSocket.open(server.port(), ticket(server, monitor))) {
+            socket.send("{\"type\":\"subscribe\",\"channel\":\"video\",\"cameraIds\":[\"cam-any\"]}");
+            assertThat(socket.closeCode(WAIT)).contains(LiveHub.CLOSE_FORBIDDEN);
         }
     }
 
@@ -175,6 +189,73 @@ class LiveEndpointTest {
             server.live().result(matchedFrame("cam-live", 8));
             assertThat(all.awaitType("result", Duration.ofMillis(500))).as("after unsubscribing").isEmpty();
         }
+    }
+
+    @Test
+    void aVideoViewIsAuditedAndGetsAnnotatedJpegsAtItsRate() throws Exception {
+        try (LiveSocket viewer = LiveSocket.open(server.port(), ticket(server, analyst))) {
+            viewer.send("{\"type\":\"subscribe\",\"channel\":\"video\",\"cameraIds\":[\"cam-v\",\"cam-w\"]}");
+            assertThat(viewer.awaitType("error", WAIT)).hasValueSatisfying(e ->
+                    assertThat(e.path("error").asText()).isEqualTo("invalid_camera_ids"));
+            viewer.send("{\"type\":\"subscribe\",\"channel\":\"video\",\"cameraIds\":[\"cam-v\"],\"fps\":6}");
+            assertThat(viewer.awaitType("error", WAIT)).hasValueSatisfying(e ->
+                    assertThat(e.path("error").asText()).isEqualTo("invalid_fps"));
+            int auditedBefore = audit.size();
+            viewer.send("{\"type\":\"subscribe\",\"channel\":\"video\",\"cameraIds\":[\"cam-v\"],\"fps\":1}");
+            assertThat(viewer.awaitType("subscribed", WAIT)).isPresent();
+            assertThat(audit.events(auditedBefore)).anySatisfy(event -> {
+                assertThat(event.getAction()).isEqualTo("biometric.video.view");
+                assertThat(event.getActor()).isEqualTo(analyst.key().id());
+                assertThat(event.getSubject()).isEqualTo("cam-v");
+            });
+
+            server.live().result(matchedFrame("cam-v", 4)); // its two boxes are drawn on the frames
+            byte[] jpeg = jpeg(320, 240);
+            long fed = System.nanoTime();
+            for (int i = 1; i <= 10; i++) { // at 1 fps, ten frames at once give one picture a second
+                server.live().frame(Frame.newBuilder().setCameraId("cam-v").setSequence(4 + i)
+                        .setCaptureTime(java.time.Instant.now()).setEncoding("jpeg").setWidth(320).setHeight(240)
+                        .setBytes(java.nio.ByteBuffer.wrap(jpeg)).build());
+            }
+            server.live().frame(Frame.newBuilder().setCameraId("cam-other").setSequence(1)
+                    .setCaptureTime(java.time.Instant.now()).setEncoding("jpeg").setWidth(320).setHeight(240)
+                    .setBytes(java.nio.ByteBuffer.wrap(jpeg)).build());
+            long feeding = System.nanoTime() - fed; // the first decode loads OpenCV: it may take a second or more
+            JsonNode video = viewer.awaitType("video", WAIT).orElseThrow();
+            assertThat(video.path("cameraId").asText()).isEqualTo("cam-v");
+            assertThat(video.path("sequence").asLong()).isEqualTo(5);
+            assertThat(video.path("resultSequence").asLong()).isEqualTo(4);
+            assertThat(video.path("faces").asInt()).isEqualTo(2);
+            byte[] shown = java.util.Base64.getDecoder().decode(video.path("jpeg").asText());
+            java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(shown));
+            assertThat(picture.getWidth()).isEqualTo(320);
+            assertThat(picture.getHeight()).isEqualTo(240);
+            // The first box (10,20 40x48) is drawn in green on a grey picture (JPEG blurs a thin line's colour).
+            assertThat(greenOverBlue(picture.getRGB(10, 44))).as("on the box's left edge").isGreaterThan(30);
+            assertThat(Math.abs(greenOverBlue(picture.getRGB(200, 150)))).as("far from any box").isLessThan(10);
+            int more = 0;
+            while (viewer.awaitType("video", Duration.ofMillis(500)).isPresent()) {
+                more++;
+            }
+            assertThat(more).as("pictures after the first while ten frames were fed in %d ms at 1 fps",
+                    Duration.ofNanos(feeding).toMillis()).isLessThanOrEqualTo((int) Duration.ofNanos(feeding).toSeconds());
+        }
+    }
+
+    private static int greenOverBlue(int rgb) {
+        return ((rgb >> 8) & 0xff) - (rgb & 0xff);
+    }
+
+    /** A plain grey JPEG. */
+    private static byte[] jpeg(int width, int height) throws java.io.IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(new java.awt.Color(128, 128, 128));
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "jpg", out);
+        return out.toByteArray();
     }
 
     @Test
