@@ -144,9 +144,20 @@ final class LiveHub implements AutoCloseable {
             return t;
         });
         long beat = config.heartbeat().toMillis();
-        timer.scheduleAtFixedRate(this::heartbeats, beat, beat, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(guarded(this::heartbeats), beat, beat, TimeUnit.MILLISECONDS);
         long status = STATUS_INTERVAL.toMillis();
-        timer.scheduleAtFixedRate(this::statuses, status, status, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(guarded(this::statuses), status, status, TimeUnit.MILLISECONDS);
+    }
+
+    /** A periodic task that logs a failure instead of throwing: a task that throws is never run again. */
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("live: a periodic task failed: {}", e.toString());
+            }
+        };
     }
 
     /** POST /api/v1/live/tickets */

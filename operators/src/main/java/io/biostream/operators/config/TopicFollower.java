@@ -70,7 +70,10 @@ public final class TopicFollower implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // A live view started before the topics exist waits for them rather than creating
+                // one with the broker's defaults (one partition, default retention).
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, !tail);
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, clientId + "-" + topic);
         this.thread.setDaemon(true);
