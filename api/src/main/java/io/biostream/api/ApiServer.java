@@ -88,7 +88,8 @@ public final class ApiServer implements AutoCloseable {
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(auditSink));
-        LiveHub live = new LiveHub(config.live(), state, watchlist(identity), Optional::empty, auditSink, jsonMapper(),
+        LiveHub live = new LiveHub(config.live(), state, watchlist(identity),
+                key -> key.id().startsWith(JwtVerifier.ACTOR_PREFIX) || keys.find(key.id()).isPresent(), Optional::empty, auditSink, jsonMapper(),
                 Clock.systemUTC());
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
                 identityRoutes, metrics, live);

@@ -108,6 +108,8 @@ final class LiveHub implements AutoCloseable {
     private final LiveTickets tickets;
     private final CameraStateReader state;
     private final Predicate<String> watchlisted;
+    /** Whether a key still holds (not revoked): checked at connect and with every heartbeat. */
+    private final Predicate<ApiKey> keyValid;
     private volatile Supplier<Optional<Status>> jobStatus;
     private final ObjectMapper json;
     private final Clock clock;
@@ -128,9 +130,10 @@ final class LiveHub implements AutoCloseable {
      * @param watchlisted whether a subject is on the watchlist (alerts are sent for its matches)
      * @param jobStatus the pipeline job's status, empty when unknown
      */
-    LiveHub(LiveConfig config, CameraStateReader state, Predicate<String> watchlisted,
+    LiveHub(LiveConfig config, CameraStateReader state, Predicate<String> watchlisted, Predicate<ApiKey> keyValid,
             Supplier<Optional<Status>> jobStatus, AuditSink audit, ObjectMapper json, Clock clock) {
         this.config = config;
+        this.keyValid = keyValid;
         this.audit = audit;
         this.tickets = new LiveTickets(config.ticketTtl(), clock);
         this.state = state;
@@ -189,7 +192,7 @@ final class LiveHub implements AutoCloseable {
     }
 
     private void connected(WsConnectContext ctx) {
-        Optional<ApiKey> key = tickets.redeem(ctx.queryParam("ticket"));
+        Optional<ApiKey> key = tickets.redeem(ctx.queryParam("ticket")).filter(keyValid);
         if (key.isEmpty()) {
             ctx.session.close(CLOSE_TICKET, "ticket unknown, used or expired", Callback.NOOP);
             return;
@@ -483,6 +486,11 @@ final class LiveHub implements AutoCloseable {
     private void heartbeats() {
         Instant now = clock.instant();
         for (Client client : clients.values()) {
+            if (!keyValid.test(client.key)) {
+                LOG.info("live: closing the connection of revoked key {}", client.key.id());
+                client.close(CLOSE_TICKET, "the API key was revoked");
+                continue;
+            }
             Map<String, Object> beat = new LinkedHashMap<>();
             beat.put("time", now);
             beat.put("dropped", client.dropped());

@@ -346,6 +346,20 @@ class LiveEndpointTest {
         }
     }
 
+    @Test
+    void aRevokedKeysTicketIsRefusedAndItsOpenConnectionClosed() throws Exception {
+        IssuedKey leaving = keys.generate("leaving analyst", Set.of(Role.ANALYST), Set.of());
+        String unused = ticket(server, leaving);
+        try (LiveSocket open = LiveSocket.open(server.port(), ticket(server, leaving))) {
+            open.subscribe("results");
+            assertThat(keys.revoke(leaving.key().id())).isTrue();
+            assertThat(open.closeCode(WAIT)).as("closed at the next heartbeat").contains(LiveHub.CLOSE_TICKET);
+        }
+        try (LiveSocket late = LiveSocket.open(server.port(), unused)) {
+            assertThat(late.closeCode(WAIT)).contains(LiveHub.CLOSE_TICKET);
+        }
+    }
+
     /** Waits until the server holds exactly {@code n} live clients (closing is asynchronous). */
     private static void awaitSubscribers(int n) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
