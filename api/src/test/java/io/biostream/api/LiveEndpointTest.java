@@ -349,14 +349,20 @@ class LiveEndpointTest {
     @Test
     void aRevokedKeysTicketIsRefusedAndItsOpenConnectionClosed() throws Exception {
         IssuedKey leaving = keys.generate("leaving analyst", Set.of(Role.ANALYST), Set.of());
-        String unused = ticket(server, leaving);
-        try (LiveSocket open = LiveSocket.open(server.port(), ticket(server, leaving))) {
-            open.subscribe("results");
-            assertThat(keys.revoke(leaving.key().id())).isTrue();
-            assertThat(open.closeCode(WAIT)).as("closed at the next heartbeat").contains(LiveHub.CLOSE_TICKET);
-        }
-        try (LiveSocket late = LiveSocket.open(server.port(), unused)) {
-            assertThat(late.closeCode(WAIT)).contains(LiveHub.CLOSE_TICKET);
+        // Heartbeats 15 s apart there: the refusal of the unused ticket comes at connect, not with a heartbeat.
+        ApiServer slowBeats = start(new LiveConfig(4, 256, Duration.ofSeconds(15), Duration.ofSeconds(30), 2));
+        try {
+            String unused = ticket(slowBeats, leaving);
+            try (LiveSocket open = LiveSocket.open(server.port(), ticket(server, leaving))) {
+                open.subscribe("results");
+                assertThat(keys.revoke(leaving.key().id())).isTrue();
+                assertThat(open.closeCode(WAIT)).as("closed at the next heartbeat").contains(LiveHub.CLOSE_TICKET);
+            }
+            try (LiveSocket late = LiveSocket.open(slowBeats.port(), unused)) {
+                assertThat(late.closeCode(Duration.ofSeconds(5))).as("refused at connect").contains(LiveHub.CLOSE_TICKET);
+            }
+        } finally {
+            slowBeats.stop();
         }
     }
 
