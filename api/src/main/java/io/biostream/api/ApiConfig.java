@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
  * @param rateLimit requests per second and burst per caller ({@code api.rate-limit.*}; rate 0: no limit)
  * @param jwt bearer JWTs besides API keys ({@code api.jwt.*}; off unless a JWK set file is given)
  * @param tls HTTPS ({@code api.tls.*}; off unless a keystore is given)
+ * @param live the live WebSocket endpoint ({@code api.live.*}: clients, queue, heartbeat, tickets, video rate)
  */
 public record ApiConfig(
         String host,
@@ -47,7 +48,8 @@ public record ApiConfig(
         Duration visionMaxWait,
         RateLimit rateLimit,
         JwtConfig jwt,
-        TlsConfig tls) {
+        TlsConfig tls,
+        LiveConfig live) {
 
     public static final String HOST = "api.host";
     public static final String PORT = "api.port";
@@ -64,6 +66,7 @@ public record ApiConfig(
             STATE_JOB_ID, MAX_REQUEST_BODY, VISION_MAX_WAIT,
             RateLimit.RATE, RateLimit.BURST, JwtConfig.JWKS_FILE, JwtConfig.ISSUER, JwtConfig.AUDIENCE,
             TlsConfig.KEYSTORE, TlsConfig.PASSWORD_FILE, TlsConfig.PASSWORD,
+            LiveConfig.MAX_CLIENTS, LiveConfig.QUEUE_SIZE, LiveConfig.HEARTBEAT, LiveConfig.TICKET_TTL, LiveConfig.VIDEO_FPS,
             // read by the service around the HTTP server (ApiServiceConfig)
             ApiServiceConfig.KEYS_FILE, ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, ApiServiceConfig.AUDIT_HEAD_FILE,
             ApiServiceConfig.FLINK_REST_URL,
@@ -91,14 +94,15 @@ public record ApiConfig(
                 STATE_JOB_ID + " must be 32 lowercase hex digits (a Flink JobID), got '" + jobId + "'");
         require(visionMaxWait != null && !visionMaxWait.isNegative() && visionMaxWait.compareTo(MAX_DURATION) <= 0,
                 VISION_MAX_WAIT + " must be between 0 and 10 min, got " + visionMaxWait);
-        require(rateLimit != null && jwt != null && tls != null, "rate limit, JWT and TLS settings must be given");
+        require(rateLimit != null && jwt != null && tls != null && live != null,
+                "rate limit, JWT, TLS and live settings must be given");
     }
 
     /** Without the access settings: default rate limit, no JWT, no TLS. */
     public ApiConfig(String host, int port, String stateProxyHost, int stateProxyPort, Duration stateQueryTimeout,
                      Duration stateRetryDeadline, long maxRequestBodyBytes, String jobId, Duration visionMaxWait) {
         this(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout, stateRetryDeadline, maxRequestBodyBytes,
-                jobId, visionMaxWait, RateLimit.defaults(), JwtConfig.off(), TlsConfig.off());
+                jobId, visionMaxWait, RateLimit.defaults(), JwtConfig.off(), TlsConfig.off(), LiveConfig.defaults());
     }
 
     public static ApiConfig defaults() {
@@ -112,47 +116,52 @@ public record ApiConfig(
 
     public ApiConfig withPort(int newPort) {
         return new ApiConfig(host, newPort, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withStateProxy(String newHost, int newPort) {
         return new ApiConfig(host, port, newHost, newPort, stateQueryTimeout, stateRetryDeadline,
-                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
+                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withStateTimings(Duration queryTimeout, Duration retryDeadline) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, queryTimeout, retryDeadline,
-                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls);
+                maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withMaxRequestBodyBytes(long bytes) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, bytes, jobId, visionMaxWait, rateLimit, jwt, tls);
+                stateRetryDeadline, bytes, jobId, visionMaxWait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withJobId(String newJobId) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, newJobId, visionMaxWait, rateLimit, jwt, tls);
+                stateRetryDeadline, maxRequestBodyBytes, newJobId, visionMaxWait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withVisionMaxWait(Duration wait) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, wait, rateLimit, jwt, tls);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, wait, rateLimit, jwt, tls, live);
     }
 
     public ApiConfig withRateLimit(RateLimit limit) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, limit, jwt, tls);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, limit, jwt, tls, live);
     }
 
     public ApiConfig withJwt(JwtConfig newJwt) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, newJwt, tls);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, newJwt, tls, live);
     }
 
     public ApiConfig withTls(TlsConfig newTls) {
         return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
-                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, newTls);
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, newTls, live);
+    }
+
+    public ApiConfig withLive(LiveConfig newLive) {
+        return new ApiConfig(host, port, stateProxyHost, stateProxyPort, stateQueryTimeout,
+                stateRetryDeadline, maxRequestBodyBytes, jobId, visionMaxWait, rateLimit, jwt, tls, newLive);
     }
 
     /** Reads from a config map only (keys not starting with {@code api.} are ignored). */
@@ -203,7 +212,12 @@ public record ApiConfig(
                 new JwtConfig(path(settings, JwtConfig.JWKS_FILE), settings.get(JwtConfig.ISSUER, null),
                         settings.get(JwtConfig.AUDIENCE, null)),
                 new TlsConfig(path(settings, TlsConfig.KEYSTORE), path(settings, TlsConfig.PASSWORD_FILE),
-                        settings.get(TlsConfig.PASSWORD, null)));
+                        settings.get(TlsConfig.PASSWORD, null)),
+                new LiveConfig(integer(settings, LiveConfig.MAX_CLIENTS, d.live().maxClients()),
+                        integer(settings, LiveConfig.QUEUE_SIZE, d.live().queueSize()),
+                        settings.getDuration(LiveConfig.HEARTBEAT, d.live().heartbeat()),
+                        settings.getDuration(LiveConfig.TICKET_TTL, d.live().ticketTtl()),
+                        integer(settings, LiveConfig.VIDEO_FPS, d.live().videoFps())));
     }
 
     private static Path path(Settings settings, String key) {

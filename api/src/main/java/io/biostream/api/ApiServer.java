@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +39,15 @@ public final class ApiServer implements AutoCloseable {
     private final List<Route> routes;
 
     private final DeniedRequestAudit denials;
+    private final LiveHub live;
+    /** The topic followers feeding the live endpoint, closed with the server. */
+    private final List<AutoCloseable> feeds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private ApiServer(Javalin app, List<Route> routes, DeniedRequestAudit denials) {
+    private ApiServer(Javalin app, List<Route> routes, DeniedRequestAudit denials, LiveHub live) {
         this.app = app;
         this.routes = routes;
         this.denials = denials;
+        this.live = live;
     }
 
     /**
@@ -83,8 +88,11 @@ public final class ApiServer implements AutoCloseable {
         AuditHandlers auditRoutes = new AuditHandlers(audit.reader(), audit.verifier());
         IdentityRoutes identityRoutes = identity == null ? null
                 : new IdentityRoutes(identity, new ImageUploads(config.maxRequestBodyBytes()), new IdentityAudit(auditSink));
+        LiveHub live = new LiveHub(config.live(), state, watchlist(identity),
+                key -> key.id().startsWith(JwtVerifier.ACTOR_PREFIX) || keys.find(key.id()).isPresent(), Optional::empty, auditSink, jsonMapper(),
+                Clock.systemUTC());
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
-                identityRoutes, metrics, new OpenApiHandler());
+                identityRoutes, metrics, new OpenApiHandler(), live);
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -98,9 +106,52 @@ public final class ApiServer implements AutoCloseable {
             table.registerOn(cfg.routes);
             ErrorHandlers.register(cfg.routes);
         });
-        app.start(config.host(), config.port());
+        try {
+            app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            live.close();
+            throw e;
+        }
         LOG.info("API listening on {}://{}:{}", https != null ? "https" : "http", config.host(), app.port());
-        return new ApiServer(app, table.routes(), denials);
+        return new ApiServer(app, table.routes(), denials, live);
+    }
+
+    /**
+     * Whether a subject is on the watchlist: its attribute {@code watchlist} is {@code true}
+     * (docs/architecture.md, "Live API"). Without the identity services no subject is.
+     */
+    private static java.util.function.Predicate<String> watchlist(IdentityServices identity) {
+        if (identity == null) {
+            return subjectId -> false;
+        }
+        return subjectId -> identity.commands().ledger().subject(subjectId)
+                .map(entry -> identity.commands().personalData(entry))
+                .map(subject -> "true".equals(subject.getAttributes().get(LIVE_WATCHLIST_ATTRIBUTE)))
+                .orElse(false);
+    }
+
+    /** The subject attribute that puts a subject on the watchlist when it is {@code "true"}. */
+    public static final String LIVE_WATCHLIST_ATTRIBUTE = "watchlist";
+
+    /**
+     * Feeds the live endpoint: follows the results topic from its end, read_committed, for as long
+     * as the server runs, and the frames topic from its end while a video view is open. Call once,
+     * after start.
+     */
+    public void followTopics(io.biostream.operators.config.KafkaConnection kafka, io.biostream.operators.config.Topics topics) {
+        io.biostream.operators.config.TopicFollower follower = io.biostream.operators.config.TopicFollower.tail(
+                kafka, topics.results(), "biostream-api-live", record -> {
+                    try {
+                        live.result(io.biostream.schemas.WireFormat.decode(io.biostream.schemas.FrameResult.class, record.value()));
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("live: a record at {}-{}@{} is not a FrameResult: {}", record.topic(), record.partition(),
+                                record.offset(), e.toString());
+                    }
+                });
+        feeds.add(follower);
+        follower.start();
+        live.framesFrom(handler -> io.biostream.operators.config.TopicFollower.tail(kafka, topics.frames(),
+                "biostream-api-video", record -> handler.accept(record.value())).start());
     }
 
     private static JwtVerifier jwtVerifier(ApiConfig config) {
@@ -139,7 +190,8 @@ public final class ApiServer implements AutoCloseable {
      * every row against every role.
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
-                             CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics, OpenApiHandler openApi) {
+                             CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics, OpenApiHandler openApi,
+                             LiveHub live) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/openapi.json", openApi::serve, Access.PUBLIC);
@@ -175,6 +227,11 @@ public final class ApiServer implements AutoCloseable {
         routes.post("/api/v1/sessions/{id}/end", identity == null ? unavailable : identity.sessions()::end, Role.ADMIN);
         routes.get("/api/v1/config", identity == null ? unavailable : identity.settings()::get, Role.ANALYST, Role.ADMIN);
         routes.put("/api/v1/config", identity == null ? unavailable : identity.settings()::put, Role.ADMIN);
+
+        // Live: a ticket from an authenticated POST opens the WebSocket (browsers cannot send
+        // Authorization there); each channel then checks the ticket's key's roles ("Live API").
+        routes.post("/api/v1/live/tickets", live::issueTicket, LiveHub.TICKET_ROLES);
+        routes.ws("/api/v1/live", live::configure, Access.PUBLIC);
         return routes;
     }
 
@@ -235,13 +292,34 @@ public final class ApiServer implements AutoCloseable {
                 .toList();
     }
 
-    /** Paths of WebSocket endpoints Javalin registered (none today; they would need a table row too). */
+    /** {@code GET /path} of every WebSocket endpoint Javalin registered (each needs a table row too). */
     List<String> registeredWebSockets() {
-        return app.unsafe.internalRouter.allWsHandlers().stream().map(Object::toString).toList();
+        return app.unsafe.internalRouter.allWsHandlers().stream().map(entry -> "GET " + entry.getPath()).toList();
     }
 
-    /** Stops serving, then records the refusals counted since the last aggregate audit event. */
+    /** Reports the pipeline job's status on the live {@code job} channel (without it: state UNKNOWN). */
+    public void followJobStatus(java.util.function.Supplier<Optional<io.biostream.api.state.FlinkJobStatus.Status>> source) {
+        live.jobStatusFrom(source);
+    }
+
+    /** The live endpoint (tests look at its clients). */
+    LiveHub live() {
+        return live;
+    }
+
+    /**
+     * Stops serving: live clients get 1001 (going away) and the feeds stop first, then the HTTP
+     * server; then records the refusals counted since the last aggregate audit event.
+     */
     public void stop() {
+        live.close();
+        for (AutoCloseable feed : feeds) {
+            try {
+                feed.close();
+            } catch (Exception e) {
+                LOG.warn("stopping a live feed failed: {}", e.toString());
+            }
+        }
         app.stop();
         denials.close();
     }

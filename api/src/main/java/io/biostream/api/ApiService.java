@@ -8,6 +8,7 @@ import io.biostream.api.auth.ApiKeyStore;
 import io.biostream.api.identity.IdentityServices;
 import io.biostream.api.identity.VisionService;
 import io.biostream.api.state.FlinkJobDiscovery;
+import io.biostream.api.state.FlinkJobStatus;
 import io.biostream.api.state.QueryableStateCameraReader;
 import io.biostream.api.state.QueryableStateIdentityReader;
 import io.biostream.operators.state.StateSeal;
@@ -115,6 +116,8 @@ public final class ApiService implements AutoCloseable {
                 new QueryableStateIdentityReader(api, job, stateSeal));
         identity = openIdentity(cipher, identityStates, auditLog, controlSigningKeys(config.controlSigningKeyset(), keyRing.kek()));
         server = started("HTTP server", ApiServer.start(api, keys, cameraStates, cipher, auditTrail, identity));
+        server.followTopics(config.kafka(), config.topics());
+        config.flinkRestUrl().ifPresent(rest -> server.followJobStatus(new FlinkJobStatus(rest, job)));
         LOG.info("API service started in {} ms: {}, Kafka {}, state proxy {}:{}, job {}",
                 Duration.ofNanos(System.nanoTime() - begin).toMillis(), url(), config.kafka(),
                 api.stateProxyHost(), api.stateProxyPort(), job);

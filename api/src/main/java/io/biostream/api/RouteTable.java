@@ -4,6 +4,9 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.security.RouteRole;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsHandlerType;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,8 +34,16 @@ public final class RouteTable {
         return add(HandlerType.DELETE, path, handler, access);
     }
 
+    /** A WebSocket endpoint (opened with GET): its access is checked by its own handlers, e.g. a ticket. */
+    public RouteTable ws(String path, Consumer<WsConfig> handlers, RouteRole... access) {
+        return add(new Route(HandlerType.GET, path, null, Set.of(access), handlers));
+    }
+
     public RouteTable add(HandlerType method, String path, Handler handler, RouteRole... access) {
-        Route route = new Route(method, path, handler, Set.of(access));
+        return add(new Route(method, path, handler, Set.of(access)));
+    }
+
+    private RouteTable add(Route route) {
         if (routes.stream().anyMatch(r -> r.name().equals(route.name()))) {
             throw new IllegalArgumentException("route " + route.name() + " is in the table twice");
         }
@@ -47,6 +58,11 @@ public final class RouteTable {
     /** Registers every route, with its roles for {@code AccessControl}, on the Javalin config. */
     void registerOn(RoutesConfig config) {
         for (Route route : routes) {
+            if (route.isWebSocket()) {
+                config.addWsHandler(WsHandlerType.WEBSOCKET, route.path(), route.webSocket(),
+                        route.access().toArray(RouteRole[]::new));
+                continue;
+            }
             config.addHttpHandler(route.method(), route.path(), route.handler(),
                     route.access().toArray(RouteRole[]::new));
         }

@@ -97,6 +97,29 @@ class ApiConfigTest {
     }
 
     @Test
+    void liveSettingsAreReadWithDefaultsAndRefusedOutOfRange() {
+        LiveConfig defaults = ApiConfig.fromMap(Map.of()).live();
+        assertThat(defaults.maxClients()).isEqualTo(64);
+        assertThat(defaults.queueSize()).isEqualTo(256);
+        assertThat(defaults.heartbeat()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(defaults.ticketTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.videoFps()).isEqualTo(2);
+        LiveConfig set = ApiConfig.load(Map.of("api.live.max-clients", "8"), Map.of("BIOSTREAM_API_LIVE_QUEUE_SIZE", "32"),
+                new Properties(), new String[] {"--api.live.heartbeat=2s", "--api.live.ticket-ttl=10s", "--api.live.video-fps=5"}).live();
+        assertThat(set).isEqualTo(new LiveConfig(8, 32, Duration.ofSeconds(2), Duration.ofSeconds(10), 5));
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.live.max-clients", "0")))
+                .hasMessageContaining("api.live.max-clients must be between 1 and 10000");
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.live.queue-size", "many")))
+                .hasMessageContaining("api.live.queue-size");
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.live.heartbeat", "10ms")))
+                .hasMessageContaining("api.live.heartbeat must be between 100 ms and 5 min");
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.live.ticket-ttl", "1h")))
+                .hasMessageContaining("api.live.ticket-ttl must be between 1 s and 5 min");
+        assertThatThrownBy(() -> ApiConfig.fromMap(Map.of("api.live.video-fps", "6")))
+                .hasMessageContaining("api.live.video-fps must be between 1 and 5");
+    }
+
+    @Test
     void aBlankValueMeansTheDefaultAsEverywhereElse() {
         assertThat(ApiConfig.fromMap(Map.of("api.host", " ", "api.port", "")).host()).isEqualTo("127.0.0.1");
         assertThat(ApiConfig.fromMap(Map.of("api.port", "")).port()).isEqualTo(7070);

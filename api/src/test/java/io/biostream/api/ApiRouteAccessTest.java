@@ -81,9 +81,11 @@ class ApiRouteAccessTest {
 
     @Test
     void theTableIsEveryEndpointJavalinServes() {
-        List<String> table = server.routes().stream().map(Route::name).toList();
-        assertThat(server.registeredEndpoints()).containsExactlyInAnyOrderElementsOf(table);
-        assertThat(server.registeredWebSockets()).as("WebSocket routes need a row in the route table").isEmpty();
+        List<String> http = server.routes().stream().filter(r -> !r.isWebSocket()).map(Route::name).toList();
+        List<String> webSockets = server.routes().stream().filter(Route::isWebSocket).map(Route::name).toList();
+        assertThat(server.registeredEndpoints()).containsExactlyInAnyOrderElementsOf(http);
+        assertThat(server.registeredWebSockets()).as("WebSocket routes need a row in the route table")
+                .containsExactlyInAnyOrderElementsOf(webSockets);
     }
 
     @Test

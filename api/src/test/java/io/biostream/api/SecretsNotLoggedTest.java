@@ -11,6 +11,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.auth.TestTokenIssuer;
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.testing.LiveSocket;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +87,18 @@ class SecretsNotLoggedTest {
             assertThat(send(server, "DELETE", "/api/v1/keys/" + issuedId, admin.plaintext()).statusCode()).isEqualTo(204);
             assertThat(send(server, "GET", "/api/v1/cameras", issued).statusCode()).isEqualTo(401);
             assertThat(send(server, "GET", "/api/v1/cameras?key=" + issued, null).statusCode()).isEqualTo(401);
+
+            // Live tickets travel in the WebSocket's query: neither a used one nor a refused one is logged.
+            String ticket = LiveEndpointTest.ticket(server, investigator);
+            secrets.add(ticket);
+            try (LiveSocket live = LiveSocket.open(server.port(), ticket)) {
+                live.subscribe("results");
+            }
+            String wrongTicket = ticket.substring(0, ticket.length() - 1) + (ticket.endsWith("A") ? "B" : "A");
+            secrets.add(wrongTicket);
+            try (LiveSocket refused = LiveSocket.open(server.port(), wrongTicket)) {
+                assertThat(refused.closeCode(java.time.Duration.ofSeconds(20))).contains(LiveHub.CLOSE_TICKET);
+            }
         } finally {
             release(capture);
         }
@@ -99,7 +112,7 @@ class SecretsNotLoggedTest {
             if (secret.startsWith("bsk_")) {
                 // the secret part after "bsk_<16-hex id>_" (the id may be logged; the secret may itself hold '_')
                 fragments.add(secret.substring("bsk_".length() + 16 + 1));
-            } else {
+            } else if (secret.split("\\.").length == 3) {
                 fragments.addAll(List.of(secret.split("\\.")).subList(1, 3)); // a JWT's payload and signature
             }
         }

@@ -54,6 +54,10 @@ public final class KafkaAccess {
             acls.add(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, user, AclOperation.READ));
             acls.add(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, user, AclOperation.WRITE));
         }
+        // The live endpoint follows the results, and the frames while a video view is open.
+        for (String topic : List.of(t.results(), t.frames())) {
+            acls.add(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, user, AclOperation.READ));
+        }
         // A control event and its audit event commit in one transaction of the audit writer.
         acls.add(allow(ResourceType.TRANSACTIONAL_ID, "biostream-audit-", PatternType.PREFIXED, user, AclOperation.WRITE));
         acls.add(allow(ResourceType.TRANSACTIONAL_ID, "biostream-audit-", PatternType.PREFIXED, user, AclOperation.DESCRIBE));

@@ -22,6 +22,8 @@ public final class AuditActions {
     public static final String VERIFY = "biometric.verify";
     /** A photo's faces, landmarks and mesh were drawn for a caller. */
     public static final String ANNOTATE = "biometric.annotate";
+    /** A live video view of a camera opened (annotated frames of it pushed to an analyst). */
+    public static final String VIDEO_VIEW = "biometric.video.view";
     public static final String SESSION_START = "session.start";
     public static final String SESSION_END = "session.end";
     public static final String KEY_ROTATION = "key.rotate";

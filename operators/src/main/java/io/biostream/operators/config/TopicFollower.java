@@ -43,12 +43,30 @@ public final class TopicFollower implements AutoCloseable {
     private long endAtStart = -1;
     private volatile boolean closed;
     private boolean started;
+    /** Follows every partition from its end (live views) instead of partition 0 from its beginning. */
+    private final boolean tail;
 
     public TopicFollower(String bootstrapServers, String topic, String clientId, Consumer<ConsumerRecord<String, byte[]>> handler) {
         this(KafkaConnection.plaintext(bootstrapServers), topic, clientId, handler);
     }
 
     public TopicFollower(KafkaConnection kafka, String topic, String clientId, Consumer<ConsumerRecord<String, byte[]>> handler) {
+        this(kafka, topic, clientId, handler, false);
+    }
+
+    /**
+     * A follower of every partition of {@code topic} from its end at start, read_committed: what is
+     * written from now on, for live views. {@link #awaitOffset}, {@link #awaitReplay} and
+     * {@link #awaitEnd} do not apply to it (they track partition 0 only).
+     */
+    public static TopicFollower tail(KafkaConnection kafka, String topic, String clientId,
+                                     Consumer<ConsumerRecord<String, byte[]>> handler) {
+        return new TopicFollower(kafka, topic, clientId, handler, true);
+    }
+
+    private TopicFollower(KafkaConnection kafka, String topic, String clientId, Consumer<ConsumerRecord<String, byte[]>> handler,
+                          boolean tail) {
+        this.tail = tail;
         this.partition = new TopicPartition(Objects.requireNonNull(topic, "topic"), 0);
         this.handler = Objects.requireNonNull(handler, "handler");
         Map<String, Object> config = new java.util.HashMap<>(kafka.clientConfig());
@@ -56,7 +74,10 @@ public final class TopicFollower implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // A live view started before the topics exist waits for them rather than creating
+                // one with the broker's defaults (one partition, default retention).
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, !tail));
         this.consumerConfig = Map.copyOf(config);
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, clientId + "-" + topic);
@@ -140,6 +161,10 @@ public final class TopicFollower implements AutoCloseable {
     }
 
     private void run() {
+        if (tail) {
+            runTail();
+            return;
+        }
         try {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
@@ -172,6 +197,41 @@ public final class TopicFollower implements AutoCloseable {
             synchronized (progress) {
                 progress.notifyAll();
             }
+        }
+    }
+
+    private void runTail() {
+        try {
+            List<TopicPartition> partitions = List.of();
+            while (!closed && partitions.isEmpty()) {
+                try {
+                    partitions = consumer.partitionsFor(partition.topic(), RETRY).stream()
+                            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+                } catch (KafkaException e) {
+                    LOG.warn("topic {}: partitions unknown: {}; retrying", partition.topic(), e.toString());
+                }
+                if (partitions.isEmpty()) {
+                    sleep(RETRY);
+                }
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            while (!closed) {
+                try {
+                    consumer.poll(POLL).forEach(this::applyRecord);
+                } catch (WakeupException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                } catch (KafkaException e) {
+                    LOG.warn("topic {}: {}; retrying", partition.topic(), e.toString());
+                    sleep(RETRY);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("the follower of topic {} stopped: it no longer follows the topic", partition.topic(), e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
         }
     }
 

@@ -52,19 +52,42 @@ public final class FaceAnnotator {
 
     /** PNG bytes of the image (same size) with the faces drawn on it; the image is not modified. */
     public static byte[] annotatePng(RgbImage image, List<Annotation> faces) {
-        try (Mat canvas = OpenCvImages.toBgrMat(image)) {
-            int thickness = Math.max(1, Math.round(Math.min(image.width(), image.height()) / 400f));
-            for (Annotation face : faces) {
-                if (face.landmarks() != null && face.triangles() != null) {
-                    drawMesh(canvas, face.landmarks(), face.triangles(), thickness);
-                }
-                drawBox(canvas, face.face(), thickness);
-                if (face.landmarks() != null) {
-                    drawLandmarks(canvas, face.landmarks(), thickness);
-                }
-            }
+        try (Mat canvas = drawn(image, faces)) {
             return png(canvas);
         }
+    }
+
+    /** JPEG bytes (quality 1..100) of the image with the faces drawn on it, for live video; the image is not modified. */
+    public static byte[] annotateJpeg(RgbImage image, List<Annotation> faces, int quality) {
+        if (quality < 1 || quality > 100) {
+            throw new IllegalArgumentException("JPEG quality must be 1..100, got " + quality);
+        }
+        try (Mat canvas = drawn(image, faces);
+             BytePointer encoded = new BytePointer();
+             org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY, quality)) {
+            if (!imencode(".jpg", canvas, encoded, params)) {
+                throw new IllegalStateException("OpenCV could not encode the annotated image as JPEG");
+            }
+            byte[] bytes = new byte[Math.toIntExact(encoded.limit())];
+            encoded.get(bytes);
+            return bytes;
+        }
+    }
+
+    private static Mat drawn(RgbImage image, List<Annotation> faces) {
+        Mat canvas = OpenCvImages.toBgrMat(image);
+        int thickness = Math.max(1, Math.round(Math.min(image.width(), image.height()) / 400f));
+        for (Annotation face : faces) {
+            if (face.landmarks() != null && face.triangles() != null) {
+                drawMesh(canvas, face.landmarks(), face.triangles(), thickness);
+            }
+            drawBox(canvas, face.face(), thickness);
+            if (face.landmarks() != null) {
+                drawLandmarks(canvas, face.landmarks(), thickness);
+            }
+        }
+        return canvas;
     }
 
     private static void drawBox(Mat canvas, DetectedFace face, int thickness) {
