@@ -61,8 +61,12 @@ class CameraCommandTest {
     record Run(int status, String out, String err) {}
 
     static Run camera(String... args) {
+        return camera(new ByteArrayOutputStream(), args);
+    }
+
+    /** @param err where stderr goes, to be read while the camera runs */
+    static Run camera(ByteArrayOutputStream err, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> list = List.of(args);
         int status = CameraCommand.run(list, new Settings(Settings.parseFlags(args), Map.of(), Map.of()),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -212,6 +216,48 @@ class CameraCommandTest {
         assertThat(run.err()).contains("camera lost-cam: broker unavailable").contains("retrying in 0.3 s")
                 .contains("camera: no broker took frame");
         assertThat(seconds).as("the wait is bounded by --broker-wait").isLessThan(30);
+    }
+
+    @Test
+    void cameraWaitsForABrokerThatComesBackAndThenSends() throws Exception {
+        Path images = Files.createDirectory(dir.resolve("late"));
+        write(images.resolve("only.png"), picture(48, 32, Color.WHITE), "png");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            java.util.concurrent.Future<Run> running = thread.submit(() -> camera(err, "--images", images.toString(),
+                    "--camera-id", "late-cam", "--broker-wait", "90", "--bootstrap-servers", "127.0.0.1:" + port));
+            // No broker on the port yet: the camera says so and backs off; then the broker starts there.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!err.toString(StandardCharsets.UTF_8).contains("broker unavailable") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("camera late-cam: broker unavailable");
+            assertThat(running).isNotDone();
+            try (EmbeddedKafkaBroker late = new EmbeddedKafkaBroker(dir.resolve("late-kafka"), port).start()) {
+                late.createTopics(TOPICS.newTopics(1, 16 * 1024 * 1024));
+                Run run = running.get(150, java.util.concurrent.TimeUnit.SECONDS);
+                System.out.print(run.err() + run.out());
+                assertThat(run.status()).as(run.err()).isZero();
+                assertThat(run.err()).contains("camera late-cam: broker unavailable");
+                assertThat(run.out()).contains("1 frames sent");
+                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+                PipelineCluster.readCommitted(late.bootstrapServers(), TOPICS.frames(), READ, got -> {
+                    records.clear();
+                    records.addAll(got);
+                    return !got.isEmpty();
+                });
+                assertThat(records).singleElement().satisfies(r -> assertThat(jpeg(WireFormat.decode(Frame.class, r.value())).getWidth())
+                        .isEqualTo(48));
+            }
+        } finally {
+            thread.shutdownNow();
+            assertThat(thread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     @Test
