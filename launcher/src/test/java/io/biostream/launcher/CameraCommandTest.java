@@ -7,6 +7,8 @@ import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
+import io.biostream.operators.crypto.CameraKey;
+import io.biostream.operators.crypto.CameraMaster;
 import io.biostream.operators.identity.FacePhotos;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.WireFormat;
@@ -158,6 +160,44 @@ class CameraCommandTest {
             assertThat(frame.getSequence()).isGreaterThan(previous);
             previous = frame.getSequence();
         }
+    }
+
+    @Test
+    void framesAreSignedWithTheCameraKey() throws Exception {
+        Path images = Files.createDirectory(dir.resolve("signed"));
+        write(images.resolve("a.png"), picture(32, 32, Color.GRAY), "png");
+        write(images.resolve("b.png"), picture(32, 24, Color.GRAY), "png");
+        CameraKey key = CameraMaster.generate().issue("door-key");
+        Path keyFile = dir.resolve("door-key.key");
+        key.write(keyFile);
+
+        Run run = camera("--images", images.toString(), "--camera-id", "door-key", "--camera-key", keyFile.toString(),
+                "--fps", "60", "--bootstrap-servers", broker.bootstrapServers());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        List<ConsumerRecord<byte[], byte[]>> records = frames("door-key", 2);
+        assertThat(records).hasSize(2).allSatisfy(r -> assertThat(r.headers().lastHeader(CameraKey.HEADER)).isNotNull()
+                .satisfies(h -> assertThat(h.value()).isEqualTo(key.header("door-key", r.value()))));
+        // and without --camera-key the frames carry no MAC (a job requiring authentication refuses them)
+        assertThat(camera("--images", images.toString(), "--camera-id", "door-open", "--fps", "60",
+                "--bootstrap-servers", broker.bootstrapServers()).status()).isZero();
+        assertThat(frames("door-open", 2)).allSatisfy(r -> assertThat(r.headers().lastHeader(CameraKey.HEADER)).isNull());
+    }
+
+    @Test
+    void anotherCamerasOrAnUnreadableKeyIsOneLineAndStatusOne() throws Exception {
+        Path images = Files.createDirectory(dir.resolve("keyed"));
+        write(images.resolve("a.png"), picture(32, 32, Color.GRAY), "png");
+        Path other = dir.resolve("other.key");
+        CameraMaster.generate().issue("other-cam").write(other);
+        assertFailsWith(camera("--images", images.toString(), "--camera-id", "door-key", "--camera-key", other.toString(),
+                "--bootstrap-servers", "127.0.0.1:9"), "camera: camera key " + other + " is camera other-cam's, not door-key's");
+        assertFailsWith(camera("--images", images.toString(), "--camera-id", "door-key", "--camera-key",
+                dir.resolve("absent.key").toString(), "--bootstrap-servers", "127.0.0.1:9"),
+                "camera: cannot use camera key " + dir.resolve("absent.key"));
+        Files.setPosixFilePermissions(other, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertFailsWith(camera("--images", images.toString(), "--camera-id", "other-cam", "--camera-key", other.toString(),
+                "--bootstrap-servers", "127.0.0.1:9"), "camera: cannot use camera key " + other);
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The camera client end to end: a generated MP4 published with {@code biostream camera} to a real
- * broker, the pipeline job on a MiniCluster analyses it, and every frame sent gets a result.
+ * broker, signed with the camera's key, the pipeline job on a MiniCluster authenticates and analyses
+ * it, and every frame sent gets a result.
  */
 class CameraPipelineTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -37,8 +38,12 @@ class CameraPipelineTest {
             PipelineConfig config = cluster.pipelineConfig(Map.of());
             JobClient job = cluster.submit(config, Optional.empty());
 
+            // The job takes only authenticated frames: the camera signs with its key issued from the job's camera master.
+            Path key = dir.resolve("lobby-cam.key");
+            cluster.cameraMaster().issue("lobby-cam").write(key);
             CameraCommandTest.Run run = CameraCommandTest.camera("--video", video.toString(), "--camera-id", "lobby-cam",
-                    "--max-side", "320", "--fps", "10", "--bootstrap-servers", cluster.broker.bootstrapServers());
+                    "--camera-key", key.toString(), "--max-side", "320", "--fps", "10",
+                    "--bootstrap-servers", cluster.broker.bootstrapServers());
             assertThat(run.status()).as(run.err()).isZero();
 
             Set<Long> sent = new TreeSet<>();
