@@ -39,10 +39,11 @@ public final class CameraClient {
         }
     }
 
-    /** What was sent: frames, JPEG bytes, over how many seconds. */
+    /** What was sent: frames, JPEG bytes, and the seconds from the first send to the last. */
     public record Progress(String cameraId, long frames, long bytes, double seconds) {
+        /** The send rate: frames after the first over the time they took. */
         public double fps() {
-            return seconds > 0 ? frames / seconds : 0;
+            return frames > 1 && seconds > 0 ? (frames - 1) / seconds : 0;
         }
 
         public String line() {
@@ -94,6 +95,8 @@ public final class CameraClient {
         long nextSend = start;
         long frames = 0;
         long bytes = 0;
+        long firstSent = 0;
+        long lastSent = 0;
         while (!stopped && (options.maxFrames() == 0 || frames < options.maxFrames()) && System.nanoTime() < end) {
             Mat picture = source.next();
             if (picture == null) {
@@ -110,17 +113,19 @@ public final class CameraClient {
                 }
             }
             byte[] jpeg = encoder.encode(picture);
+            lastSent = System.nanoTime();
+            firstSent = frames == 0 ? lastSent : firstSent;
             send(jpeg);
             frames++;
             bytes += jpeg.length;
             // A slow send moves the schedule rather than bursting afterwards to catch up.
             nextSend = Math.max(nextSend + intervalNanos, System.nanoTime() - intervalNanos);
             if (System.nanoTime() >= nextProgress) {
-                messages.accept(new Progress(options.cameraId(), frames, bytes, seconds(start)).line());
+                messages.accept(new Progress(options.cameraId(), frames, bytes, (lastSent - firstSent) / 1e9).line());
                 nextProgress = System.nanoTime() + progressNanos;
             }
         }
-        return new Progress(options.cameraId(), frames, bytes, seconds(start));
+        return new Progress(options.cameraId(), frames, bytes, (lastSent - firstSent) / 1e9);
     }
 
     private void send(byte[] jpeg) throws CameraException, InterruptedException {
@@ -159,10 +164,6 @@ public final class CameraClient {
     private static String reason(Throwable cause) {
         String message = cause.getMessage();
         return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message.lines().findFirst().orElse(""));
-    }
-
-    private static double seconds(long start) {
-        return (System.nanoTime() - start) / 1e9;
     }
 
     private static void sleepNanos(long nanos) throws InterruptedException {
