@@ -9,6 +9,7 @@ import io.biostream.launcher.camera.VideoSource;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.config.CameraIds;
 import io.biostream.operators.config.KafkaClients;
+import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CameraKey;
@@ -74,10 +75,13 @@ public final class CameraCommand {
             err.println(USAGE);
             return 2;
         }
+        // What can be checked without the source or the broker first: the key, the Kafka settings.
         FrameSigner signer;
+        KafkaConnection kafka;
         try {
             signer = signer(options);
-        } catch (CameraException e) {
+            kafka = KafkaConnection.from(settings, options.bootstrapServers()).requireReadable();
+        } catch (CameraException | Settings.ConfigException e) {
             err.println("camera: " + e.getMessage());
             return 1;
         }
@@ -86,7 +90,7 @@ public final class CameraCommand {
                     options.sessionId(), options.maxFrames(), options.duration(), options.brokerWait(), options.progressEvery());
             err.println("camera " + options.cameraId() + ": " + source.describe() + " -> " + Topics.from(settings).frames()
                     + " on " + options.bootstrapServers() + String.format(Locale.ROOT, " at %.2f fps", client.fps()));
-            try (FramePublisher publisher = publisher(settings, options, signer)) {
+            try (FramePublisher publisher = publisher(kafka, Topics.from(settings).frames(), options, signer)) {
                 CameraClient camera = new CameraClient(source, new JpegEncoder(options.maxSide(), options.jpegQuality()),
                         publisher, client, err::println);
                 CameraClient.Progress sent = camera.run();
@@ -108,15 +112,16 @@ public final class CameraCommand {
 
     /**
      * The one place the camera's producer is made: connection and client security from the
-     * {@code biostream.kafka.*} settings, every wait bounded, idempotent with acks=all.
+     * {@code biostream.kafka.*} settings ({@link KafkaConnection#from(Settings, String)}: a camera's
+     * SCRAM principal may write the frames topic only), every wait bounded, idempotent with acks=all.
      */
-    static FramePublisher publisher(Settings settings, Options options, FrameSigner signer) {
+    static FramePublisher publisher(KafkaConnection kafka, String topic, Options options, FrameSigner signer) {
         // A few attempts fit in the broker wait, each announced, none longer than MAX_ATTEMPT.
         Duration attempt = options.brokerWait().dividedBy(4);
         attempt = attempt.compareTo(MAX_ATTEMPT) > 0 ? MAX_ATTEMPT : attempt.compareTo(MIN_ATTEMPT) < 0 ? MIN_ATTEMPT : attempt;
-        Map<String, Object> config = new HashMap<>(KafkaClients.confirmedProducer(options.bootstrapServers(),
-                "biostream-camera-" + options.cameraId(), attempt));
-        return new FramePublisher(config, Topics.from(settings).frames(), MAX_REQUEST_BYTES, signer);
+        Map<String, Object> config = new HashMap<>(KafkaClients.confirmedProducer(kafka, "biostream-camera-" + options.cameraId(),
+                attempt));
+        return new FramePublisher(config, topic, MAX_REQUEST_BYTES, signer);
     }
 
     /** The camera's key from --camera-key (it must be this camera's), or null: frames go unsigned. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.biostream.launcher.local.DemoCamera;
 import io.biostream.launcher.local.EmbeddedKafkaBroker;
 import io.biostream.launcher.local.FramePublisher;
+import io.biostream.launcher.local.KafkaAccess;
+import io.biostream.launcher.local.KafkaCredentials;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
 import io.biostream.operators.crypto.CameraKey;
@@ -79,8 +81,8 @@ class CameraCommandTest {
     void videoFileGoesOutAsDownscaledJpegFramesInOrder() throws Exception {
         Path video = TestVideos.facesMp4(dir.resolve("door.mp4"), 10, 10);
 
-        Run run = camera("--video", video.toString(), "--camera-id", "door-mp4", "--fps", "5", "--max-side", "160",
-                "--jpeg-quality", "80", "--session-id", "shift-1", "--bootstrap-servers", broker.bootstrapServers());
+        Run run = camera(kafkaAs("door-mp4", "--video", video.toString(), "--camera-id", "door-mp4", "--fps", "5", "--max-side", "160",
+                "--jpeg-quality", "80", "--session-id", "shift-1"));
 
         System.out.print(run.err() + run.out());
         assertThat(run.status()).as(run.err()).isZero();
@@ -117,8 +119,7 @@ class CameraCommandTest {
         write(images.resolve("d.JPEG"), picture(30, 20, Color.BLUE), "jpg");
         Files.writeString(images.resolve("notes.txt"), "ignored: not an image name");
 
-        Run run = camera("--images", images.toString(), "--camera-id", "folder-cam", "--max-side", "0", "--fps", "60",
-                "--bootstrap-servers", broker.bootstrapServers());
+        Run run = camera(kafkaAs("folder-cam", "--images", images.toString(), "--camera-id", "folder-cam", "--max-side", "0", "--fps", "60"));
 
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.err()).contains("skipped " + images.resolve("c.jpg")).doesNotContain("notes.txt");
@@ -135,8 +136,7 @@ class CameraCommandTest {
         Path images = Files.createDirectory(dir.resolve("one"));
         write(images.resolve("only.png"), picture(40, 40, Color.WHITE), "png");
 
-        Run run = camera("--images", images.toString(), "--loop", "--max-frames", "5", "--fps", "60", "--camera-id", "loop-cam",
-                "--bootstrap-servers", broker.bootstrapServers());
+        Run run = camera(kafkaAs("loop-cam", "--images", images.toString(), "--loop", "--max-frames", "5", "--fps", "60", "--camera-id", "loop-cam"));
 
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).contains("5 frames sent");
@@ -147,7 +147,7 @@ class CameraCommandTest {
     void demoCameraSendsItsPhotosThroughTheClient() throws Exception {
         List<byte[]> photos = DemoCamera.loadPhotos();
         List<ConsumerRecord<byte[], byte[]>> records;
-        try (FramePublisher publisher = new FramePublisher(broker.bootstrapServers(), TOPICS.frames(), 16 * 1024 * 1024);
+        try (FramePublisher publisher = new FramePublisher(broker.adminConnection(), TOPICS.frames(), 16 * 1024 * 1024);
                 DemoCamera demo = new DemoCamera(publisher).start(Duration.ofMillis(100))) {
             records = frames(DemoCamera.CAMERA_ID, photos.size());
         }
@@ -171,16 +171,15 @@ class CameraCommandTest {
         Path keyFile = dir.resolve("door-key.key");
         key.write(keyFile);
 
-        Run run = camera("--images", images.toString(), "--camera-id", "door-key", "--camera-key", keyFile.toString(),
-                "--fps", "60", "--bootstrap-servers", broker.bootstrapServers());
+        Run run = camera(kafkaAs("door-key", "--images", images.toString(), "--camera-id", "door-key", "--camera-key", keyFile.toString(),
+                "--fps", "60"));
 
         assertThat(run.status()).as(run.err()).isZero();
         List<ConsumerRecord<byte[], byte[]>> records = frames("door-key", 2);
         assertThat(records).hasSize(2).allSatisfy(r -> assertThat(r.headers().lastHeader(CameraKey.HEADER)).isNotNull()
                 .satisfies(h -> assertThat(h.value()).isEqualTo(key.header("door-key", r.value()))));
         // and without --camera-key the frames carry no MAC (a job requiring authentication refuses them)
-        assertThat(camera("--images", images.toString(), "--camera-id", "door-open", "--fps", "60",
-                "--bootstrap-servers", broker.bootstrapServers()).status()).isZero();
+        assertThat(camera(kafkaAs("door-open", "--images", images.toString(), "--camera-id", "door-open", "--fps", "60")).status()).isZero();
         assertThat(frames("door-open", 2)).allSatisfy(r -> assertThat(r.headers().lastHeader(CameraKey.HEADER)).isNull());
     }
 
@@ -198,6 +197,17 @@ class CameraCommandTest {
         Files.setPosixFilePermissions(other, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertFailsWith(camera("--images", images.toString(), "--camera-id", "other-cam", "--camera-key", other.toString(),
                 "--bootstrap-servers", "127.0.0.1:9"), "camera: cannot use camera key " + other);
+    }
+
+    @Test
+    void kafkaSettingsThatDoNotFitAreOneLineAndStatusOne() throws Exception {
+        Path images = Files.createDirectory(dir.resolve("sasl"));
+        write(images.resolve("a.png"), picture(32, 32, Color.GRAY), "png");
+        assertFailsWith(camera("--images", images.toString(), "--camera-id", "c1", "--bootstrap-servers", "127.0.0.1:9",
+                "--biostream.kafka.security-protocol=SASL_PLAINTEXT"), "camera: configuration biostream.kafka.sasl.username");
+        assertFailsWith(camera("--images", images.toString(), "--camera-id", "c1", "--bootstrap-servers", "127.0.0.1:9",
+                "--biostream.kafka.security-protocol=SASL_PLAINTEXT", "--biostream.kafka.sasl.username=camera-c1",
+                "--biostream.kafka.sasl.password-file=" + dir.resolve("absent.password")), "camera: configuration biostream.kafka.sasl.password-file");
     }
 
     @Test
@@ -262,31 +272,36 @@ class CameraCommandTest {
     void cameraWaitsForABrokerThatComesBackAndThenSends() throws Exception {
         Path images = Files.createDirectory(dir.resolve("late"));
         write(images.resolve("only.png"), picture(48, 32, Color.WHITE), "png");
+        // A broker with the camera's principal, then stopped: the camera starts while it is away.
+        Path data = dir.resolve("late-kafka");
+        EmbeddedKafkaBroker first = new EmbeddedKafkaBroker(data, 0).start();
+        String[] args;
         int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
+        try {
+            first.createTopics(TOPICS.newTopics(1, 16 * 1024 * 1024));
+            args = withKafka(first, "late-cam", "--images", images.toString(), "--camera-id", "late-cam", "--broker-wait", "90");
+            port = first.port();
+        } finally {
+            first.close();
         }
         java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            java.util.concurrent.Future<Run> running = thread.submit(() -> camera(err, "--images", images.toString(),
-                    "--camera-id", "late-cam", "--broker-wait", "90", "--bootstrap-servers", "127.0.0.1:" + port));
-            // No broker on the port yet: the camera says so and backs off; then the broker starts there.
+            java.util.concurrent.Future<Run> running = thread.submit(() -> camera(err, args));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!err.toString(StandardCharsets.UTF_8).contains("broker unavailable") && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("camera late-cam: broker unavailable");
             assertThat(running).isNotDone();
-            try (EmbeddedKafkaBroker late = new EmbeddedKafkaBroker(dir.resolve("late-kafka"), port).start()) {
-                late.createTopics(TOPICS.newTopics(1, 16 * 1024 * 1024));
+            // The broker comes back on its port with its data (topics, principals, ACLs): the camera goes on.
+            try (EmbeddedKafkaBroker back = new EmbeddedKafkaBroker(data, port).start()) {
                 Run run = running.get(150, java.util.concurrent.TimeUnit.SECONDS);
                 System.out.print(run.err() + run.out());
                 assertThat(run.status()).as(run.err()).isZero();
-                assertThat(run.err()).contains("camera late-cam: broker unavailable");
                 assertThat(run.out()).contains("1 frames sent");
                 List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-                PipelineCluster.readCommitted(late.bootstrapServers(), TOPICS.frames(), READ, got -> {
+                PipelineCluster.readCommitted(back.adminConnection(), TOPICS.frames(), READ, got -> {
                     records.clear();
                     records.addAll(got);
                     return !got.isEmpty();
@@ -318,6 +333,21 @@ class CameraCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("camera: no such file: ");
     }
 
+    /**
+     * {@code args} and the {@code --biostream.kafka.*} flags of the camera's own SCRAM principal,
+     * which may write the frames topic only (as local mode grants a camera).
+     */
+    static String[] kafkaAs(String cameraId, String... args) {
+        return withKafka(broker, cameraId, args);
+    }
+
+    static String[] withKafka(EmbeddedKafkaBroker on, String cameraId, String... args) {
+        on.grant(KafkaAccess.camera(cameraId, TOPICS));
+        List<String> all = new ArrayList<>(List.of(args));
+        on.connection(KafkaCredentials.camera(cameraId)).settings().forEach((key, value) -> all.add("--" + key + "=" + value));
+        return all.toArray(String[]::new);
+    }
+
     private static void assertFailsWith(Run run, String line) {
         assertThat(run.status()).as(run.err()).isEqualTo(1);
         assertThat(run.err().lines().toList()).singleElement().asString().startsWith(line);
@@ -327,7 +357,7 @@ class CameraCommandTest {
     /** The camera's frames on the frames topic, in order, once {@code count} are there. */
     private static List<ConsumerRecord<byte[], byte[]>> frames(String cameraId, int count) {
         List<ConsumerRecord<byte[], byte[]>> mine = new ArrayList<>();
-        PipelineCluster.readCommitted(broker.bootstrapServers(), TOPICS.frames(), READ, records -> {
+        PipelineCluster.readCommitted(broker.adminConnection(), TOPICS.frames(), READ, records -> {
             mine.clear();
             records.stream().filter(r -> cameraId.equals(new String(r.key(), StandardCharsets.UTF_8))).forEach(mine::add);
             return mine.size() >= count;

@@ -41,9 +41,10 @@ class CameraPipelineTest {
             // The job takes only authenticated frames: the camera signs with its key issued from the job's camera master.
             Path key = dir.resolve("lobby-cam.key");
             cluster.cameraMaster().issue("lobby-cam").write(key);
-            CameraCommandTest.Run run = CameraCommandTest.camera("--video", video.toString(), "--camera-id", "lobby-cam",
-                    "--camera-key", key.toString(), "--max-side", "320", "--fps", "10",
-                    "--bootstrap-servers", cluster.broker.bootstrapServers());
+            // ... and reaches Kafka as its own principal, which may write the frames topic only.
+            CameraCommandTest.Run run = CameraCommandTest.camera(CameraCommandTest.withKafka(cluster.broker, "lobby-cam",
+                    "--video", video.toString(), "--camera-id", "lobby-cam", "--camera-key", key.toString(),
+                    "--max-side", "320", "--fps", "10"));
             assertThat(run.status()).as(run.err()).isZero();
 
             Set<Long> sent = new TreeSet<>();
