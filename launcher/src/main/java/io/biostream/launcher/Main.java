@@ -37,6 +37,7 @@ public final class Main {
                 case "describe" -> DescribeCommand.run(rest, settings, System.out, err);
                 case "eval" -> EvalCommand.run(rest, settings, System.out, err);
                 case "bench" -> BenchCommand.run(rest, System.getenv(), System.out, err);
+                case "camera" -> CameraCommand.run(rest, settings, System.out, err);
                 case "cluster" -> ClusterCommand.run(rest, System.getenv(), System.out, err);
                 case "broker" -> BrokerCommand.run(rest, settings, System.out);
                 case "keys" -> KeysCommand.run(rest, settings, System.out, err);
@@ -69,6 +70,11 @@ public final class Main {
                                  [--bad-control-per-second C] [--drain S] [--photos DIR] [--json OUT]
                                                      the load test: N cameras through Kafka, the job and back, with bad
                                                      frames and forged control events (local mode in a temporary folder)
+                  camera (--video FILE | --images DIR | --device /dev/videoN) --camera-id ID [--fps N]
+                         [--max-side PX] [--jpeg-quality Q] [--session-id ID] [--max-frames N] [--duration S]
+                         [--loop] [--bootstrap-servers HOST:PORT] [--biostream.kafka.*=...]
+                                                     publish a video file, a folder of images or a V4L2 camera
+                                                     to the frames topic as JPEG frames
                   cluster up [--demo] | status | down | taskmanager N | stop | submit [--from=PATH]
                                                      a Flink cluster of separate processes on this machine (JobManager,
                                                      two TaskManagers, Kafka), the job jar submitted over REST

@@ -1,10 +1,13 @@
 package io.biostream.launcher.local;
 
+import io.biostream.launcher.camera.CameraClient;
+import io.biostream.launcher.camera.CameraException;
+import io.biostream.launcher.camera.JpegEncoder;
+import io.biostream.launcher.camera.ReplaySource;
 import io.biostream.operators.crypto.CameraKey;
 import io.biostream.operators.crypto.CameraMaster;
 import io.biostream.operators.crypto.FrameSigner;
 import io.biostream.operators.functions.PipelineConfig;
-import io.biostream.schemas.Frame;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,30 +16,25 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Local mode's demo camera: replays face-api's demo photos (packaged from the fetched npm package)
- * at a steady rate. Sequence numbers are epoch milliseconds, so they keep increasing across restarts.
+ * Local mode's demo camera: the camera client ({@code biostream camera}) replaying face-api's demo
+ * photos (packaged from the fetched npm package) at a steady rate, through the same encoder,
+ * pacing and publisher. Sequence numbers are epoch milliseconds, so they keep increasing across restarts.
  */
 public final class DemoCamera implements AutoCloseable {
     public static final String CAMERA_ID = "demo-cam";
     public static final List<String> PHOTOS = List.of("sample1.jpg", "sample2.jpg", "sample3.jpg", "sample4.jpg");
     private static final Logger LOG = LoggerFactory.getLogger(DemoCamera.class);
+    /** The demo photos are small: sent at their own size, at a quality close to the originals. */
+    private static final int JPEG_QUALITY = 92;
 
     private final FramePublisher publisher;
     private final List<byte[]> photos;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "demo-camera");
-        t.setDaemon(true);
-        return t;
-    });
-    private int next;
-    private long lastSequence;
+    private CameraClient client;
+    private Thread thread;
 
     public DemoCamera(FramePublisher publisher) {
         this.publisher = publisher;
@@ -76,25 +74,33 @@ public final class DemoCamera implements AutoCloseable {
     }
 
     public DemoCamera start(Duration interval) {
-        timer.scheduleAtFixedRate(this::sendNext, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        // The demo camera outlives a lost broker (local mode restarts it): it keeps retrying until closed.
+        CameraClient.Options options = new CameraClient.Options(CAMERA_ID, Math.max(CameraClient.MIN_FPS, 1000.0 / interval.toMillis()),
+                null, 0, null, Duration.ofDays(365), Duration.ofMinutes(10));
+        client = new CameraClient(new ReplaySource("demo photos", photos), new JpegEncoder(0, JPEG_QUALITY), publisher, options,
+                LOG::info);
+        thread = new Thread(this::run, "demo-camera");
+        thread.setDaemon(true);
+        thread.start();
         return this;
     }
 
-    private void sendNext() {
+    private void run() {
         try {
-            long sequence = Math.max(System.currentTimeMillis(), lastSequence + 1);
-            Frame frame = FramePublisher.frame(CAMERA_ID, sequence, photos.get(next));
-            publisher.publish(frame);
-            lastSequence = sequence;
-            next = (next + 1) % photos.size();
-        } catch (Exception e) {
-            LOG.warn("demo camera could not send a frame: {}", e.toString());
+            client.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (CameraException | RuntimeException e) {
+            LOG.warn("demo camera stopped: {}", e.getMessage());
         }
     }
 
     @Override
     public void close() throws InterruptedException {
-        timer.shutdownNow();
-        timer.awaitTermination(10, TimeUnit.SECONDS);
+        if (thread != null) {
+            client.stop();
+            thread.interrupt();
+            thread.join(10_000);
+        }
     }
 }

@@ -44,14 +44,23 @@ public final class FramePublisher implements AutoCloseable {
      * camera it is keyed by, with {@code signer} (null: unsigned).
      */
     public FramePublisher(KafkaConnection kafka, String topic, int maxRequestBytes, FrameSigner signer) {
+        this(kafka.clientConfig(), topic, maxRequestBytes, signer);
+    }
+
+    /**
+     * @param clientConfig where and how to connect ({@link KafkaConnection#clientConfig()}, with any
+     *     client timeouts); the publisher's delivery guarantees go on top: idempotent, acknowledged by
+     *     all in-sync replicas
+     * @param signer signs each record as the camera it is keyed by, or null: records go unsigned
+     */
+    public FramePublisher(Map<String, Object> clientConfig, String topic, int maxRequestBytes, FrameSigner signer) {
         this.topic = topic;
         this.signer = signer;
-        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
-        config.putAll(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes,
-                ProducerConfig.LINGER_MS_CONFIG, 5));
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
