@@ -13,13 +13,17 @@ public interface FrameSource extends AutoCloseable {
     Mat next() throws CameraException;
 
     /** The source's own frame rate (a video's), or 0 where it has none. */
-    double nativeFps();
+    default double nativeFps() {
+        return 0;
+    }
 
     /**
      * True for a live device: its frames come at the device's pace and the client drops those
      * between two sends rather than letting them queue up (they would only grow stale).
      */
-    boolean live();
+    default boolean live() {
+        return false;
+    }
 
     /** What is read, for messages: "video door.mp4 (640x480, 25.0 fps)". */
     String describe();

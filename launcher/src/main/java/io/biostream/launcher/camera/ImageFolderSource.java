@@ -76,16 +76,6 @@ public final class ImageFolderSource implements FrameSource {
     }
 
     @Override
-    public double nativeFps() {
-        return 0;
-    }
-
-    @Override
-    public boolean live() {
-        return false;
-    }
-
-    @Override
     public String describe() {
         return "images " + dir + " (" + files.size() + " files" + (loop ? ", looped" : "") + ")";
     }

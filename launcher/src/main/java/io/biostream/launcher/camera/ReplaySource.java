@@ -28,16 +28,6 @@ public final class ReplaySource implements FrameSource {
     }
 
     @Override
-    public double nativeFps() {
-        return 0;
-    }
-
-    @Override
-    public boolean live() {
-        return false;
-    }
-
-    @Override
     public String describe() {
         return name + " (" + pictures.size() + " pictures, replayed)";
     }
