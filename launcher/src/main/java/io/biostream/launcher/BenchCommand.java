@@ -31,11 +31,6 @@ public final class BenchCommand {
 
     record Options(List<Integer> sizes, Plan plan, Path json) {}
 
-    static final class UsageException extends Exception {
-        UsageException(String message) {
-            super(message);
-        }
-    }
 
     private BenchCommand() {}
 

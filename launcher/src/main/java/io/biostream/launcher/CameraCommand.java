@@ -56,13 +56,6 @@ public final class CameraCommand {
             String sessionId, long maxFrames, Duration duration, boolean loop, String bootstrapServers, Duration brokerWait,
             Duration progressEvery) {}
 
-    static final class UsageException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        UsageException(String message) {
-            super(message);
-        }
-    }
 
     private CameraCommand() {}
 

@@ -42,11 +42,6 @@ public final class EvalCommand {
 
     record Options(Path set, Path json, double threshold, double border, boolean fallback) {}
 
-    static final class UsageException extends Exception {
-        UsageException(String message) {
-            super(message);
-        }
-    }
 
     private EvalCommand() {}
 

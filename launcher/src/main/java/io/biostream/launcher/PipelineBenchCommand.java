@@ -1,7 +1,6 @@
 package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.biostream.launcher.BenchCommand.UsageException;
 import io.biostream.launcher.bench.PipelineBench;
 import io.biostream.launcher.bench.PipelineBench.Plan;
 import io.biostream.launcher.bench.PipelineBench.Report;
