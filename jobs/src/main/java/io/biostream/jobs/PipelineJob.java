@@ -2,6 +2,7 @@ package io.biostream.jobs;
 
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.functions.AnalyzeFrameFunction;
+import io.biostream.operators.functions.CameraAnalyticsFunction;
 import io.biostream.operators.functions.CameraIndexFunction;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.functions.ControlState;
@@ -34,8 +35,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The pipeline: frames -> parse -> (per camera, with the control stream broadcast) decode, detect,
- * describe, match, seal -> results, templates and dead letters through one exactly-once sink;
- * camera-latest, camera-index, subject-sightings and session-summary as queryable state. Sources
+ * describe, match, seal -> results, templates, dead letters and analytics through one exactly-once
+ * sink; camera-latest, camera-index, subject-sightings, session-summary and the camera analytics
+ * windows as queryable state. Sources
  * and sinks are parameters so tests can inject their own.
  */
 public final class PipelineJob {
@@ -85,12 +87,22 @@ public final class PipelineJob {
                 .process(new SessionSummaryFunction(Duration.ofSeconds(config.identity().unstartedSessionTtlSeconds()),
                         Duration.ofSeconds(config.identity().retentionSeconds()), config.crypto())).name("session summary").uid("session-summary");
 
+        // Business analytics on event time (captureTime): the watermark trails the newest captureTime
+        // by the configured out-of-orderness; an analysis subtask without frames goes idle.
+        SingleOutputStreamOperator<Outbound> cameraAnalytics = analyzed.getSideOutput(AnalyzeFrameFunction.ACTIVITY)
+                .assignTimestampsAndWatermarks(CameraAnalyticsFunction.watermarks(config.analytics()))
+                .name("capture-time watermarks").uid("activity-watermarks")
+                .keyBy(activity -> activity.cameraId)
+                .process(new CameraAnalyticsFunction(config.topics().analytics(), config.analytics(), config.crypto()))
+                .name("camera analytics").uid("camera-analytics");
+
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         controlEvents.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         analyzed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
-                        erasedTemplates)
-                .sinkTo(sink).name("kafka: results, templates, dead letters").uid("kafka-sink");
+                        erasedTemplates,
+                        cameraAnalytics)
+                .sinkTo(sink).name("kafka: results, templates, dead letters, analytics").uid("kafka-sink");
     }
 
     public KafkaSource<RawRecord> kafkaSource() {

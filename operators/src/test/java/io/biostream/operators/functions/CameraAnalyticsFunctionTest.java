@@ -1,0 +1,186 @@
+package io.biostream.operators.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.biostream.operators.config.AnalyticsConfig;
+import io.biostream.operators.config.Settings;
+import io.biostream.operators.crypto.CryptoConfig;
+import io.biostream.operators.crypto.TemplateKeyRing;
+import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.records.CameraActivity;
+import io.biostream.operators.records.Outbound;
+import io.biostream.operators.state.CameraStateCodec;
+import io.biostream.operators.state.QueryableStateNames;
+import io.biostream.operators.state.StateSeal;
+import io.biostream.schemas.AnalyticsStep;
+import io.biostream.schemas.CameraAnalytics;
+import io.biostream.schemas.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A scripted event-time sequence with out-of-order and late frames, the watermark made as the job
+ * makes it (bounded out-of-orderness on captureTime), and the exact counts of each closed window.
+ */
+class CameraAnalyticsFunctionTest {
+    private static final long T0 = Instant.parse("2026-03-02T10:00:00Z").toEpochMilli();
+    private static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(10);
+
+    private KeyedOneInputStreamOperatorTestHarness<String, CameraActivity, Outbound> harness;
+    private TemplateKeyRing keys;
+    private final BoundedOutOfOrdernessWatermarks<CameraActivity> watermarks = new BoundedOutOfOrdernessWatermarks<>(OUT_OF_ORDERNESS);
+    private final List<Long> emittedWatermarks = new ArrayList<>();
+
+    @TempDir
+    Path keysDir;
+
+    @BeforeEach
+    void open() throws Exception {
+        CryptoConfig crypto = CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(keysDir)), null, "unused");
+        AnalyticsConfig analytics = new AnalyticsConfig(OUT_OF_ORDERNESS, Duration.ofMinutes(1), Duration.ofMinutes(5),
+                Duration.ofMinutes(3), Duration.ofDays(1));
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new CameraAnalyticsFunction("biostream.analytics", analytics, crypto), activity -> activity.cameraId, Types.STRING);
+        keys = crypto.openKeyRing(); // the API's view: the same key hierarchy
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+        keys.close();
+    }
+
+    /** Delivers one frame's activity, then the watermark the job's bounded out-of-orderness strategy emits after it. */
+    private void frame(CameraActivity activity) throws Exception {
+        harness.processElement(new StreamRecord<>(activity, activity.captureTimeMillis));
+        watermarks.onEvent(activity, activity.captureTimeMillis, ignoring());
+        watermarks.onPeriodicEmit(new WatermarkOutput() {
+            @Override
+            public void emitWatermark(Watermark watermark) {
+                emittedWatermarks.add(watermark.getTimestamp());
+            }
+
+            @Override
+            public void markIdle() {}
+
+            @Override
+            public void markActive() {}
+        });
+        harness.processWatermark(emittedWatermarks.get(emittedWatermarks.size() - 1));
+    }
+
+    private static WatermarkOutput ignoring() {
+        return new WatermarkOutput() {
+            @Override
+            public void emitWatermark(Watermark watermark) {}
+
+            @Override
+            public void markIdle() {}
+
+            @Override
+            public void markActive() {}
+        };
+    }
+
+    private static CameraActivity seen(String camera, long secondsAfterT0, int faces, int described, int unknown, String... subjects) {
+        return CameraActivity.analysed(camera, T0 + secondsAfterT0 * 1000, faces, described, unknown, subjects);
+    }
+
+    private List<CameraAnalytics> closedWindows() throws Exception {
+        List<CameraAnalytics> windows = new ArrayList<>();
+        for (Outbound o : harness.extractOutputValues()) {
+            assertThat(o.topic).isEqualTo("biostream.analytics");
+            CameraAnalytics w = WireFormat.decode(CameraAnalytics.class, o.value);
+            assertThat(new String(o.key, StandardCharsets.UTF_8)).isEqualTo(w.getCameraId());
+            windows.add(w);
+        }
+        return windows;
+    }
+
+    private static List<Long> counts(CameraAnalytics w) {
+        return List.of(w.getFrames(), w.getFaces(), w.getDescribed(), w.getSubjects(), w.getUnknown(), w.getDeadLetters());
+    }
+
+    private static CameraAnalytics window(List<CameraAnalytics> windows, String camera, AnalyticsStep step, long startSecondsAfterT0) {
+        List<CameraAnalytics> found = windows.stream().filter(w -> w.getCameraId().equals(camera) && w.getStep() == step
+                && w.getStart().toEpochMilli() == T0 + startSecondsAfterT0 * 1000).toList();
+        assertThat(found).as("%s %s window at T0+%ds", camera, step, startSecondsAfterT0).hasSize(1);
+        return found.get(0);
+    }
+
+    @Test
+    void countsEachWindowExactlyWithOutOfOrderFramesInAndLateFramesOut() throws Exception {
+        frame(seen("door", 5, 2, 2, 1, "raj"));
+        frame(seen("door", 20, 1, 1, 0, "raj"));           // the same subject again: still one distinct
+        frame(seen("door", 15, 1, 0, 0));                  // out of order, within the bound
+        frame(CameraActivity.deadLetter("door", T0 + 40_000));
+        frame(seen("lobby", 10, 4, 0, 0));                 // a count-only camera: faces, no subjects
+        frame(seen("door", 65, 3, 2, 1, "penny"));         // watermark 54.999 s: the first minute stays open
+        frame(seen("door", 50, 1, 1, 0, "penny"));         // 15 s out of order, its window still open: counts
+        assertThat(closedWindows()).isEmpty();
+        frame(seen("door", 75, 0, 0, 0));                  // watermark 64.999 s: the first minute closes
+        List<CameraAnalytics> afterFirstMinute = closedWindows();
+        assertThat(afterFirstMinute).extracting(CameraAnalytics::getStep).containsOnly(AnalyticsStep.MINUTE);
+        assertThat(counts(window(afterFirstMinute, "door", AnalyticsStep.MINUTE, 0))).containsExactly(4L, 5L, 4L, 2L, 1L, 1L);
+        assertThat(counts(window(afterFirstMinute, "lobby", AnalyticsStep.MINUTE, 0))).containsExactly(1L, 4L, 0L, 0L, 0L, 0L);
+
+        frame(seen("door", 30, 1, 1, 0, "sam"));           // too late for its minute (closed); its hour takes it
+        assertThat(harness.getSideOutput(CameraAnalyticsFunction.LATE)).extracting(r -> r.getValue().captureTimeMillis)
+                .containsExactly(T0 + 30_000);
+        frame(seen("door", 3620, 1, 1, 1));                // the next hour: watermark past the first hour's end
+        frame(seen("door", 12, 5, 5, 5, "leonard"));       // too late for both its minute and its hour: counted nowhere
+        List<CameraAnalytics> all = closedWindows();
+        assertThat(counts(window(all, "door", AnalyticsStep.MINUTE, 60))).containsExactly(2L, 3L, 2L, 1L, 1L, 0L);
+        assertThat(counts(window(all, "door", AnalyticsStep.HOUR, 0))).containsExactly(7L, 9L, 7L, 3L, 2L, 1L);
+        assertThat(counts(window(all, "lobby", AnalyticsStep.HOUR, 0))).containsExactly(1L, 4L, 0L, 0L, 0L, 0L);
+        assertThat(all).as("each window closes once; the new hour's windows stay open").hasSize(5);
+        assertThat(harness.getSideOutput(CameraAnalyticsFunction.LATE)).hasSize(2);
+    }
+
+    @Test
+    void keepsClosedWindowsAsSealedQueryableStateWithinTheirRetention() throws Exception {
+        frame(seen("door", 5, 2, 2, 1, "raj"));
+        frame(seen("door", 70, 1, 1, 0));
+        frame(seen("door", 130, 1, 1, 0));
+        frame(seen("door", 190, 1, 1, 0));
+        frame(seen("door", 250, 1, 1, 0));                 // closes minute 3 (T0+180): minute 0 is past the 3 minutes kept
+        MapState<Long, byte[]> minutes = closedState(QueryableStateNames.CAMERA_ANALYTICS_MINUTE);
+        List<Long> starts = new ArrayList<>();
+        minutes.keys().forEach(starts::add);
+        assertThat(starts).containsExactlyInAnyOrder(T0 + 60_000, T0 + 120_000, T0 + 180_000);
+        byte[] stored = minutes.get(T0 + 120_000);
+        assertThat(StateSeal.isSealed(stored)).isTrue();
+        assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain("door");
+        CameraAnalytics opened = CameraStateCodec.openAnalytics(new StateSeal(keys), QueryableStateNames.CAMERA_ANALYTICS_MINUTE,
+                "door", T0 + 120_000, stored).orElseThrow();
+        assertThat(counts(opened)).containsExactly(1L, 1L, 1L, 0L, 0L, 0L);
+        assertThatThrownBy(() -> CameraStateCodec.openAnalytics(new StateSeal(keys), QueryableStateNames.CAMERA_ANALYTICS_MINUTE,
+                "door", T0 + 180_000, stored)).as("moved to another window's key").isInstanceOf(GeneralSecurityException.class);
+    }
+
+    private MapState<Long, byte[]> closedState(String name) throws Exception {
+        harness.getOperator().setCurrentKey("door");
+        return harness.getOperator().getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                QueryableStateNames.cameraAnalyticsDescriptor(name));
+    }
+}
