@@ -9,6 +9,8 @@ import io.biostream.operators.functions.ControlState;
 import io.biostream.operators.functions.ParseControlFunction;
 import io.biostream.operators.functions.SessionSummaryFunction;
 import io.biostream.operators.functions.SubjectSightingsFunction;
+import io.biostream.operators.functions.SubjectVisitsFunction;
+import io.biostream.operators.records.SubjectVisit;
 import io.biostream.schemas.ControlType;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
@@ -36,8 +38,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * The pipeline: frames -> parse -> (per camera, with the control stream broadcast) decode, detect,
  * describe, match, seal -> results, templates, dead letters and analytics through one exactly-once
- * sink; camera-latest, camera-index, subject-sightings, session-summary and the camera analytics
- * windows as queryable state. Sources
+ * sink; camera-latest, camera-index, subject-sightings, session-summary, the camera analytics
+ * windows and subject-visits as queryable state. Sources
  * and sinks are parameters so tests can inject their own.
  */
 public final class PipelineJob {
@@ -95,6 +97,14 @@ public final class PipelineJob {
                 .keyBy(activity -> activity.cameraId)
                 .process(new CameraAnalyticsFunction(config.topics().analytics(), config.analytics(), config.crypto()))
                 .name("camera analytics").uid("camera-analytics");
+        // Visits per subject and camera (closed session windows); an erasure clears the subject's.
+        cameraAnalytics.getSideOutput(CameraAnalyticsFunction.VISITS)
+                .union(analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
+                        .filter(update -> update.erased).name("subject erasures").uid("subject-erasures")
+                        .map(update -> SubjectVisit.erasure(update.subjectId)).returns(SubjectVisit.class)
+                        .name("visit erasures").uid("visit-erasures"))
+                .keyBy(visit -> visit.subjectId)
+                .process(new SubjectVisitsFunction(config.crypto())).name("subject visits").uid("subject-visits");
 
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),

@@ -6,6 +6,7 @@ import io.biostream.operators.crypto.KeyStoreUnavailableException;
 import io.biostream.operators.crypto.TemplateKeyRing;
 import io.biostream.operators.records.CameraActivity;
 import io.biostream.operators.records.Outbound;
+import io.biostream.operators.records.SubjectVisit;
 import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.state.StateSeal;
@@ -48,10 +49,16 @@ import org.slf4j.LoggerFactory;
  * sealed ({@link StateSeal}). A frame whose window has closed is dropped from that window's counts,
  * counted ({@code analyticsLateFrames}) and sent to {@link #LATE} (minute windows; an hour window
  * still open takes it). The subject ids of a window live only while it is open.
+ *
+ * <p>Visits: per subject matched on this camera, session windows on captureTime with the
+ * configured gap; a visit closes when the watermark passes its last match plus the gap and goes to
+ * {@link #VISITS} (first and last match; its dwell time is their difference).
  */
 public class CameraAnalyticsFunction extends KeyedProcessFunction<String, CameraActivity, Outbound> {
     private static final Logger LOG = LoggerFactory.getLogger(CameraAnalyticsFunction.class);
     public static final OutputTag<CameraActivity> LATE = new OutputTag<>("late-activity", TypeInformation.of(CameraActivity.class));
+    /** Each closed visit of a subject to this camera (session windows with the configured gap), for SubjectVisitsFunction. */
+    public static final OutputTag<SubjectVisit> VISITS = new OutputTag<>("subject-visits", TypeInformation.of(SubjectVisit.class));
     static final long MINUTE_MS = Duration.ofMinutes(1).toMillis();
     static final long HOUR_MS = Duration.ofHours(1).toMillis();
     // Positions in an open window's counts.
@@ -69,6 +76,8 @@ public class CameraAnalyticsFunction extends KeyedProcessFunction<String, Camera
     private transient TemplateKeyRing keys;
     private transient StateSeal seal;
     private transient Counter lateFrames;
+    /** Per subject: its open visits to this camera, as {first, last, first, last, ...} match times, ordered. */
+    private transient MapState<String, long[]> openVisits;
 
     public CameraAnalyticsFunction(String analyticsTopic, AnalyticsConfig analytics, CryptoConfig crypto) {
         this.analyticsTopic = analyticsTopic;
@@ -179,6 +188,8 @@ public class CameraAnalyticsFunction extends KeyedProcessFunction<String, Camera
         hour = new Window(AnalyticsStep.HOUR, HOUR_MS, analytics.hourRetention(), QueryableStateNames.CAMERA_ANALYTICS_HOUR);
         keys = crypto.openKeyRing();
         seal = new StateSeal(keys);
+        openVisits = getRuntimeContext().getMapState(new MapStateDescriptor<>("open-visits", StringSerializer.INSTANCE,
+                LongPrimitiveArraySerializer.INSTANCE));
         lateFrames = getRuntimeContext().getMetricGroup().addGroup(AnalysisMetrics.GROUP).counter("analyticsLateFrames");
     }
 
@@ -207,12 +218,77 @@ public class CameraAnalyticsFunction extends KeyedProcessFunction<String, Camera
             ctx.output(LATE, activity);
         }
         hour.add(activity, timers);
+        if (!activity.deadLetter && activity.subjectIds != null) {
+            for (String subjectId : activity.subjectIds) {
+                visit(subjectId, activity.captureTimeMillis, timers);
+            }
+        }
+    }
+
+    /**
+     * Adds a match to the subject's visits, merging every visit it falls within the gap of (as
+     * Flink's session windows merge); a match whose visit would have closed already is dropped.
+     */
+    private void visit(String subjectId, long time, TimerContext timers) throws Exception {
+        long gap = analytics.visitGap().toMillis();
+        if (time + gap - 1 <= timers.watermark()) {
+            return;
+        }
+        long[] held = openVisits.get(subjectId);
+        List<long[]> visits = new ArrayList<>();
+        long first = time;
+        long last = time;
+        for (int i = 0; held != null && i < held.length; i += 2) {
+            if (held[i] < time + gap && time < held[i + 1] + gap) { // [first, last + gap) meets [time, time + gap)
+                first = Math.min(first, held[i]);
+                last = Math.max(last, held[i + 1]);
+            } else {
+                visits.add(new long[] {held[i], held[i + 1]});
+            }
+        }
+        visits.add(new long[] {first, last});
+        visits.sort(java.util.Comparator.comparingLong(v -> v[0]));
+        openVisits.put(subjectId, flatten(visits));
+        timers.register(last + gap - 1);
+    }
+
+    /** Closes the visits no match can extend any more (the watermark is past their last match plus the gap). */
+    private void closeVisits(String cameraId, long watermark, OnTimerContext ctx) throws Exception {
+        long gap = analytics.visitGap().toMillis();
+        List<String> subjects = new ArrayList<>();
+        openVisits.keys().forEach(subjects::add);
+        for (String subjectId : subjects) {
+            long[] held = openVisits.get(subjectId);
+            List<long[]> open = new ArrayList<>();
+            for (int i = 0; i < held.length; i += 2) {
+                if (held[i + 1] + gap - 1 <= watermark) {
+                    ctx.output(VISITS, SubjectVisit.closed(subjectId, cameraId, held[i], held[i + 1]));
+                } else {
+                    open.add(new long[] {held[i], held[i + 1]});
+                }
+            }
+            if (open.isEmpty()) {
+                openVisits.remove(subjectId);
+            } else if (open.size() * 2 < held.length) {
+                openVisits.put(subjectId, flatten(open));
+            }
+        }
+    }
+
+    private static long[] flatten(List<long[]> visits) {
+        long[] flat = new long[visits.size() * 2];
+        for (int i = 0; i < visits.size(); i++) {
+            flat[2 * i] = visits.get(i)[0];
+            flat[2 * i + 1] = visits.get(i)[1];
+        }
+        return flat;
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Outbound> out) throws Exception {
         minute.close(ctx.getCurrentKey(), timestamp, out);
         hour.close(ctx.getCurrentKey(), timestamp, out);
+        closeVisits(ctx.getCurrentKey(), timestamp, ctx);
     }
 
     /**

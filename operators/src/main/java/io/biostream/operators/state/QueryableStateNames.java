@@ -30,6 +30,9 @@ import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerial
  *       {@link BytePrimitiveArraySerializer}) from a closed window's start (epoch millis) to its
  *       {@code CameraAnalytics} in Avro single-object encoding, sealed with the key
  *       {@link #analyticsKey(String, long)}.
+ *   <li>{@value #SUBJECT_VISITS}: keyed by subjectId (String); a {@code ValueState<byte[]>} holding
+ *       the subject's {@code SubjectVisits} (per camera: closed visits and dwell time) in Avro
+ *       single-object encoding, sealed. Cleared when the subject is erased.
  * </ul>
  *
  * Queryable state cannot carry a TTL in Flink: retention must clear these states with timers.
@@ -53,7 +56,13 @@ public final class QueryableStateNames {
     public static final String CAMERA_ANALYTICS_MINUTE = "camera-analytics-minute";
     public static final String CAMERA_ANALYTICS_HOUR = "camera-analytics-hour";
 
+    public static final String SUBJECT_VISITS = "subject-visits";
+
     private QueryableStateNames() {}
+
+    public static ValueStateDescriptor<byte[]> subjectVisitsDescriptor() {
+        return new ValueStateDescriptor<>(SUBJECT_VISITS, BytePrimitiveArraySerializer.INSTANCE);
+    }
 
     public static MapStateDescriptor<Long, byte[]> cameraAnalyticsDescriptor(String name) {
         if (!CAMERA_ANALYTICS_MINUTE.equals(name) && !CAMERA_ANALYTICS_HOUR.equals(name)) {

@@ -45,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CameraAnalyticsFunctionTest {
     private static final long T0 = Instant.parse("2026-03-02T10:00:00Z").toEpochMilli();
     private static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(10);
+    /** Shorter than the out-of-orderness, so that an out-of-order match can join two open visits. */
+    private static final Duration VISIT_GAP = Duration.ofSeconds(5);
 
     private KeyedOneInputStreamOperatorTestHarness<String, CameraActivity, Outbound> harness;
     private TemplateKeyRing keys;
@@ -57,7 +59,7 @@ class CameraAnalyticsFunctionTest {
     @BeforeEach
     void open() throws Exception {
         CryptoConfig crypto = CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(keysDir)), null, "unused");
-        AnalyticsConfig analytics = new AnalyticsConfig(OUT_OF_ORDERNESS, Duration.ofMinutes(1), Duration.ofMinutes(5),
+        AnalyticsConfig analytics = new AnalyticsConfig(OUT_OF_ORDERNESS, Duration.ofMinutes(1), VISIT_GAP,
                 Duration.ofMinutes(3), Duration.ofDays(1));
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
                 new CameraAnalyticsFunction("biostream.analytics", analytics, crypto), activity -> activity.cameraId, Types.STRING);
@@ -176,6 +178,28 @@ class CameraAnalyticsFunctionTest {
         assertThat(counts(opened)).containsExactly(1L, 1L, 1L, 0L, 0L, 0L);
         assertThatThrownBy(() -> CameraStateCodec.openAnalytics(new StateSeal(keys), QueryableStateNames.CAMERA_ANALYTICS_MINUTE,
                 "door", T0 + 180_000, stored)).as("moved to another window's key").isInstanceOf(GeneralSecurityException.class);
+    }
+
+    @Test
+    void visitsAreSessionWindowsMergedByOutOfOrderMatchesWithTheirDwellTime() throws Exception {
+        frame(seen("door", 100, 1, 1, 0, "raj"));
+        frame(seen("door", 108, 1, 1, 0, "raj"));          // 8 s later: a second visit, both open
+        frame(seen("door", 104, 1, 1, 0, "raj"));          // out of order, within the gap of both: one visit 100..108
+        frame(seen("door", 101, 2, 2, 0, "penny", "raj"));
+        assertThat(visits()).isEmpty();
+        frame(seen("door", 130, 1, 1, 0, "raj"));          // watermark 119.999 s: past 108 + 5 s
+        assertThat(visits()).containsExactlyInAnyOrder("raj 100-108", "penny 101-101");
+        frame(seen("door", 150, 0, 0, 0));                 // watermark 139.999 s: raj's visit at 130 closes
+        frame(seen("door", 112, 1, 1, 0, "sam"));          // its visit would have closed at 116.999 s: dropped
+        frame(seen("lobby", 200, 3, 0, 0));                // a count-only camera: no subjects, no visits
+        assertThat(visits()).containsExactlyInAnyOrder("raj 100-108", "penny 101-101", "raj 130-130");
+    }
+
+    private List<String> visits() {
+        var closed = harness.getSideOutput(CameraAnalyticsFunction.VISITS);
+        return closed == null ? List.of() : closed.stream()
+                .map(r -> r.getValue().subjectId + " " + (r.getValue().firstMillis - T0) / 1000 + "-" + (r.getValue().lastMillis - T0) / 1000)
+                .toList();
     }
 
     private MapState<Long, byte[]> closedState(String name) throws Exception {
