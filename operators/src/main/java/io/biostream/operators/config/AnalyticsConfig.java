@@ -35,11 +35,11 @@ public record AnalyticsConfig(Duration outOfOrderness, Duration idleness, Durati
 
     public static AnalyticsConfig from(Settings s) {
         return new AnalyticsConfig(
-                s.getDuration(PREFIX + "out-of-orderness", DEFAULTS.outOfOrderness),
-                s.getDuration(PREFIX + "idleness", DEFAULTS.idleness),
-                s.getDuration(PREFIX + "visit-gap", DEFAULTS.visitGap),
-                s.getDuration(PREFIX + "minute-retention", DEFAULTS.minuteRetention),
-                s.getDuration(PREFIX + "hour-retention", DEFAULTS.hourRetention));
+                s.getDuration("biostream.analytics.out-of-orderness", DEFAULTS.outOfOrderness),
+                s.getDuration("biostream.analytics.idleness", DEFAULTS.idleness),
+                s.getDuration("biostream.analytics.visit-gap", DEFAULTS.visitGap),
+                s.getDuration("biostream.analytics.minute-retention", DEFAULTS.minuteRetention),
+                s.getDuration("biostream.analytics.hour-retention", DEFAULTS.hourRetention));
     }
 
     private static void require(Duration value, String name, Duration min, Duration max) {
