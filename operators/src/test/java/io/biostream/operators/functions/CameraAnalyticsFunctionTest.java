@@ -23,7 +23,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.util.clock.RelativeClock;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.state.MapState;
@@ -39,8 +45,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A scripted event-time sequence with out-of-order and late frames, the watermark made as the job
- * makes it (bounded out-of-orderness on captureTime), and the exact counts of each closed window.
+ * A scripted event-time sequence with out-of-order and late frames, the watermark made by the job's
+ * own strategy (bounded out-of-orderness on captureTime), and the exact counts of each closed window.
  */
 class CameraAnalyticsFunctionTest {
     private static final long T0 = Instant.parse("2026-03-02T10:00:00Z").toEpochMilli();
@@ -50,7 +56,13 @@ class CameraAnalyticsFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, CameraActivity, Outbound> harness;
     private TemplateKeyRing keys;
-    private final BoundedOutOfOrdernessWatermarks<CameraActivity> watermarks = new BoundedOutOfOrdernessWatermarks<>(OUT_OF_ORDERNESS);
+    private static final AnalyticsConfig ANALYTICS = new AnalyticsConfig(OUT_OF_ORDERNESS, Duration.ofSeconds(30), VISIT_GAP,
+            Duration.ofMinutes(3), Duration.ofDays(1));
+    /** The input activity clock (processing time) of the job's watermark generator, in nanoseconds; never 0. */
+    private final long[] clockNanos = {1_000_000_000L};
+    /** The job's own watermark strategy ({@link CameraAnalyticsFunction#watermarks}). */
+    private WatermarkGenerator<CameraActivity> watermarks;
+    private TimestampAssigner<CameraActivity> timestamps;
     private final List<Long> emittedWatermarks = new ArrayList<>();
 
     @TempDir
@@ -59,10 +71,31 @@ class CameraAnalyticsFunctionTest {
     @BeforeEach
     void open() throws Exception {
         CryptoConfig crypto = CryptoConfig.from(Settings.of(TestKeyRings.directorySettings(keysDir)), null, "unused");
-        AnalyticsConfig analytics = new AnalyticsConfig(OUT_OF_ORDERNESS, Duration.ofMinutes(1), VISIT_GAP,
-                Duration.ofMinutes(3), Duration.ofDays(1));
         harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new CameraAnalyticsFunction("biostream.analytics", analytics, crypto), activity -> activity.cameraId, Types.STRING);
+                new CameraAnalyticsFunction("biostream.analytics", ANALYTICS, crypto), activity -> activity.cameraId, Types.STRING);
+        WatermarkStrategy<CameraActivity> strategy = CameraAnalyticsFunction.watermarks(ANALYTICS);
+        watermarks = strategy.createWatermarkGenerator(new WatermarkGeneratorSupplier.Context() {
+            @Override
+            public MetricGroup getMetricGroup() {
+                return new UnregisteredMetricsGroup();
+            }
+
+            @Override
+            public RelativeClock getInputActivityClock() {
+                return new RelativeClock() {
+                    @Override
+                    public long relativeTimeMillis() {
+                        return clockNanos[0] / 1_000_000;
+                    }
+
+                    @Override
+                    public long relativeTimeNanos() {
+                        return clockNanos[0];
+                    }
+                };
+            }
+        });
+        timestamps = strategy.createTimestampAssigner(UnregisteredMetricsGroup::new);
         keys = crypto.openKeyRing(); // the API's view: the same key hierarchy
     }
 
@@ -74,8 +107,16 @@ class CameraAnalyticsFunctionTest {
 
     /** Delivers one frame's activity, then the watermark the job's bounded out-of-orderness strategy emits after it. */
     private void frame(CameraActivity activity) throws Exception {
-        harness.processElement(new StreamRecord<>(activity, activity.captureTimeMillis));
-        watermarks.onEvent(activity, activity.captureTimeMillis, ignoring());
+        long eventTime = timestamps.extractTimestamp(activity, Long.MIN_VALUE);
+        harness.processElement(new StreamRecord<>(activity, eventTime));
+        watermarks.onEvent(activity, eventTime, ignoring());
+        periodicEmit();
+        harness.processWatermark(emittedWatermarks.get(emittedWatermarks.size() - 1));
+    }
+
+    private final List<String> idleness = new ArrayList<>();
+
+    private void periodicEmit() {
         watermarks.onPeriodicEmit(new WatermarkOutput() {
             @Override
             public void emitWatermark(Watermark watermark) {
@@ -83,12 +124,15 @@ class CameraAnalyticsFunctionTest {
             }
 
             @Override
-            public void markIdle() {}
+            public void markIdle() {
+                idleness.add("idle");
+            }
 
             @Override
-            public void markActive() {}
+            public void markActive() {
+                idleness.add("active");
+            }
         });
-        harness.processWatermark(emittedWatermarks.get(emittedWatermarks.size() - 1));
     }
 
     private static WatermarkOutput ignoring() {
@@ -157,6 +201,29 @@ class CameraAnalyticsFunctionTest {
         assertThat(counts(window(all, "lobby", AnalyticsStep.HOUR, 0))).containsExactly(1L, 4L, 0L, 0L, 0L, 0L);
         assertThat(all).as("each window closes once; the new hour's windows stay open").hasSize(5);
         assertThat(harness.getSideOutput(CameraAnalyticsFunction.LATE)).hasSize(2);
+    }
+
+    /** The job's watermarks: captureTime less the out-of-orderness; idle after the configured time without frames. */
+    @Test
+    void theJobsWatermarksTrailTheNewestCaptureTimeAndGoIdleWithoutFrames() throws Exception {
+        frame(seen("door", 30, 0, 0, 0));
+        assertThat(emittedWatermarks).last().isEqualTo(T0 + 30_000 - OUT_OF_ORDERNESS.toMillis() - 1);
+        frame(seen("door", 20, 0, 0, 0));
+        assertThat(emittedWatermarks).as("an older frame does not move it back").last()
+                .isEqualTo(T0 + 30_000 - OUT_OF_ORDERNESS.toMillis() - 1);
+        clockNanos[0] += Duration.ofSeconds(1).toNanos();
+        periodicEmit();                                    // no frame since: the idle timer starts
+        clockNanos[0] += Duration.ofSeconds(29).toNanos();
+        periodicEmit();
+        assertThat(idleness).as("29 s without frames, idleness 30 s").isEmpty();
+        clockNanos[0] += Duration.ofSeconds(2).toNanos();
+        int emitted = emittedWatermarks.size();
+        periodicEmit();
+        assertThat(idleness).containsExactly("idle");
+        assertThat(emittedWatermarks).as("idle: no watermark holds the other subtasks back").hasSize(emitted);
+        frame(seen("door", 40, 0, 0, 0));
+        assertThat(emittedWatermarks).as("a frame makes it active again").hasSize(emitted + 1).last()
+                .isEqualTo(T0 + 40_000 - OUT_OF_ORDERNESS.toMillis() - 1);
     }
 
     @Test
