@@ -92,6 +92,7 @@ public final class PipelineJob {
         // Business analytics on event time (captureTime): the watermark trails the newest captureTime
         // by the configured out-of-orderness; an analysis subtask without frames goes idle.
         SingleOutputStreamOperator<Outbound> cameraAnalytics = analyzed.getSideOutput(AnalyzeFrameFunction.ACTIVITY)
+                .union(parsed.getSideOutput(AnalyzeFrameFunction.ACTIVITY))
                 .assignTimestampsAndWatermarks(CameraAnalyticsFunction.watermarks(config.analytics()))
                 .name("capture-time watermarks").uid("activity-watermarks")
                 .keyBy(activity -> activity.cameraId)
