@@ -92,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
                 key -> key.id().startsWith(JwtVerifier.ACTOR_PREFIX) || keys.find(key.id()).isPresent(), Optional::empty, auditSink, jsonMapper(),
                 Clock.systemUTC());
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
-                identityRoutes, metrics, new OpenApiHandler(), live);
+                identityRoutes, metrics, new OpenApiHandler(), live, new AnalyticsHandlers(state, Clock.systemUTC()));
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -191,13 +191,14 @@ public final class ApiServer implements AutoCloseable {
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
                              CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics, OpenApiHandler openApi,
-                             LiveHub live) {
+                             LiveHub live, AnalyticsHandlers analytics) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/openapi.json", openApi::serve, Access.PUBLIC);
         routes.get("/metrics", metrics::serve, Role.MONITOR);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
+        routes.get("/api/v1/analytics/cameras/{id}", analytics::camera, Role.ANALYST, Role.ADMIN);
         routes.get("/api/v1/audit", audit::list, Role.AUDITOR);
         routes.get("/api/v1/audit/verify", audit::verify, Role.AUDITOR);
 

@@ -2,12 +2,15 @@ package io.biostream.jobs;
 
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.functions.AnalyzeFrameFunction;
+import io.biostream.operators.functions.CameraAnalyticsFunction;
 import io.biostream.operators.functions.CameraIndexFunction;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.functions.ControlState;
 import io.biostream.operators.functions.ParseControlFunction;
 import io.biostream.operators.functions.SessionSummaryFunction;
 import io.biostream.operators.functions.SubjectSightingsFunction;
+import io.biostream.operators.functions.SubjectVisitsFunction;
+import io.biostream.operators.records.SubjectVisit;
 import io.biostream.schemas.ControlType;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
@@ -34,8 +37,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The pipeline: frames -> parse -> (per camera, with the control stream broadcast) decode, detect,
- * describe, match, seal -> results, templates and dead letters through one exactly-once sink;
- * camera-latest, camera-index, subject-sightings and session-summary as queryable state. Sources
+ * describe, match, seal -> results, templates, dead letters and analytics through one exactly-once
+ * sink; camera-latest, camera-index, subject-sightings, session-summary, the camera analytics
+ * windows and subject-visits as queryable state. Sources
  * and sinks are parameters so tests can inject their own.
  */
 public final class PipelineJob {
@@ -85,12 +89,31 @@ public final class PipelineJob {
                 .process(new SessionSummaryFunction(Duration.ofSeconds(config.identity().unstartedSessionTtlSeconds()),
                         Duration.ofSeconds(config.identity().retentionSeconds()), config.crypto())).name("session summary").uid("session-summary");
 
+        // Business analytics on event time (captureTime): the watermark trails the newest captureTime
+        // by the configured out-of-orderness; an analysis subtask without frames goes idle.
+        SingleOutputStreamOperator<Outbound> cameraAnalytics = analyzed.getSideOutput(AnalyzeFrameFunction.ACTIVITY)
+                .union(parsed.getSideOutput(AnalyzeFrameFunction.ACTIVITY))
+                .assignTimestampsAndWatermarks(CameraAnalyticsFunction.watermarks(config.analytics()))
+                .name("capture-time watermarks").uid("activity-watermarks")
+                .keyBy(activity -> activity.cameraId)
+                .process(new CameraAnalyticsFunction(config.topics().analytics(), config.analytics(), config.crypto()))
+                .name("camera analytics").uid("camera-analytics");
+        // Visits per subject and camera (closed session windows); an erasure clears the subject's.
+        cameraAnalytics.getSideOutput(CameraAnalyticsFunction.VISITS)
+                .union(analyzed.getSideOutput(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)
+                        .filter(update -> update.erased).name("subject erasures").uid("subject-erasures")
+                        .map(update -> SubjectVisit.erasure(update.subjectId)).returns(SubjectVisit.class)
+                        .name("visit erasures").uid("visit-erasures"))
+                .keyBy(visit -> visit.subjectId)
+                .process(new SubjectVisitsFunction(config.crypto())).name("subject visits").uid("subject-visits");
+
         analyzed
                 .union(parsed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         controlEvents.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
                         analyzed.getSideOutput(ParseFrameFunction.DEAD_LETTERS),
-                        erasedTemplates)
-                .sinkTo(sink).name("kafka: results, templates, dead letters").uid("kafka-sink");
+                        erasedTemplates,
+                        cameraAnalytics)
+                .sinkTo(sink).name("kafka: results, templates, dead letters, analytics").uid("kafka-sink");
     }
 
     public KafkaSource<RawRecord> kafkaSource() {

@@ -1,7 +1,10 @@
 package io.biostream.api.state;
 
 import io.biostream.operators.state.CameraSeen;
+import io.biostream.schemas.AnalyticsStep;
+import io.biostream.schemas.CameraAnalytics;
 import io.biostream.schemas.CameraLatest;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +19,12 @@ public interface CameraStateReader {
 
     /** Every camera the job has seen, ordered by camera id. */
     List<CameraSeen> cameras() throws StateUnavailableException;
+
+    /**
+     * The camera's closed analytics windows of one step (minute or hour) whose start lies in
+     * [{@code from}, {@code to}), oldest first; empty when the job holds none for that camera.
+     */
+    List<CameraAnalytics> analytics(String cameraId, AnalyticsStep step, Instant from, Instant to) throws StateUnavailableException;
 
     /** Whether the state can be read now; must answer quickly (no long retries). */
     default StateStatus status() {

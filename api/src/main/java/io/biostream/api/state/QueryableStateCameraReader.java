@@ -5,7 +5,10 @@ import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.state.StateSeal;
 import io.biostream.api.ApiConfig;
+import io.biostream.schemas.AnalyticsStep;
+import io.biostream.schemas.CameraAnalytics;
 import io.biostream.schemas.CameraLatest;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,6 +56,35 @@ public final class QueryableStateCameraReader implements CameraStateReader, Auto
         byte[] bytes = valueOf(state.get());
         return bytes == null ? Optional.empty()
                 : SealedValues.open(QueryableStateNames.CAMERA_LATEST, cameraId, bytes, seal, CameraStateCodec::openLatest);
+    }
+
+    @Override
+    public List<CameraAnalytics> analytics(String cameraId, AnalyticsStep step, Instant from, Instant to)
+            throws StateUnavailableException {
+        String name = step == AnalyticsStep.HOUR ? QueryableStateNames.CAMERA_ANALYTICS_HOUR : QueryableStateNames.CAMERA_ANALYTICS_MINUTE;
+        Optional<MapState<Long, byte[]>> state =
+                queries.query(name, cameraId, QueryableStateNames.cameraAnalyticsDescriptor(name), retryDeadline);
+        List<CameraAnalytics> windows = new ArrayList<>();
+        if (state.isEmpty()) {
+            return windows;
+        }
+        List<Map.Entry<Long, byte[]>> entries = new ArrayList<>();
+        try {
+            for (Map.Entry<Long, byte[]> e : state.get().entries()) {
+                if (e.getKey() >= from.toEpochMilli() && e.getKey() < to.toEpochMilli()) {
+                    entries.add(Map.entry(e.getKey(), e.getValue()));
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + name, e);
+        }
+        for (Map.Entry<Long, byte[]> e : entries) {
+            long start = e.getKey();
+            SealedValues.open(name, QueryableStateNames.analyticsKey(cameraId, start), e.getValue(), seal,
+                    (s, key, stored) -> CameraStateCodec.openAnalytics(s, name, cameraId, start, stored)).ifPresent(windows::add);
+        }
+        windows.sort(Comparator.comparing(CameraAnalytics::getStart));
+        return windows;
     }
 
     @Override

@@ -14,8 +14,8 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Who may do what on the local broker (StandardAuthorizer; anything not granted here is refused,
- * the broker principal excepted). The job reads frames and control and writes results, templates
- * and dead letters; the API reads and writes control and audit; both use the keys topic. A camera
+ * the broker principal excepted). The job reads frames and control and writes results, templates,
+ * dead letters and analytics; the API reads and writes control and audit; both use the keys topic. A camera
  * may only write frames. docs/security.md has the table.
  */
 public final class KafkaAccess {
@@ -33,7 +33,7 @@ public final class KafkaAccess {
         for (String topic : List.of(t.frames(), t.control())) {
             acls.add(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, user, AclOperation.READ));
         }
-        for (String topic : List.of(t.results(), t.templates(), t.dlq())) {
+        for (String topic : List.of(t.results(), t.templates(), t.dlq(), t.analytics())) {
             acls.add(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, user, AclOperation.WRITE));
         }
         acls.add(allow(ResourceType.TOPIC, t.keys(), PatternType.LITERAL, user, AclOperation.READ));

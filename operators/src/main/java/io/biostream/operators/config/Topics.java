@@ -20,8 +20,10 @@ import org.apache.kafka.common.internals.Topic;
  * @param audit     hash-chained audit events
  * @param dlq       dead letters: bad input with a reason code
  * @param keys      wrapped template data keys, compacted (key: keyId; tombstone on destruction)
+ * @param analytics closed analytics windows per camera (CameraAnalytics), written exactly once (key: cameraId)
  */
-public record Topics(String frames, String results, String templates, String control, String audit, String dlq, String keys)
+public record Topics(String frames, String results, String templates, String control, String audit, String dlq, String keys,
+                     String analytics)
         implements java.io.Serializable {
 
     /** Settings key prefix: {@code biostream.topics.frames} names the frames topic, and so on. */
@@ -49,7 +51,8 @@ public record Topics(String frames, String results, String templates, String con
         List<String> names = List.of(
                 requireName("frames", frames), requireName("results", results),
                 requireName("templates", templates), requireName("control", control),
-                requireName("audit", audit), requireName("dlq", dlq), requireName("keys", keys));
+                requireName("audit", audit), requireName("dlq", dlq), requireName("keys", keys),
+                requireName("analytics", analytics));
         if (new HashSet<>(names).size() != names.size()) {
             throw new IllegalArgumentException("topic names must differ: " + names);
         }
@@ -57,7 +60,7 @@ public record Topics(String frames, String results, String templates, String con
 
     public static Topics defaults() {
         return new Topics("biostream.frames", "biostream.results", "biostream.templates",
-                "biostream.control", "biostream.audit", "biostream.dlq", "biostream.keys");
+                "biostream.control", "biostream.audit", "biostream.dlq", "biostream.keys", "biostream.analytics");
     }
 
     /**
@@ -70,12 +73,12 @@ public record Topics(String frames, String results, String templates, String con
                 setting(settings, "frames", d.frames()), setting(settings, "results", d.results()),
                 setting(settings, "templates", d.templates()), setting(settings, "control", d.control()),
                 setting(settings, "audit", d.audit()), setting(settings, "dlq", d.dlq()),
-                setting(settings, "keys", d.keys()));
+                setting(settings, "keys", d.keys()), setting(settings, "analytics", d.analytics()));
     }
 
     /** Every topic name, frames first. */
     public List<String> names() {
-        return List.of(frames, results, templates, control, audit, dlq, keys);
+        return List.of(frames, results, templates, control, audit, dlq, keys, analytics);
     }
 
     /** The topics to create, with the default partitions and frame size. */
@@ -120,7 +123,9 @@ public record Topics(String frames, String results, String templates, String con
                         "segment.ms", Long.toString(KEYS_COMPACTION_LAG_MS),
                         "max.compaction.lag.ms", Long.toString(KEYS_COMPACTION_LAG_MS),
                         "min.cleanable.dirty.ratio", "0.01",
-                        "delete.retention.ms", Long.toString(Duration.ofDays(1).toMillis()))));
+                        "delete.retention.ms", Long.toString(Duration.ofDays(1).toMillis()))),
+                // Counts per camera, no faces: kept like the results.
+                new NewTopic(analytics, streamPartitions, one).configs(Map.of("retention.ms", Long.toString(RESULTS_RETENTION_MS))));
     }
 
     private static String setting(Settings settings, String role, String fallback) {

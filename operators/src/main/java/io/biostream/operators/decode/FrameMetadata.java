@@ -23,6 +23,19 @@ public final class FrameMetadata {
 
     /** Why the frame's capture time or session id cannot be taken as given, or empty. */
     public static Optional<String> problem(Frame frame, Instant now) {
+        Optional<String> time = captureTimeProblem(frame, now);
+        if (time.isPresent()) {
+            return time;
+        }
+        String session = frame.getSessionId();
+        if (session != null && !SESSION_ID.matcher(session).matches()) {
+            return Optional.of("sessionId must be " + SESSION_RULE);
+        }
+        return Optional.empty();
+    }
+
+    /** Why the frame's capture time is not one a camera's clock can have, or empty. */
+    public static Optional<String> captureTimeProblem(Frame frame, Instant now) {
         Instant captured = frame.getCaptureTime();
         if (captured.isAfter(now.plus(MAX_CLOCK_AHEAD))) {
             return Optional.of("captureTime " + captured + " is more than " + MAX_CLOCK_AHEAD.toMinutes()
@@ -30,10 +43,6 @@ public final class FrameMetadata {
         }
         if (captured.isBefore(EARLIEST_CAPTURE)) {
             return Optional.of("captureTime " + captured + " is before " + EARLIEST_CAPTURE + ": the camera's clock is not set");
-        }
-        String session = frame.getSessionId();
-        if (session != null && !SESSION_ID.matcher(session).matches()) {
-            return Optional.of("sessionId must be " + SESSION_RULE);
         }
         return Optional.empty();
     }

@@ -9,6 +9,8 @@ import io.biostream.operators.decode.FrameRejectedException;
 import io.biostream.operators.identity.Identifications;
 import io.biostream.operators.identity.MatchPolicy;
 import io.biostream.operators.identity.PrivacyFilter;
+import io.biostream.operators.identity.PrivacyMode;
+import io.biostream.operators.records.CameraActivity;
 import io.biostream.operators.records.CameraSighting;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.FrameRecord;
@@ -70,6 +72,8 @@ import org.slf4j.LoggerFactory;
 public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, FrameRecord, ControlRecord, Outbound> {
     public static final OutputTag<CameraSighting> SIGHTINGS = new OutputTag<>("sightings", TypeInformation.of(CameraSighting.class));
     public static final OutputTag<SightingUpdate> SUBJECT_SIGHTINGS = new OutputTag<>("subject-sightings", TypeInformation.of(SightingUpdate.class));
+    /** What each frame adds to its camera's analytics (CameraAnalyticsFunction), dead letters included. */
+    public static final OutputTag<CameraActivity> ACTIVITY = new OutputTag<>("camera-activity", TypeInformation.of(CameraActivity.class));
     public static final OutputTag<SessionFrame> SESSION_FRAMES = new OutputTag<>("session-frames", TypeInformation.of(SessionFrame.class));
     private static final Logger LOG = LoggerFactory.getLogger(AnalyzeFrameFunction.class);
 
@@ -135,11 +139,13 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             found = faces.analyze(image, policy.minFaceSize(), policy.minQuality(), metrics);
         } catch (FrameRejectedException e) {
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, e.reason(), e.getMessage()));
+            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
             return;
         } catch (RuntimeException e) { // e.g. an OpenCV error on a pathological image
             LOG.warn("frame {}/{} failed in analysis: {}", frame.getCameraId(), frame.getSequence(), e.toString());
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
+            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
             return;
         }
         // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
@@ -191,6 +197,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             LOG.warn("frame {}/{}: no data key to seal its templates under: {}", frame.getCameraId(), frame.getSequence(), e.toString());
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
                     "data key unavailable: " + e.getMessage()));
+            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
             return;
         }
         sighted.forEach(update -> ctx.output(SUBJECT_SIGHTINGS, update));
@@ -216,6 +223,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
                     frame.getSequence(), e.toString());
             ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
                     "data key unavailable: " + e.getMessage()));
+            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
             return;
         }
         countAnalysis(found, kept.size(), templates.size(), matches, now, frame.getCaptureTime().toEpochMilli());
@@ -226,10 +234,33 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         latest.update(latestValue);
         ctx.timerService().registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
         ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
+        ctx.output(ACTIVITY, activity(frame.getCameraId(), frame.getCaptureTime().toEpochMilli(), policy.privacyMode(), found,
+                identifications, sighted));
         if (sessionId != null) {
             ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
                     frame.getCaptureTime().toEpochMilli()));
         }
+    }
+
+    /**
+     * The frame's analytics: every face counts, under any privacy mode; unknown faces and subjects
+     * only where the mode matches, and subjects only as far as the mode keeps them (the sightings).
+     */
+    static CameraActivity activity(String cameraId, long captureTimeMillis, PrivacyMode mode, List<FacePipeline.Face> found,
+                                   Identification[] identifications, List<SightingUpdate> sighted) {
+        int described = 0;
+        int unknown = 0;
+        for (FacePipeline.Face face : found) {
+            if (face.described()) {
+                described++;
+                Identification identification = identifications[face.index()];
+                if (mode.matches() && (identification == null || !identification.getMatched())) {
+                    unknown++;
+                }
+            }
+        }
+        String[] subjects = sighted.stream().map(update -> update.subjectId).distinct().toArray(String[]::new);
+        return CameraActivity.analysed(cameraId, captureTimeMillis, found.size(), described, unknown, subjects);
     }
 
     private void countAnalysis(List<FacePipeline.Face> found, int kept, int sealed, int matches, long now, long captured) {

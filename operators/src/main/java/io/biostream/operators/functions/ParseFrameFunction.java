@@ -1,6 +1,7 @@
 package io.biostream.operators.functions;
 
 import io.biostream.operators.crypto.FrameAuthenticator;
+import io.biostream.operators.records.CameraActivity;
 import io.biostream.operators.records.FrameRecord;
 import io.biostream.operators.records.Outbound;
 import io.biostream.operators.records.RawRecord;
@@ -81,10 +82,17 @@ public class ParseFrameFunction extends ProcessFunction<RawRecord, FrameRecord> 
                     "camera " + frame.getCameraId() + " is not in " + io.biostream.operators.crypto.CameraAuthConfig.ALLOWED));
             return;
         }
-        Optional<String> problem = FrameMetadata.problem(frame, Instant.now());
+        Instant now = Instant.now();
+        Optional<String> problem = FrameMetadata.problem(frame, now);
         if (problem.isPresent()) {
             ctx.output(DEAD_LETTERS, deadLetters.of(record, frame.getCameraId(), frame.getSequence(), DeadLetterReason.INVALID_FIELD,
                     problem.get()));
+            // The camera is authenticated and allowed: its dead letter counts in its analytics where
+            // the capture time is one a clock can have (a bad session id); otherwise it has no window.
+            if (FrameMetadata.captureTimeProblem(frame, now).isEmpty()) {
+                ctx.output(AnalyzeFrameFunction.ACTIVITY,
+                        CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
+            }
             return;
         }
         out.collect(new FrameRecord(frame, record.topic, record.partition, record.offset));

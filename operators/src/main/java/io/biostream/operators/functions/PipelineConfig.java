@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.config.AnalyticsConfig;
 import io.biostream.operators.config.KafkaConnection;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.config.Topics;
@@ -25,7 +26,8 @@ public record PipelineConfig(
         VisionConfig vision,
         IdentityConfig identity,
         ControlSigningConfig controlSigning,
-        CameraAuthConfig cameras) implements Serializable {
+        CameraAuthConfig cameras,
+        AnalyticsConfig analytics) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -44,7 +46,8 @@ public record PipelineConfig(
                 VisionConfig.from(s),
                 IdentityConfig.from(s),
                 ControlSigningConfig.from(s),
-                CameraAuthConfig.from(s));
+                CameraAuthConfig.from(s),
+                AnalyticsConfig.from(s));
     }
 
     /** The Kafka cluster's bootstrap servers (the connection is {@link #kafka()}). */

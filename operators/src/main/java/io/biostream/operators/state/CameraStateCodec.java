@@ -1,6 +1,7 @@
 package io.biostream.operators.state;
 
 import io.biostream.schemas.WireFormat;
+import io.biostream.schemas.CameraAnalytics;
 import io.biostream.schemas.CameraLatest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,6 +42,25 @@ public final class CameraStateCodec {
     /** Opens a camera-latest value; empty when its key is gone. */
     public static Optional<CameraLatest> openLatest(StateSeal seal, String cameraId, byte[] stored) throws GeneralSecurityException {
         return seal.open(QueryableStateNames.CAMERA_LATEST, cameraId, stored).map(CameraStateCodec::decodeLatest);
+    }
+
+    /** A closed analytics window of {@code stateName} (minute or hour), sealed: what the job keeps in the analytics states. */
+    public static byte[] sealAnalytics(StateSeal seal, String stateName, CameraAnalytics window) throws GeneralSecurityException {
+        return seal.seal(stateName, QueryableStateNames.analyticsKey(window.getCameraId(), window.getStart().toEpochMilli()),
+                WireFormat.encode(window));
+    }
+
+    /** Opens an analytics window; empty when its key is gone. */
+    public static Optional<CameraAnalytics> openAnalytics(StateSeal seal, String stateName, String cameraId, long windowStart,
+                                                          byte[] stored) throws GeneralSecurityException {
+        return seal.open(stateName, QueryableStateNames.analyticsKey(cameraId, windowStart), stored).map(bytes -> {
+            try {
+                return WireFormat.decode(CameraAnalytics.class, bytes);
+            } catch (IOException | AvroRuntimeException e) {
+                throw new IllegalStateException("state " + stateName + " does not hold a CameraAnalytics of this schema: "
+                        + e.getMessage(), e);
+            }
+        });
     }
 
     /** A camera-index value. */

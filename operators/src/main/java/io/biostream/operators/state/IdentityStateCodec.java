@@ -2,6 +2,7 @@ package io.biostream.operators.state;
 
 import io.biostream.schemas.SessionSummary;
 import io.biostream.schemas.Sightings;
+import io.biostream.schemas.SubjectVisits;
 import io.biostream.schemas.WireFormat;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -52,6 +53,15 @@ public final class IdentityStateCodec {
     public static Optional<SessionSummary> openSessionSummary(StateSeal seal, String sessionId, byte[] stored)
             throws GeneralSecurityException {
         return seal.open(QueryableStateNames.SESSION_SUMMARY, sessionId, stored).map(IdentityStateCodec::decodeSessionSummary);
+    }
+
+    public static byte[] sealVisits(StateSeal seal, String subjectId, SubjectVisits visits) throws GeneralSecurityException {
+        return seal.seal(QueryableStateNames.SUBJECT_VISITS, subjectId, WireFormat.encode(visits));
+    }
+
+    public static Optional<SubjectVisits> openVisits(StateSeal seal, String subjectId, byte[] stored) throws GeneralSecurityException {
+        return seal.open(QueryableStateNames.SUBJECT_VISITS, subjectId, stored)
+                .map(bytes -> decode(SubjectVisits.class, bytes, QueryableStateNames.SUBJECT_VISITS));
     }
 
     private static <T extends SpecificRecordBase> T decode(Class<T> type, byte[] bytes, String state) {

@@ -2,6 +2,7 @@ package io.biostream.operators.state;
 
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerializer;
@@ -24,6 +25,14 @@ import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerial
  *       matched, and cleared when the subject is erased.
  *   <li>{@value #SESSION_SUMMARY}: keyed by sessionId (String); a {@code ValueState<byte[]>}
  *       holding the session's {@code SessionSummary} in Avro single-object encoding.
+ *   <li>{@value #CAMERA_ANALYTICS_MINUTE} and {@value #CAMERA_ANALYTICS_HOUR}: keyed by cameraId
+ *       (String); a {@code MapState<Long, byte[]>} ({@link LongSerializer},
+ *       {@link BytePrimitiveArraySerializer}) from a closed window's start (epoch millis) to its
+ *       {@code CameraAnalytics} in Avro single-object encoding, sealed with the key
+ *       {@link #analyticsKey(String, long)}.
+ *   <li>{@value #SUBJECT_VISITS}: keyed by subjectId (String); a {@code ValueState<byte[]>} holding
+ *       the subject's {@code SubjectVisits} (per camera: closed visits and dwell time) in Avro
+ *       single-object encoding, sealed. Cleared when the subject is erased.
  * </ul>
  *
  * Queryable state cannot carry a TTL in Flink: retention must clear these states with timers.
@@ -44,7 +53,28 @@ public final class QueryableStateNames {
     /** Most sightings kept per subject (the newest); {@code Sightings.total} counts all of them. */
     public static final int MAX_SIGHTINGS = 100;
 
+    public static final String CAMERA_ANALYTICS_MINUTE = "camera-analytics-minute";
+    public static final String CAMERA_ANALYTICS_HOUR = "camera-analytics-hour";
+
+    public static final String SUBJECT_VISITS = "subject-visits";
+
     private QueryableStateNames() {}
+
+    public static ValueStateDescriptor<byte[]> subjectVisitsDescriptor() {
+        return new ValueStateDescriptor<>(SUBJECT_VISITS, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    public static MapStateDescriptor<Long, byte[]> cameraAnalyticsDescriptor(String name) {
+        if (!CAMERA_ANALYTICS_MINUTE.equals(name) && !CAMERA_ANALYTICS_HOUR.equals(name)) {
+            throw new IllegalArgumentException("not an analytics state: " + name);
+        }
+        return new MapStateDescriptor<>(name, LongSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    /** The key an analytics window's value is sealed under ({@link StateSeal}): its camera and start. */
+    public static String analyticsKey(String cameraId, long windowStart) {
+        return cameraId + "@" + windowStart;
+    }
 
     public static ValueStateDescriptor<byte[]> cameraLatestDescriptor() {
         return new ValueStateDescriptor<>(CAMERA_LATEST, BytePrimitiveArraySerializer.INSTANCE);

@@ -17,7 +17,7 @@ class TopicsTest {
     void defaultsAreTheDesignedNames() {
         assertThat(Topics.defaults().names()).containsExactly(
                 "biostream.frames", "biostream.results", "biostream.templates",
-                "biostream.control", "biostream.audit", "biostream.dlq", "biostream.keys");
+                "biostream.control", "biostream.audit", "biostream.dlq", "biostream.keys", "biostream.analytics");
     }
 
     @Test
@@ -45,6 +45,7 @@ class TopicsTest {
         assertThat(topics).containsOnlyKeys(names.names());
         assertThat(topics.get(names.frames()).numPartitions()).isEqualTo(Topics.DEFAULT_STREAM_PARTITIONS);
         assertThat(topics.get(names.results()).numPartitions()).isEqualTo(Topics.DEFAULT_STREAM_PARTITIONS);
+        assertThat(topics.get(names.analytics()).numPartitions()).isEqualTo(Topics.DEFAULT_STREAM_PARTITIONS);
         assertThat(topics.get(names.control()).numPartitions()).isEqualTo(1);
         assertThat(topics.get(names.audit()).numPartitions()).isEqualTo(1);
         assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.replicationFactor()).isEqualTo((short) 1));

@@ -89,7 +89,7 @@ class AnalyzeFrameFunctionTest {
     @BeforeEach
     void clearOutputs() {
         harness.getOutput().clear();
-        for (var tag : List.of(ParseFrameFunction.DEAD_LETTERS, AnalyzeFrameFunction.SIGHTINGS)) {
+        for (var tag : List.of(ParseFrameFunction.DEAD_LETTERS, AnalyzeFrameFunction.SIGHTINGS, AnalyzeFrameFunction.ACTIVITY)) {
             Queue<?> side = harness.getSideOutput(tag);
             if (side != null) {
                 side.clear();
@@ -194,6 +194,16 @@ class AnalyzeFrameFunctionTest {
         assertThat(side(AnalyzeFrameFunction.SIGHTINGS)).singleElement()
                 .satisfies(s -> assertThat(s.cameraId + "#" + s.sequence).isEqualTo("lobby-1#3"));
         assertThat(side(ParseFrameFunction.DEAD_LETTERS)).isEmpty();
+        // its analytics: the faces of the result at the frame's capture time; nobody enrolled, so every described face is unknown
+        long withTemplates = result.getFaces().stream().filter(f -> f.getTemplateRef() != null).count();
+        assertThat(side(AnalyzeFrameFunction.ACTIVITY)).singleElement().satisfies(a -> {
+            assertThat(a.cameraId).isEqualTo("lobby-1");
+            assertThat(a.captureTimeMillis).isEqualTo(result.getCaptureTime().toEpochMilli());
+            assertThat(a.deadLetter).isFalse();
+            assertThat(List.of((long) a.faces, (long) a.described, (long) a.unknown))
+                    .containsExactly((long) result.getFaces().size(), withTemplates, withTemplates);
+            assertThat(a.subjectIds).isEmpty();
+        });
     }
 
     @Test
@@ -226,6 +236,10 @@ class AnalyzeFrameFunctionTest {
         assertDeadLetter(letters.get(0), DeadLetterReason.TRUNCATED_IMAGE, truncated, 30L);
         assertDeadLetter(letters.get(1), DeadLetterReason.DIMENSION_MISMATCH, wrongSize, 31L);
         assertThat(side(AnalyzeFrameFunction.SIGHTINGS)).isEmpty();
+        assertThat(side(AnalyzeFrameFunction.ACTIVITY)).as("each dead letter counts for its camera at its capture time")
+                .extracting(a -> a.cameraId + " " + a.deadLetter + " " + a.captureTimeMillis)
+                .containsExactly("gate-2 true " + truncated.getCaptureTime().toEpochMilli(),
+                        "gate-2 true " + wrongSize.getCaptureTime().toEpochMilli());
 
         process(good, 32L);
 

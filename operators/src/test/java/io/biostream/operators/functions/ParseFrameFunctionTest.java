@@ -119,6 +119,10 @@ class ParseFrameFunctionTest {
         assertThat(letters.get(0).getMessage()).contains("ahead of the job's clock");
         assertThat(letters.get(1).getMessage()).contains("clock is not set");
         assertThat(letters.get(2).getMessage()).contains("sessionId must be");
+        // Only the frame whose capture time has a window counts in its camera's analytics.
+        assertThat(harness.getSideOutput(AnalyzeFrameFunction.ACTIVITY)).extracting(StreamRecord::getValue)
+                .extracting(a -> a.cameraId + " " + a.deadLetter + " " + a.captureTimeMillis)
+                .containsExactly("cam-1 true " + good.getCaptureTime().toEpochMilli());
     }
 
     @Test
