@@ -1,0 +1,405 @@
+// The analyst dashboard: sign-in, the camera grid with live status and the chosen camera's video,
+// the identification and alert feed, search by photo, enrollment, audit verification and health.
+import { call, storedKey, storeKey, forgetKey, describe } from './api.js';
+import { LiveConnection } from './live.js';
+
+const FEED_LIMIT = 50;
+const $ = (id) => document.getElementById(id);
+
+let live = null;
+let watched = null; // the camera whose video is shown
+let healthTimer = null;
+const tiles = new Map();
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function time(value) {
+  if (!value) {
+    return '-';
+  }
+  const date = new Date(value);
+  return isNaN(date) ? String(value) : date.toLocaleTimeString();
+}
+
+/** Any answer 401 ends the session: the key is forgotten and the reason shown at sign-in. */
+function failed(failure, target) {
+  if (failure.status === 401) {
+    signOut(describe(failure));
+    return;
+  }
+  if (target) {
+    target.textContent = describe(failure);
+    target.classList.add('error');
+  }
+}
+
+async function signIn(key) {
+  storeKey(key);
+  $('sign-in-error').hidden = true;
+  let cameras = null;
+  try {
+    cameras = await call('GET', '/api/v1/cameras');
+  } catch (failure) {
+    if (failure.status === 401) {
+      signOut(describe(failure));
+      return;
+    }
+    if (failure.status !== 403) {
+      signOut(describe(failure));
+      return;
+    }
+  }
+  $('sign-in-panel').hidden = true;
+  $('dashboard').hidden = false;
+  $('sign-out').hidden = false;
+  document.body.classList.add('signed-in');
+  pollHealth();
+  if (cameras === null) {
+    const note = $('cameras-message');
+    note.hidden = false;
+    note.textContent = 'This key has no analyst role: no cameras or live view. Enrollment needs an admin key, '
+      + 'audit verification an auditor key.';
+    return;
+  }
+  startLive();
+  for (const camera of cameras.cameras) {
+    tile(camera.cameraId, camera);
+  }
+}
+
+function signOut(reason) {
+  if (live) {
+    live.close();
+    live = null;
+  }
+  clearTimeout(healthTimer);
+  forgetKey();
+  tiles.clear();
+  watched = null;
+  $('cameras').replaceChildren();
+  $('feed').replaceChildren();
+  for (const id of ['search-result', 'enroll-result', 'audit-result']) {
+    $(id).replaceChildren();
+    $(id).classList.remove('error');
+  }
+  $('cameras-message').hidden = true;
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in-panel').hidden = false;
+  document.body.classList.remove('signed-in');
+  $('connection').textContent = 'live: off';
+  $('api-key').value = '';
+  const error = $('sign-in-error');
+  error.hidden = !reason;
+  error.textContent = reason || '';
+}
+
+async function pollHealth() {
+  clearTimeout(healthTimer);
+  const badge = $('health');
+  try {
+    const health = await call('GET', '/health');
+    badge.textContent = 'health: ' + health.status + ', state ' + health.state;
+    badge.dataset.state = health.state;
+  } catch (failure) {
+    badge.textContent = 'health: ' + describe(failure);
+    badge.dataset.state = 'unreachable';
+  }
+  healthTimer = setTimeout(pollHealth, 10000);
+}
+
+/** The tile of a camera, made on first sight (the list, or a live message of a new camera). */
+function tile(cameraId, camera) {
+  let entry = tiles.get(cameraId);
+  if (!entry) {
+    const root = element('article', 'tile');
+    root.dataset.camera = cameraId;
+    const title = element('h3', null, cameraId);
+    const frame = element('img', 'frame');
+    frame.alt = 'live view of ' + cameraId;
+    const placeholder = element('div', 'placeholder', 'click to watch live');
+    const status = element('p', 'status', 'waiting for status');
+    const result = element('p', 'last-result', 'no result yet');
+    const chart = element('canvas', 'chart');
+    chart.width = 280;
+    chart.height = 60;
+    chart.hidden = true;
+    root.append(title, frame, placeholder, status, result, chart);
+    root.addEventListener('click', () => watch(cameraId));
+    $('cameras').append(root);
+    entry = { root, frame, placeholder, status, result, chart };
+    tiles.set(cameraId, entry);
+    loadChart(cameraId, entry);
+    if (watched === null && live) {
+      watch(cameraId); // the first camera seen is shown until the analyst picks another
+    }
+  }
+  if (camera && camera.lastSeen) {
+    entry.status.textContent = 'last seen ' + time(camera.lastSeen) + ', frame ' + camera.lastSequence;
+  }
+  return entry;
+}
+
+/** Shows the camera's video: one camera per connection ("Live API", video channel). */
+function watch(cameraId) {
+  watched = cameraId;
+  for (const [id, entry] of tiles) {
+    entry.root.classList.toggle('watched', id === cameraId);
+    if (id !== cameraId) {
+      entry.frame.removeAttribute('src');
+      entry.root.classList.remove('streaming');
+    }
+  }
+  if (live) {
+    live.subscribe('video', { cameraIds: [cameraId], fps: 2 });
+  }
+}
+
+function startLive() {
+  live = new LiveConnection({
+    message: onLive,
+    state: (text) => { $('connection').textContent = text; },
+    refused: (status, message) => {
+      if (status === 401) {
+        signOut('401: the API key was refused for the live view (wrong, revoked or expired). Sign in again.');
+      } else {
+        $('connection').textContent = 'live: refused (' + status + ' ' + message + ')';
+      }
+    },
+  });
+  live.subscribe('results');
+  live.subscribe('alerts');
+  live.subscribe('cameras');
+  live.subscribe('job');
+  live.open();
+}
+
+function onLive(message) {
+  switch (message.type) {
+    case 'result': return onResult(message);
+    case 'alert': return onAlert(message);
+    case 'camera': return onCamera(message);
+    case 'video': return onVideo(message);
+    case 'job': return onJob(message);
+    case 'error':
+      $('connection').textContent = 'live: ' + message.error + ' (' + message.message + ')';
+      return undefined;
+    default: return undefined;
+  }
+}
+
+function onResult(result) {
+  const entry = tile(result.cameraId);
+  const faces = result.faces || [];
+  const boxes = faces.map((f) => Math.round(f.box.width) + 'x' + Math.round(f.box.height)
+    + (f.identification && f.identification.matched ? ' ' + f.identification.subjectId : '')).join(', ');
+  entry.result.textContent = 'frame ' + result.sequence + ': ' + faces.length + ' face(s)' + (boxes ? ' [' + boxes + ']' : '');
+  entry.root.dataset.faces = String(faces.length);
+  for (const face of faces) {
+    if (face.identification && face.identification.matched) {
+      addFeed('identification', result.cameraId + ' #' + result.sequence + ': ' + face.identification.subjectId
+        + ' (distance ' + face.identification.distance + ')', result.captureTime, face.identification.subjectId);
+    }
+  }
+}
+
+function onAlert(alert) {
+  addFeed('alert', 'WATCHLIST ' + alert.subjectId + ' at ' + alert.cameraId + ' #' + alert.sequence
+    + ' (distance ' + alert.distance + ')', alert.captureTime, alert.subjectId);
+}
+
+function addFeed(kind, text, when, subjectId) {
+  const item = element('li', kind, time(when) + ' ' + text);
+  item.dataset.subject = subjectId;
+  const feed = $('feed');
+  feed.prepend(item);
+  while (feed.children.length > FEED_LIMIT) {
+    feed.lastElementChild.remove();
+  }
+}
+
+function onCamera(camera) {
+  const entry = tile(camera.cameraId);
+  entry.status.textContent = 'last seen ' + time(camera.lastSeen) + ', ' + Number(camera.framesPerSecond).toFixed(1)
+    + ' frames/s, lag ' + (camera.lagMillis == null ? '-' : camera.lagMillis + ' ms')
+    + (camera.deadLetters == null ? '' : ', ' + camera.deadLetters + ' dead letters');
+}
+
+function onVideo(video) {
+  if (video.cameraId !== watched) {
+    return;
+  }
+  const entry = tile(video.cameraId);
+  entry.frame.src = 'data:image/jpeg;base64,' + video.jpeg;
+  entry.root.classList.add('streaming');
+  entry.root.dataset.videoSequence = String(video.sequence);
+  entry.root.dataset.videoFaces = String(video.faces);
+}
+
+function onJob(job) {
+  const badge = $('job');
+  badge.textContent = 'job: ' + job.state + (job.running ? '' : ' (not running)')
+    + (job.lastCheckpointId == null ? '' : ', checkpoint ' + job.lastCheckpointId)
+    + (job.restarts == null ? '' : ', ' + job.restarts + ' restarts');
+  badge.dataset.state = job.running ? 'reachable' : 'not_ready';
+}
+
+/** The per-camera chart, shown only when the analytics route answers (it may not exist yet). */
+async function loadChart(cameraId, entry) {
+  let analytics;
+  try {
+    analytics = await call('GET', '/api/v1/analytics/cameras/' + encodeURIComponent(cameraId));
+  } catch (failure) {
+    return; // no analytics here: the chart stays hidden
+  }
+  const series = Object.values(analytics || {}).find((v) => Array.isArray(v) && v.length > 0 && typeof v[0] === 'object');
+  if (!series) {
+    return;
+  }
+  const field = ['frames', 'faces'].find((f) => typeof series[0][f] === 'number');
+  if (!field) {
+    return;
+  }
+  const context = entry.chart.getContext('2d');
+  const max = Math.max(1, ...series.map((point) => point[field] || 0));
+  const width = entry.chart.width / series.length;
+  context.fillStyle = '#3b82f6';
+  series.forEach((point, i) => {
+    const height = (entry.chart.height - 12) * (point[field] || 0) / max;
+    context.fillRect(i * width, entry.chart.height - height, Math.max(1, width - 1), height);
+  });
+  context.fillStyle = '#555';
+  context.fillText(field + ' (max ' + max + ')', 2, 10);
+  entry.chart.hidden = false;
+}
+
+function image(file) {
+  return file && (file.type === 'image/jpeg' || file.type === 'image/png');
+}
+
+async function search(file) {
+  const out = $('search-result');
+  out.classList.remove('error');
+  if (!image(file)) {
+    out.textContent = 'a JPEG or PNG photo, please';
+    out.classList.add('error');
+    return;
+  }
+  out.textContent = 'searching...';
+  try {
+    const found = await call('POST', '/api/v1/search', file, file.type);
+    const lines = found.matches.length === 0 ? ['no enrolled subject under the threshold ' + found.threshold]
+      : found.matches.map((m) => m.subjectId + ' (distance ' + m.distance + ')');
+    out.replaceChildren(...lines.map((line) => element('div', 'match', line)));
+  } catch (failure) {
+    failed(failure, out);
+  }
+}
+
+async function enroll(files) {
+  const out = $('enroll-result');
+  out.classList.remove('error');
+  const photos = Array.from(files || []).filter(image);
+  if (photos.length === 0) {
+    out.textContent = 'add at least one JPEG or PNG photo';
+    out.classList.add('error');
+    return;
+  }
+  const id = $('enroll-id').value.trim();
+  const subject = {
+    id,
+    displayName: $('enroll-name').value.trim(),
+    consent: { legalBasis: $('enroll-basis').value.trim(), purpose: $('enroll-purpose').value.trim() },
+  };
+  if ($('enroll-watchlist').checked) {
+    subject.attributes = { watchlist: 'true' };
+  }
+  out.textContent = 'enrolling...';
+  try {
+    try {
+      await call('POST', '/api/v1/subjects', JSON.stringify(subject), 'application/json');
+    } catch (failure) {
+      if (failure.status !== 409) { // an existing subject gets more photos
+        throw failure;
+      }
+    }
+    let templates = 0;
+    const refused = [];
+    for (const photo of photos) {
+      const enrolled = await call('POST', '/api/v1/subjects/' + encodeURIComponent(id) + '/images', photo, photo.type);
+      templates = enrolled.templateCount;
+      enrolled.photos.filter((p) => p.status === 'refused').forEach((p) => refused.push(photo.name + ': ' + p.reason));
+    }
+    out.textContent = 'enrolled ' + id + ': ' + templates + ' template(s)' + (refused.length ? '; refused ' + refused.join(', ') : '');
+    out.dataset.subject = id;
+  } catch (failure) {
+    failed(failure, out);
+  }
+}
+
+async function verifyAudit() {
+  const out = $('audit-result');
+  out.classList.remove('error');
+  out.textContent = 'verifying...';
+  try {
+    const report = await call('GET', '/api/v1/audit/verify');
+    out.textContent = (report.ok ? 'intact: ' : 'BROKEN: ') + report.events + ' events'
+      + (report.breaks.length ? ', ' + report.breaks.length + ' break(s)' : '')
+      + (report.reason ? ' (' + report.reason + ')' : '');
+    out.classList.toggle('error', !report.ok);
+  } catch (failure) {
+    failed(failure, out);
+  }
+}
+
+/** A drop zone around a file input: dropped files go where chosen ones go. */
+function dropZone(zone, input, onFiles) {
+  zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    onFiles(event.dataTransfer.files);
+  });
+  input.addEventListener('change', () => onFiles(input.files));
+}
+
+let enrollFiles = null;
+
+function init() {
+  $('sign-in').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = $('api-key').value.trim();
+    $('api-key').value = '';
+    if (key) {
+      signIn(key);
+    }
+  });
+  $('sign-out').addEventListener('click', () => signOut(null));
+  dropZone($('search-drop'), $('search-file'), (files) => search(files[0]));
+  dropZone($('enroll-drop'), $('enroll-files'), (files) => {
+    enrollFiles = files;
+    $('enroll-drop').dataset.count = String(files.length);
+    $('enroll-result').textContent = files.length + ' photo(s) ready';
+  });
+  $('enroll').addEventListener('submit', (event) => {
+    event.preventDefault();
+    enroll(enrollFiles);
+  });
+  $('audit-verify').addEventListener('click', verifyAudit);
+  const key = storedKey();
+  if (key) {
+    signIn(key);
+  }
+}
+
+init();
