@@ -396,6 +396,7 @@ function init() {
     enroll(enrollFiles);
   });
   $('audit-verify').addEventListener('click', verifyAudit);
+  document.body.dataset.ready = 'true'; // the handlers are in place (tests wait for this)
   const key = storedKey();
   if (key) {
     signIn(key);
