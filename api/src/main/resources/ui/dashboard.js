@@ -46,32 +46,34 @@ async function signIn(key) {
   storeKey(key);
   $('sign-in-error').hidden = true;
   let cameras = null;
+  let problem = null;
   try {
     cameras = await call('GET', '/api/v1/cameras');
   } catch (failure) {
-    if (failure.status === 401) {
+    if (failure.status === 401 || failure.status === 0) {
       signOut(describe(failure));
       return;
     }
-    if (failure.status !== 403) {
-      signOut(describe(failure));
-      return;
-    }
+    problem = failure;
   }
   $('sign-in-panel').hidden = true;
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
   document.body.classList.add('signed-in');
   pollHealth();
-  if (cameras === null) {
-    const note = $('cameras-message');
+  const note = $('cameras-message');
+  if (problem && problem.status === 403) {
     note.hidden = false;
     note.textContent = 'This key has no analyst role: no cameras or live view. Enrollment needs an admin key, '
       + 'audit verification an auditor key.';
     return;
   }
+  if (problem) { // e.g. 503 while the job's state is not ready: the live view still starts
+    note.hidden = false;
+    note.textContent = 'camera list: ' + describe(problem);
+  }
   startLive();
-  for (const camera of cameras.cameras) {
+  for (const camera of cameras ? cameras.cameras : []) {
     tile(camera.cameraId, camera);
   }
 }
