@@ -94,6 +94,8 @@ function signOut(reason) {
     $(id).classList.remove('error');
   }
   $('cameras-message').hidden = true;
+  $('enroll').reset(); // the last user's subject details do not stay on the page
+  enrollFiles = null;
   $('dashboard').hidden = true;
   $('sign-out').hidden = true;
   $('sign-in-panel').hidden = false;
