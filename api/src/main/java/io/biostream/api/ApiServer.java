@@ -92,7 +92,8 @@ public final class ApiServer implements AutoCloseable {
                 key -> key.id().startsWith(JwtVerifier.ACTOR_PREFIX) || keys.find(key.id()).isPresent(), Optional::empty, auditSink, jsonMapper(),
                 Clock.systemUTC());
         RouteTable table = routes(health, cameras, auditRoutes, keyRoutes, new CryptoHandlers(cipher.keys(), auditSink),
-                identityRoutes, metrics, new OpenApiHandler(), live, new AnalyticsHandlers(state, Clock.systemUTC()));
+                identityRoutes, metrics, new OpenApiHandler(), live, new AnalyticsHandlers(state, Clock.systemUTC()),
+                new DashboardHandler());
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -191,10 +192,13 @@ public final class ApiServer implements AutoCloseable {
      */
     static RouteTable routes(HealthHandler health, CameraHandlers cameras, AuditHandlers audit, KeyHandlers keys,
                              CryptoHandlers crypto, IdentityRoutes identity, ApiMetrics metrics, OpenApiHandler openApi,
-                             LiveHub live, AnalyticsHandlers analytics) {
+                             LiveHub live, AnalyticsHandlers analytics, DashboardHandler dashboard) {
         RouteTable routes = new RouteTable();
         routes.get("/health", health::get, Access.PUBLIC);
         routes.get("/api/v1/openapi.json", openApi::serve, Access.PUBLIC);
+        // The dashboard's static files: public, it holds no data; its calls carry the analyst's key.
+        routes.get("/ui", dashboard::page, Access.PUBLIC);
+        routes.get("/ui/{file}", dashboard::file, Access.PUBLIC);
         routes.get("/metrics", metrics::serve, Role.MONITOR);
         routes.get("/api/v1/cameras", cameras::list, Role.ANALYST);
         routes.get("/api/v1/cameras/{id}/latest", cameras::latest, Role.ANALYST);
