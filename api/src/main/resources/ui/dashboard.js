@@ -68,13 +68,38 @@ async function signIn(key) {
       + 'audit verification an auditor key.';
     return;
   }
-  if (problem) { // e.g. 503 while the job's state is not ready: the live view still starts
+  if (problem) { // e.g. 503 while the job's state is not ready: the live view starts, the list is asked again
     note.hidden = false;
-    note.textContent = 'camera list: ' + describe(problem);
+    note.textContent = 'camera list: ' + describe(problem) + ' (asking again every 10 s)';
+    cameraListTimer = setTimeout(reloadCameras, CAMERA_LIST_RETRY_MS);
   }
   startLive();
   for (const camera of cameras ? cameras.cameras : []) {
     tile(camera.cameraId, camera);
+  }
+}
+
+const CAMERA_LIST_RETRY_MS = 10000;
+let cameraListTimer = null;
+
+async function reloadCameras() {
+  const note = $('cameras-message');
+  try {
+    const cameras = await call('GET', '/api/v1/cameras');
+    if (!document.body.classList.contains('signed-in')) {
+      return;
+    }
+    note.hidden = true;
+    for (const camera of cameras.cameras) {
+      tile(camera.cameraId, camera);
+    }
+  } catch (failure) {
+    if (failure.status === 401) {
+      failed(failure, null);
+      return;
+    }
+    note.textContent = 'camera list: ' + describe(failure) + ' (asking again every 10 s)';
+    cameraListTimer = setTimeout(reloadCameras, CAMERA_LIST_RETRY_MS);
   }
 }
 
@@ -84,6 +109,7 @@ function signOut(reason) {
     live = null;
   }
   clearTimeout(healthTimer);
+  clearTimeout(cameraListTimer);
   forgetKey();
   for (const entry of tiles.values()) {
     clearTimeout(entry.chartTimer);
@@ -140,10 +166,12 @@ function tile(cameraId, camera) {
     chart.width = 280;
     chart.height = 60;
     chart.hidden = true;
-    root.append(title, frame, placeholder, status, result, chart);
+    const chartTotals = element('p', 'chart-totals');
+    chartTotals.hidden = true;
+    root.append(title, frame, placeholder, status, result, chart, chartTotals);
     root.addEventListener('click', () => watch(cameraId));
     $('cameras').append(root);
-    entry = { root, frame, placeholder, status, result, chart };
+    entry = { root, frame, placeholder, status, result, chart, chartTotals };
     tiles.set(cameraId, entry);
     loadChart(cameraId, entry);
     if (watched === null && live) {
@@ -274,7 +302,6 @@ async function loadChart(cameraId, entry) {
     analytics = await call('GET', '/api/v1/analytics/cameras/' + encodeURIComponent(cameraId) + '?step=minute');
   } catch (failure) {
     failed(failure, null);
-    entry.chart.hidden = true;
     analytics = null;
   }
   if (tiles.get(cameraId) !== entry) {
@@ -282,22 +309,27 @@ async function loadChart(cameraId, entry) {
   }
   entry.chartTimer = setTimeout(() => loadChart(cameraId, entry), CHART_REFRESH_MS);
   const buckets = analytics && Array.isArray(analytics.buckets) ? analytics.buckets : [];
-  if (buckets.length === 0) {
+  const total = (field) => buckets.reduce((sum, b) => sum + b[field], 0);
+  if (total('frames') + total('deadLetters') === 0) {
     entry.chart.hidden = true;
+    entry.chartTotals.hidden = true;
     return;
   }
   drawChart(entry.chart, buckets);
+  entry.chart.dataset.frames = String(total('frames'));
+  entry.chartTotals.textContent = 'last hour per minute: ' + total('frames') + ' frames, ' + total('described')
+    + ' faces described, ' + total('unknown') + ' unknown, ' + total('deadLetters') + ' dead letters';
   entry.chart.hidden = false;
+  entry.chartTotals.hidden = false;
 }
 
 function drawChart(canvas, buckets) {
   const context = canvas.getContext('2d');
   context.clearRect(0, 0, canvas.width, canvas.height);
-  const max = Math.max(1, ...buckets.map((b) => Math.max(b.frames, b.faces)));
-  const top = 12;
+  const max = Math.max(1, ...buckets.map((b) => Math.max(b.frames, b.described, b.unknown)));
   const width = canvas.width / buckets.length;
   const bar = (i, value, colour, share) => {
-    const height = (canvas.height - top) * value / max;
+    const height = canvas.height * value / max;
     context.fillStyle = colour;
     context.fillRect(i * width, canvas.height - height, Math.max(1, (width - 1) * share), height);
   };
@@ -306,11 +338,6 @@ function drawChart(canvas, buckets) {
     bar(i, b.described, '#3b82f6', 0.6);
     bar(i, b.unknown, '#f97316', 0.3);
   });
-  const total = (field) => buckets.reduce((sum, b) => sum + b[field], 0);
-  context.fillStyle = '#333';
-  context.fillText('per minute: ' + total('frames') + ' frames, ' + total('described') + ' described, '
-    + total('unknown') + ' unknown, ' + total('deadLetters') + ' dead letters', 2, 10);
-  canvas.dataset.frames = String(total('frames'));
 }
 
 function image(file) {

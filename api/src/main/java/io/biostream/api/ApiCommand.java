@@ -34,7 +34,7 @@ public final class ApiCommand {
               --biostream.kafka.security-protocol=SASL_SSL --biostream.kafka.sasl.username=U
               --biostream.kafka.sasl.password-file=FILE   how to authenticate to it (SCRAM-SHA-512; docs/operations.md)
               --api.flink.rest-url=URL             the JobManager's REST API, to find the running pipeline job
-              --api.state.job-id=ID                or the job's id (32 hex digits) instead
+              --api.state.job-id=ID                or the job's id (32 hex digits); with both, the id pins the job
               --api.state.proxy.host=H --api.state.proxy.port=N   Flink's queryable-state proxy
               --api.keys.file=FILE                 the hashed API key store (must hold a key)
               --api.audit.signing-keyset-file=FILE the audit trail's signing keyset

@@ -37,8 +37,9 @@ import java.util.Optional;
  * @param auditHeadFile        where the audit writer keeps its last signed head outside the topic, to tell a
  *                             cut trail and someone else's unsigned events ({@value #AUDIT_HEAD_FILE}; default
  *                             {@value #DEFAULT_AUDIT_HEAD_FILE} beside the signing keyset); must be writable
- * @param flinkRestUrl         the JobManager's REST API, to find the running job ({@value #FLINK_REST_URL});
- *                             empty when {@code api.state.job-id} names the job
+ * @param flinkRestUrl         the JobManager's REST API, to find the running job ({@value #FLINK_REST_URL})
+ *                             and report its status on the live {@code job} channel; with {@code api.state.job-id}
+ *                             set too, that job is used and the REST API only reports its status
  * @param jobRefreshInterval   how long a job found there is used before it is looked up again
  */
 public record ApiServiceConfig(
@@ -68,12 +69,10 @@ public record ApiServiceConfig(
     static final Duration DEFAULT_JOB_REFRESH_INTERVAL = Duration.ofSeconds(5);
 
     public ApiServiceConfig {
-        if (flinkRestUrl.isPresent() == api.optionalJobId().isPresent()) {
-            throw new Settings.ConfigException(FLINK_REST_URL, flinkRestUrl.isPresent()
-                    ? "and " + ApiConfig.STATE_JOB_ID + " are both set: set only one (the REST API finds the running job; a job id pins one)"
-                    : "is required unless " + ApiConfig.STATE_JOB_ID + " is set: the API needs the pipeline job, found on "
-                            + "the JobManager's REST API (e.g. --" + FLINK_REST_URL + "=http://flink-jobmanager:8081) "
-                            + "or named by its id (--" + ApiConfig.STATE_JOB_ID + "=<32 hex digits>)");
+        if (flinkRestUrl.isEmpty() && api.optionalJobId().isEmpty()) {
+            throw new Settings.ConfigException(FLINK_REST_URL, "is required unless " + ApiConfig.STATE_JOB_ID + " is set: the API needs the pipeline job, found on "
+                    + "the JobManager's REST API (e.g. --" + FLINK_REST_URL + "=http://flink-jobmanager:8081) "
+                    + "or named by its id (--" + ApiConfig.STATE_JOB_ID + "=<32 hex digits>)");
         }
         if (jobRefreshInterval.compareTo(Duration.ofMillis(100)) < 0 || jobRefreshInterval.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new Settings.ConfigException(JOB_REFRESH_INTERVAL, "must be between 100 ms and 10 min, got " + jobRefreshInterval);

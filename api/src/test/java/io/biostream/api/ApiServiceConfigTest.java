@@ -110,12 +110,13 @@ class ApiServiceConfigTest {
     }
 
     @Test
-    void theJobIsFoundOrNamedNeverBothNorNeither() {
+    void theJobIsFoundOrNamedOrBothButNotNeither() {
         assertThatThrownBy(() -> ApiServiceConfig.from(Settings.of(with("api.flink.rest-url", null))))
                 .hasMessageContaining("configuration api.flink.rest-url is required unless api.state.job-id is set");
         Map<String, String> both = with("api.state.job-id", "0123456789abcdef0123456789abcdef");
-        assertThatThrownBy(() -> ApiServiceConfig.from(Settings.of(both)))
-                .hasMessageContaining("api.flink.rest-url and api.state.job-id are both set");
+        ApiServiceConfig pinnedWithStatus = ApiServiceConfig.from(Settings.of(both)); // the id pins, the REST API reports status
+        assertThat(pinnedWithStatus.api().jobId()).isEqualTo("0123456789abcdef0123456789abcdef");
+        assertThat(pinnedWithStatus.flinkRestUrl()).isPresent();
         Map<String, String> pinned = with("api.flink.rest-url", null);
         pinned.put("api.state.job-id", "0123456789ABCDEF0123456789abcdef");
         assertThat(ApiServiceConfig.from(Settings.of(pinned)).api().jobId()).isEqualTo("0123456789abcdef0123456789abcdef");

@@ -119,7 +119,8 @@ public final class LocalMode implements AutoCloseable {
                 ApiServiceConfig.AUDIT_SIGNING_KEYSET_FILE, auditSigningKeyset(var.resolve("keys")).toString(),
                 ApiConfig.STATE_PROXY_HOST, Loopback.HOST,
                 ApiConfig.STATE_PROXY_PORT, Integer.toString(cluster.queryableStateProxyPort()),
-                ApiConfig.STATE_JOB_ID, job.getJobID().toHexString());
+                ApiConfig.STATE_JOB_ID, job.getJobID().toHexString(),
+                ApiServiceConfig.FLINK_REST_URL, cluster.restUrl().toString()); // the live job channel's status
         local.putAll(apiSettings);
         local.putAll(apiKafka.settings());
         api = ApiService.start(options.settings().with(local));

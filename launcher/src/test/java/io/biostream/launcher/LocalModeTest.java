@@ -9,6 +9,7 @@ import io.biostream.jobs.PipelineJob;
 import io.biostream.launcher.local.ListeningSockets;
 import io.biostream.launcher.local.LocalCredentials;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.testing.LiveSocket;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,6 +83,17 @@ class LocalModeTest {
             JsonNode latest = awaitDemoFaces(local, analyst, FIRST_RESULT);
             System.out.printf("local mode: demo-cam latest with %d faces %.1f s after start%n",
                     latest.get("faces").size(), (System.nanoTime() - started) / 1e9);
+
+            // The dashboard's job badge: the live job channel reports local mode's running job (the API
+            // reads the pinned job and asks the web UI's REST API for its status).
+            HttpResponse<String> ticket = send(local.apiUrl() + "/api/v1/live/tickets", analyst, "POST", "");
+            assertThat(ticket.statusCode()).as(ticket.body()).isEqualTo(200);
+            try (LiveSocket live = LiveSocket.open(URI.create(local.apiUrl()).getPort(), JSON.readTree(ticket.body()).path("ticket").asText())) {
+                live.subscribe("job");
+                JsonNode status = live.awaitType("job", Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no job status"));
+                assertThat(status.path("jobId").asText()).isEqualTo(local.jobId().toHexString());
+                assertThat(status.path("running").asBoolean()).as(status.toString()).isTrue();
+            }
 
             JsonNode jobs = JSON.readTree(get(local.webUiUrl() + "/jobs/overview", null).body()).get("jobs");
             assertThat(jobs).anySatisfy(job -> {
