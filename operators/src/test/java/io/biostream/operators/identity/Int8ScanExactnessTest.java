@@ -107,6 +107,66 @@ class Int8ScanExactnessTest {
     }
 
     @Test
+    void residualsAlignedWithTheProbeAreWithinTheBound() {
+        // Worst cases for the Cauchy-Schwarz bound: quantisation residuals all pointing along
+        // the probe (or against it), so the int8 estimate is off by the full bound and ranks
+        // templates differently from their exact distances. Half the subjects err one way, half
+        // the other, some not at all; only a bound with both residual terms keeps the true top k.
+        Random random = new Random(15);
+        int[] signs = new int[Gallery.DIMENSIONS];
+        for (int i = 0; i < signs.length; i++) {
+            signs[i] = i == 0 || random.nextBoolean() ? 1 : -1;
+        }
+        // (a) Residuals in the templates: the probe codes exactly (every |value| equal), each
+        // template is the anchor 1 (scale 1/127) plus codes m_i and a residual of ±0.49 steps.
+        float[] exactProbe = new float[Gallery.DIMENSIONS];
+        for (int i = 0; i < exactProbe.length; i++) {
+            exactProbe[i] = 0.1f * signs[i];
+        }
+        List<Gallery.Template> residualTemplates = new ArrayList<>();
+        for (int j = 0; j < 3000; j++) {
+            // along, against, or none (codes exactly): the exact ones give tight upper bounds,
+            // so a template that errs the other way must be kept on its own spread, not the k-th's.
+            int along = j % 3 - 1;
+            float[] g = new float[Gallery.DIMENSIONS];
+            g[0] = 1;
+            for (int i = 1; i < g.length; i++) {
+                // The templates whose residual helps them have codes one step away from the probe
+                // on 31 values: their estimates trail the exact ones' by about half their error,
+                // while their exact distances lead.
+                int away = along == 1 && i <= 31 ? signs[i] : 0;
+                g[i] = (float) ((random.nextInt(7) - 3 - away + 0.49 * along * signs[i]) / 127.0);
+            }
+            residualTemplates.add(new Gallery.Template("a" + j, "a" + j + "/0", g));
+        }
+        // (b) Residuals in the probe: the templates code exactly, with codes along or against
+        // the probe's residual signs.
+        float[] residualProbe = new float[Gallery.DIMENSIONS];
+        residualProbe[0] = 1;
+        for (int i = 1; i < residualProbe.length; i++) {
+            residualProbe[i] = (float) ((random.nextInt(7) - 3 + 0.49 * signs[i]) / 127.0);
+        }
+        List<Gallery.Template> exactTemplates = new ArrayList<>();
+        for (int j = 0; j < 2000; j++) {
+            int along = j % 2 == 0 ? 1 : -1;
+            float[] g = new float[Gallery.DIMENSIONS];
+            g[0] = 0.5f;
+            for (int i = 1; i < g.length; i++) {
+                g[i] = (float) (along * signs[i] * (1 + random.nextInt(6)) * 0.5 / 127.0);
+            }
+            exactTemplates.add(new Gallery.Template("b" + j, "b" + j + "/0", g));
+        }
+        for (List<Gallery.Template> enrolled : List.of(residualTemplates, exactTemplates)) {
+            try (Gallery gallery = new Gallery()) {
+                gallery.addAll(enrolled);
+                GalleryMatcher matcher = new GalleryMatcher(gallery);
+                assertExact(matcher, new float[][] {exactProbe, residualProbe}, enrolled, 1);
+                assertExact(matcher, new float[][] {exactProbe, residualProbe}, enrolled, 5);
+            }
+        }
+    }
+
+    @Test
     void exactTiesAreBrokenBySubjectIdThenTemplateId() {
         float[] shared = new RandomDescriptors(5).next();
         List<Gallery.Template> enrolled = new ArrayList<>();
