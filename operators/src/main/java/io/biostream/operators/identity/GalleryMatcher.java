@@ -24,8 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * for a batch of probes (ND4J's {@code matmul}, oneDNN's int8 kernels on CPU: a quarter of the
  * float32 gallery's bytes, read once per batch). Each product gives, per template, a lower and an
  * upper bound of the score |g|² − 2·p·g (the squared distance less |p|²). A per-probe
- * {@link SubjectShortlist} of upper bounds gives τ, the k-th best subject's upper bound; every
- * template whose lower bound is at most τ is kept (τ only falls, so the kept list is pruned as it
+ * {@link SubjectShortlist} of upper bounds gives τ, the k-th best subject's upper bound (widened
+ * by small margins for rounding, {@link ProbeScan#limit}); every template whose lower bound is at
+ * most τ is kept (τ only falls, so the kept list is pruned as it
  * goes). <b>Re-rank:</b> the kept templates' distances are computed exactly (double, from the
  * float32 descriptors), each subject keeps its nearest template (ties: the smaller template id), and
  * the subjects are sorted by distance, then id. A subject of the true top k has a template whose
