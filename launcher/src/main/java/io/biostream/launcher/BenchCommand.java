@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -134,24 +133,11 @@ public final class BenchCommand {
     }
 
     static String table(Plan plan, List<Result> results) {
-        StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "1:N gallery matching, k=%d, %d probes (half genuine), batch %d, %s s per size%n",
-                plan.k(), plan.probes(), plan.batch(), plan.seconds()));
-        text.append(String.format(Locale.ROOT, "%10s %8s %8s %8s %8s %7s %9s %9s %9s %6s %10s %9s %9s %9s %8s %8s%n", "templates",
-                "build s", "heap MB", "matrix", "RSS MB", "B/tmpl", "p50 ms", "p99 ms", "cpu ms", "n", "faces/s@B",
-                "batch ms", "batch cpu", "rank-1", "enrol us", "erase us"));
-        for (Result r : results) {
-            text.append(row(r)).append('\n');
-        }
-        return text.toString();
+        return GalleryBench.table(plan, results);
     }
 
     static String row(Result r) {
-        return String.format(Locale.ROOT, "%10d %8.2f %8.1f %8.1f %8.1f %7.0f %9.3f %9.3f %9.3f %6d %10.1f %9.2f %9.2f %4d/%-4d %8.1f %8.1f",
-                r.templates(), r.buildSeconds(), r.heapBytes() / 1e6, r.matrixBytes() / 1e6, r.rssBytes() / 1e6,
-                r.bytesPerTemplate(), r.latencyMedianMs(), r.latencyP99Ms(), r.latencyCpuMedianMs(), r.latencySamples(),
-                r.facesPerSecond(), r.batchMedianMs(), r.batchCpuMedianMs(), r.genuineRank1(), r.genuineProbes(),
-                r.enrolMedianMicros(), r.eraseMedianMicros());
+        return GalleryBench.row(r);
     }
 
     static Map<String, Object> machine() {

@@ -60,12 +60,15 @@ class BenchCommandTest {
 
         assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
         String table = out.toString(StandardCharsets.UTF_8);
-        assertThat(table).contains("templates").contains("p99 ms").contains("       500 ").contains("      1500 ");
+        assertThat(table).contains("templates").contains("b1 p99").contains("bB p99").contains("scan B")
+                .contains("       500 ").contains("      1500 ");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         assertThat(report.at("/machine/processors").asInt()).isPositive();
         assertThat(report.at("/plan/batch").asInt()).isEqualTo(4);
         assertThat(report.at("/results/1/templates").asInt()).isEqualTo(1500);
         assertThat(report.at("/results/1/genuineRank1").asInt()).isEqualTo(5);
         assertThat(report.at("/results/0/latencyP99Ms").asDouble()).isPositive();
+        assertThat(report.at("/results/0/perFaceBatchedP99Ms").asDouble()).isPositive();
+        assertThat(report.at("/results/1/scanBytes").asLong()).isEqualTo(2048L * (128 + 16));
     }
 }

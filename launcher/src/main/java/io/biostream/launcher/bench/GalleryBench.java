@@ -8,10 +8,11 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Measures 1:N matching on one synthetic gallery: time to enrol it, memory it holds, per-face
+ * Measures 1:N matching ({@link GalleryMatcher}: int8 scan, exact re-rank) on one synthetic gallery: time to enrol it, memory it holds, per-face
  * latency of single probes (median, p99) and throughput of probe batches. The time per size is
  * bounded: 20% JIT warm-up, 50% single-probe latency, 30% batch throughput.
  */
@@ -34,18 +35,35 @@ public final class GalleryBench {
     /**
      * One size's figures. Times are wall clock; the CPU medians are the calling thread's CPU time,
      * which with OMP_NUM_THREADS=1 is all of the work, and holds up when other processes crowd the
-     * machine (wall times then include waiting for a core). Memory: heap growth after a GC (ids and indexes), the descriptor matrices
-     * (exact, off-heap) and the whole process's resident set once the gallery is built.
+     * machine (wall times then include waiting for a core). Memory: heap growth after a GC (ids,
+     * indexes and the scan's per-template floats), the exact float32 descriptor matrices
+     * (off-heap), the int8 codes plus per-template floats the scan reads ({@code scanBytes}) and
+     * the whole process's resident set once the gallery is built. Batched figures are per face:
+     * a batch's wall or CPU time divided by its size.
      */
     public record Result(int templates, int subjects, double buildSeconds, long heapBytes, long matrixBytes,
-            long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms, double latencyCpuMedianMs,
-            int batchSize, int batches, double batchMedianMs, double batchCpuMedianMs, double facesPerSecond,
+            long scanBytes, long rssBytes, int latencySamples, double latencyMedianMs, double latencyP99Ms,
+            double latencyCpuMedianMs, int batchSize, int batches, double batchMedianMs, double batchP99Ms,
+            double batchCpuMedianMs, double perFaceBatchedMedianMs, double perFaceBatchedP99Ms,
+            double perFaceBatchedCpuMedianMs, double facesPerSecond,
             int genuineProbes, int genuineRank1, int strangerProbes, int strangersUnderThreshold,
             double enrolMedianMicros, double eraseMedianMicros) {
 
-        /** Heap plus descriptor matrix, per enrolled template. */
+        /**
+         * Heap plus exact matrix plus int8 codes, per enrolled template (the codes' 16 bytes of
+         * per-template floats live on the heap and are already in the heap figure).
+         */
         public double bytesPerTemplate() {
-            return (double) (Math.max(heapBytes, 0) + matrixBytes) / templates;
+            return (double) (Math.max(heapBytes, 0) + matrixBytes + codeBytes()) / templates;
+        }
+
+        /** What one probe batch's first pass reads, per template: the int8 code and 16 bytes of bounds. */
+        public double scanBytesPerTemplate() {
+            return (double) scanBytes / templates;
+        }
+
+        private long codeBytes() {
+            return scanBytes / (Gallery.DIMENSIONS + 16) * Gallery.DIMENSIONS;
         }
     }
 
@@ -81,6 +99,7 @@ public final class GalleryBench {
             long heapBytes = usedHeapAfterGc() - heapBefore;
             long rssBytes = Pointer.physicalBytes();
             long matrixBytes = gallery.matrixBytes();
+            long scanBytes = gallery.scanBytes();
             int subjects = gallery.subjects().size();
             progress.printf("gallery %,d: built in %.1f s%n", size, buildNanos / 1e9);
 
@@ -92,13 +111,49 @@ public final class GalleryBench {
             Timings single = timed(matcher, probes.faces(), 1, plan.k(), (long) (budget * 0.5));
             Timings batches = timed(matcher, probes.faces(), plan.batch(), plan.k(), (long) (budget * 0.3));
             double[] writes = writeMicros(gallery, synthetic, size, plan.templatesPerSubject());
-            return new Result(size, subjects, buildNanos / 1e9, heapBytes, matrixBytes,
+            double[] perFaceWall = perFace(batches.wallMillis(), plan.batch());
+            return new Result(size, subjects, buildNanos / 1e9, heapBytes, matrixBytes, scanBytes,
                     rssBytes, single.count(), Percentiles.of(single.wallMillis(), 50), Percentiles.of(single.wallMillis(), 99),
                     Percentiles.of(single.cpuMillis(), 50), plan.batch(), batches.count(),
-                    Percentiles.of(batches.wallMillis(), 50), Percentiles.of(batches.cpuMillis(), 50),
+                    Percentiles.of(batches.wallMillis(), 50), Percentiles.of(batches.wallMillis(), 99),
+                    Percentiles.of(batches.cpuMillis(), 50), Percentiles.of(perFaceWall, 50), Percentiles.of(perFaceWall, 99),
+                    Percentiles.of(perFace(batches.cpuMillis(), plan.batch()), 50),
                     batches.count() * (double) plan.batch() / (batches.totalWallMillis() / 1e3), genuineCount, sanity[0],
                     plan.probes() - genuineCount, sanity[1], writes[0], writes[1]);
         }
+    }
+
+    private static double[] perFace(double[] batchMillis, int batch) {
+        double[] out = new double[batchMillis.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = batchMillis[i] / batch;
+        }
+        return out;
+    }
+
+    /** The figures as a table, one row per size. */
+    public static String table(Plan plan, List<Result> results) {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "1:N gallery matching (int8 scan + exact re-rank), k=%d, %d probes (half genuine),"
+                + " batch %d, %s s per size; per-face times in ms%n", plan.k(), plan.probes(), plan.batch(), plan.seconds()));
+        text.append(String.format(Locale.ROOT, "%10s %7s %7s %8s %8s %7s %7s %7s | %8s %8s %8s %6s | %8s %8s %8s %9s %9s %9s | %9s %8s %8s%n",
+                "templates", "build s", "heap MB", "exact MB", "scan MB", "RSS MB", "B/tmpl", "scan B",
+                "b1 p50", "b1 p99", "b1 cpu", "n", "bB p50", "bB p99", "bB cpu", "batch p50", "batch p99", "faces/s", "rank-1",
+                "enrol us", "erase us"));
+        for (Result r : results) {
+            text.append(row(r)).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** One size's row of {@link #table}. */
+    public static String row(Result r) {
+        return String.format(Locale.ROOT, "%10d %7.2f %7.1f %8.1f %8.1f %7.0f %7.0f %7.0f | %8.3f %8.3f %8.3f %6d | %8.3f %8.3f %8.3f %9.2f %9.2f %9.1f | %4d/%-4d %8.1f %8.1f",
+                r.templates(), r.buildSeconds(), r.heapBytes() / 1e6, r.matrixBytes() / 1e6, r.scanBytes() / 1e6,
+                r.rssBytes() / 1e6, r.bytesPerTemplate(), r.scanBytesPerTemplate(), r.latencyMedianMs(), r.latencyP99Ms(),
+                r.latencyCpuMedianMs(), r.latencySamples(), r.perFaceBatchedMedianMs(), r.perFaceBatchedP99Ms(),
+                r.perFaceBatchedCpuMedianMs(), r.batchMedianMs(), r.batchP99Ms(), r.facesPerSecond(), r.genuineRank1(),
+                r.genuineProbes(), r.enrolMedianMicros(), r.eraseMedianMicros());
     }
 
     /**

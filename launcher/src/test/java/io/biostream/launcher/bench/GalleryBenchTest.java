@@ -33,7 +33,11 @@ class GalleryBenchTest {
         assertThat(r.batchCpuMedianMs()).isPositive();
         assertThat(r.enrolMedianMicros()).isPositive();
         assertThat(r.eraseMedianMicros()).isPositive();
-        assertThat(r.bytesPerTemplate()).isGreaterThanOrEqualTo(Gallery.DIMENSIONS * Float.BYTES);
+        // 4096 rows of int8 codes plus four floats each that the scan reads.
+        assertThat(r.scanBytes()).isEqualTo(4096L * (Gallery.DIMENSIONS + 4 * Float.BYTES));
+        assertThat(r.bytesPerTemplate()).isGreaterThanOrEqualTo(Gallery.DIMENSIONS * (Float.BYTES + 1));
+        assertThat(r.perFaceBatchedP99Ms()).isGreaterThanOrEqualTo(r.perFaceBatchedMedianMs()).isPositive();
+        assertThat(r.batchP99Ms()).isGreaterThanOrEqualTo(r.batchMedianMs());
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("gallery 3,000: built in");
     }
 

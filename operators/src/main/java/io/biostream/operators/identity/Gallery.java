@@ -19,15 +19,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The enrolled face templates that probes are matched against (1:N), held for
- * {@link GalleryMatcher}'s matrix products: descriptors as rows of float32 ND4J matrices of
- * {@link #BLOCK_ROWS} rows each (one contiguous block per gemm), with their squared norms
- * precomputed.
+ * The enrolled face templates that probes are matched against (1:N), held twice: as exact float32
+ * rows (ND4J matrices of {@link #BLOCK_ROWS} rows each), which give the distances returned, and as
+ * int8 codes with per-template error bounds ({@link Int8Codes}: 128 bytes plus 16 bytes of floats
+ * per template), which {@link GalleryMatcher} scans to find the few templates that can be among a
+ * probe's nearest before re-ranking them exactly.
  *
  * <p>Rows stay compact: a removal moves the last row into the hole (swap-remove) and zeroes the
- * vacated row, so erased descriptors do not linger in memory. Only the last block grows, by
- * doubling up to {@link #BLOCK_ROWS}; full blocks are never copied again, so growth never needs
- * twice the gallery's memory.
+ * vacated row (float and int8), so erased descriptors do not linger in memory. Only the last
+ * block grows, by doubling up to {@link #BLOCK_ROWS}; full blocks are never copied again, so
+ * growth never needs twice the gallery's memory.
  *
  * <p>Thread-safety: one writer and any number of readers. Writes ({@link #add},
  * {@link #remove}, {@link #removeSubject}, {@link #close}) take a write lock; matching holds the
@@ -53,20 +54,39 @@ public final class Gallery implements AutoCloseable {
     }
 
     /**
-     * A contiguous run of rows: descriptors, squared norms and the ids of each row. Single rows
-     * are read and written through the host buffer (a microsecond, where one ND4J op on a row view
-     * costs 100+ µs); the location calls keep ND4J's CUDA backend in step and cost nothing on CPU.
+     * A contiguous run of rows: exact descriptors, their int8 codes, the per-row figures the scan
+     * bounds its error with, and the ids of each row. Single rows are read and written through the
+     * host buffer (a microsecond, where one ND4J op on a row view costs 100+ µs); the location calls
+     * keep ND4J's CUDA backend in step and cost nothing on CPU.
      */
     static final class Block {
         INDArray rows;
+        /** [capacity, 128] int8 codes, row-major like {@link #rows}: the matrix the scan multiplies. */
+        INDArray codes;
         float[] squaredNorms;
+        /** The scan's floor for the score: |g|²·(1 − margin), or −∞ for a row kept for exact re-ranking. */
+        float[] floors;
+        /** s_g: code value 1 in descriptor units (0 for zero and exact-only rows). */
+        float[] scales;
+        /** s_g·‖q‖, rounded up. */
+        float[] codeNorms;
+        /** ‖g − s_g·q‖ + 2·margin·|g|, rounded up. */
+        float[] residuals;
+        /** Upper bounds of {@link #codeNorms} and {@link #residuals} over the block (never lowered). */
+        float maxCodeNorm;
+        float maxResidual;
         String[] subjectIds;
         String[] templateIds;
         int used;
 
         Block(int capacity) {
             rows = Nd4j.create(DataType.FLOAT, capacity, DIMENSIONS);
+            codes = Nd4j.create(DataType.BYTE, capacity, DIMENSIONS);
             squaredNorms = new float[capacity];
+            floors = new float[capacity];
+            scales = new float[capacity];
+            codeNorms = new float[capacity];
+            residuals = new float[capacity];
             subjectIds = new String[capacity];
             templateIds = new String[capacity];
         }
@@ -75,30 +95,105 @@ public final class Gallery implements AutoCloseable {
             return squaredNorms.length;
         }
 
-        /** The used rows, [used, 128]: the whole block, or a leading view of it. */
-        INDArray usedRows() {
-            return used == capacity() ? rows : rows.get(NDArrayIndex.interval(0, used), NDArrayIndex.all());
-        }
-
         void readRow(int offset, float[] into) {
             Nd4j.getAffinityManager().ensureLocation(rows, AffinityManager.Location.HOST);
             rows.data().asNioFloat().get(offset * DIMENSIONS, into, 0, DIMENSIONS);
         }
 
+        void readCodes(int offset, byte[] into) {
+            Nd4j.getAffinityManager().ensureLocation(codes, AffinityManager.Location.HOST);
+            codes.data().asNio().get(offset * DIMENSIONS, into, 0, DIMENSIONS);
+        }
+
+        /** Writes the descriptor and its code with the code's error figures. */
         void writeRow(int offset, float[] values) {
             Nd4j.getAffinityManager().ensureLocation(rows, AffinityManager.Location.HOST);
             rows.data().asNioFloat().put(offset * DIMENSIONS, values, 0, DIMENSIONS);
             Nd4j.getAffinityManager().tagLocation(rows, AffinityManager.Location.HOST);
+            byte[] code = new byte[DIMENSIONS];
+            float scale = Int8Codes.encode(values, code, 0);
+            Nd4j.getAffinityManager().ensureLocation(codes, AffinityManager.Location.HOST);
+            codes.data().asNio().put(offset * DIMENSIONS, code, 0, DIMENSIONS);
+            Nd4j.getAffinityManager().tagLocation(codes, AffinityManager.Location.HOST);
+            float squaredNorm = squaredNorm(values);
+            squaredNorms[offset] = squaredNorm;
+            if (Int8Codes.scannable(values)) {
+                floors[offset] = squaredNorm * (1 - Int8Codes.MARGIN);
+                scales[offset] = scale;
+                codeNorms[offset] = Int8Codes.codeNorm(code, 0, scale);
+                residuals[offset] = Int8Codes.roundUp(Int8Codes.residualNorm(values, code, 0, scale)
+                        + 2.0 * Int8Codes.MARGIN * Int8Codes.norm(values));
+                maxCodeNorm = Math.max(maxCodeNorm, codeNorms[offset]);
+                maxResidual = Math.max(maxResidual, residuals[offset]);
+            } else {
+                floors[offset] = Float.NEGATIVE_INFINITY;
+                scales[offset] = 0;
+                codeNorms[offset] = 0;
+                residuals[offset] = 0;
+            }
+        }
+
+        /** Moves row {@code from} of {@code source} here, at {@code to}. */
+        void moveRow(Block source, int from, int to) {
+            float[] moved = new float[DIMENSIONS];
+            source.readRow(from, moved);
+            Nd4j.getAffinityManager().ensureLocation(rows, AffinityManager.Location.HOST);
+            rows.data().asNioFloat().put(to * DIMENSIONS, moved, 0, DIMENSIONS);
+            Nd4j.getAffinityManager().tagLocation(rows, AffinityManager.Location.HOST);
+            byte[] code = new byte[DIMENSIONS];
+            source.readCodes(from, code);
+            Nd4j.getAffinityManager().ensureLocation(codes, AffinityManager.Location.HOST);
+            codes.data().asNio().put(to * DIMENSIONS, code, 0, DIMENSIONS);
+            Nd4j.getAffinityManager().tagLocation(codes, AffinityManager.Location.HOST);
+            squaredNorms[to] = source.squaredNorms[from];
+            floors[to] = source.floors[from];
+            scales[to] = source.scales[from];
+            codeNorms[to] = source.codeNorms[from];
+            residuals[to] = source.residuals[from];
+            maxCodeNorm = Math.max(maxCodeNorm, codeNorms[to]);
+            maxResidual = Math.max(maxResidual, residuals[to]);
+            subjectIds[to] = source.subjectIds[from];
+            templateIds[to] = source.templateIds[from];
+        }
+
+        /** Zeroes a row: descriptor, code and figures. */
+        void clearRow(int offset) {
+            Nd4j.getAffinityManager().ensureLocation(rows, AffinityManager.Location.HOST);
+            rows.data().asNioFloat().put(offset * DIMENSIONS, new float[DIMENSIONS], 0, DIMENSIONS);
+            Nd4j.getAffinityManager().tagLocation(rows, AffinityManager.Location.HOST);
+            Nd4j.getAffinityManager().ensureLocation(codes, AffinityManager.Location.HOST);
+            codes.data().asNio().put(offset * DIMENSIONS, new byte[DIMENSIONS], 0, DIMENSIONS);
+            Nd4j.getAffinityManager().tagLocation(codes, AffinityManager.Location.HOST);
+            squaredNorms[offset] = 0;
+            floors[offset] = 0;
+            scales[offset] = 0;
+            codeNorms[offset] = 0;
+            residuals[offset] = 0;
+            subjectIds[offset] = null;
+            templateIds[offset] = null;
         }
 
         void grow(int newCapacity) {
             INDArray larger = Nd4j.create(DataType.FLOAT, newCapacity, DIMENSIONS);
-            larger.get(NDArrayIndex.interval(0, used), NDArrayIndex.all()).assign(usedRows());
-            erase(rows);
+            larger.get(NDArrayIndex.interval(0, used), NDArrayIndex.all()).assign(rows.get(NDArrayIndex.interval(0, used), NDArrayIndex.all()));
+            Gallery.erase(rows);
             rows = larger;
+            INDArray largerCodes = Nd4j.create(DataType.BYTE, newCapacity, DIMENSIONS);
+            largerCodes.get(NDArrayIndex.interval(0, used), NDArrayIndex.all()).assign(codes.get(NDArrayIndex.interval(0, used), NDArrayIndex.all()));
+            Gallery.erase(codes);
+            codes = largerCodes;
             squaredNorms = Arrays.copyOf(squaredNorms, newCapacity);
+            floors = Arrays.copyOf(floors, newCapacity);
+            scales = Arrays.copyOf(scales, newCapacity);
+            codeNorms = Arrays.copyOf(codeNorms, newCapacity);
+            residuals = Arrays.copyOf(residuals, newCapacity);
             subjectIds = Arrays.copyOf(subjectIds, newCapacity);
             templateIds = Arrays.copyOf(templateIds, newCapacity);
+        }
+
+        void erase() {
+            Gallery.erase(rows);
+            Gallery.erase(codes);
         }
     }
 
@@ -229,15 +324,27 @@ public final class Gallery implements AutoCloseable {
         }
     }
 
-    /** Bytes of descriptor matrices allocated off-heap (capacity, not just the used rows). */
+    /** Bytes of exact float32 descriptor matrices allocated off-heap (capacity, not just the used rows). */
     public long matrixBytes() {
+        return capacityRows() * DIMENSIONS * Float.BYTES;
+    }
+
+    /**
+     * Bytes the first-pass scan reads per probe batch: the int8 codes (off-heap) and the four
+     * per-row floats that bound their error (heap), over the allocated capacity.
+     */
+    public long scanBytes() {
+        return capacityRows() * (DIMENSIONS + 4L * Float.BYTES);
+    }
+
+    private long capacityRows() {
         lock.readLock().lock();
         try {
             long rows = 0;
             for (Block b : blocks) {
                 rows += b.capacity();
             }
-            return rows * DIMENSIONS * Float.BYTES;
+            return rows;
         } finally {
             lock.readLock().unlock();
         }
@@ -253,7 +360,7 @@ public final class Gallery implements AutoCloseable {
             }
             closed = true;
             for (Block b : blocks) {
-                erase(b.rows);
+                b.erase();
             }
             blocks.clear();
             rowOfTemplate.clear();
@@ -297,7 +404,6 @@ public final class Gallery implements AutoCloseable {
         for (int i = 0; i < templates.size(); i++) {
             Template t = templates.get(i);
             block.writeRow(first + i, t.descriptor());
-            block.squaredNorms[first + i] = squaredNorm(t.descriptor());
             block.subjectIds[first + i] = t.subjectId();
             block.templateIds[first + i] = t.templateId();
             rowOfTemplate.put(t.templateId(), globalRow(blocks.size() - 1, first + i));
@@ -316,22 +422,14 @@ public final class Gallery implements AutoCloseable {
         int from = offset(last);
         rowOfTemplate.remove(target.templateIds[to]);
         if (row != last) {
-            float[] moved = new float[DIMENSIONS];
-            tail.readRow(from, moved);
-            target.writeRow(to, moved);
-            target.squaredNorms[to] = tail.squaredNorms[from];
-            target.subjectIds[to] = tail.subjectIds[from];
-            target.templateIds[to] = tail.templateIds[from];
+            target.moveRow(tail, from, to);
             rowOfTemplate.put(target.templateIds[to], row);
         }
-        tail.writeRow(from, new float[DIMENSIONS]);
-        tail.squaredNorms[from] = 0;
-        tail.subjectIds[from] = null;
-        tail.templateIds[from] = null;
+        tail.clearRow(from);
         tail.used--;
         size--;
         if (tail.used == 0 && blocks.size() > 1) {
-            erase(tail.rows);
+            tail.erase();
             blocks.remove(blocks.size() - 1);
         }
     }
