@@ -261,6 +261,16 @@ class EvalCommandTest {
                 .satisfies(o -> assertThat(o.border()).isEqualTo(0.5))
                 .satisfies(o -> assertThat(o.fallback()).isFalse());
 
+        assertThat(options.vision().crop()).isEqualTo("face-api");
+        assertThat(options.vision().mirrorAverage()).isFalse();
+        EvalCommand.Options aligned = EvalCommand.parse(List.of("verify", "d", "--crop", "aligned", "--mirror"), Settings.of(Map.of()));
+        assertThat(aligned.vision().crop()).isEqualTo("aligned");
+        assertThat(aligned.vision().mirrorAverage()).isTrue();
+        // the flag overrides the setting
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--crop=face-api"), Settings.of(Map.of("biostream.vision.crop", "aligned")))
+                .vision().crop()).isEqualTo("face-api");
+        assertThat(eval(Settings.of(Map.of()), "verify", "d", "--crop", "dlib").err()).contains("--crop must be one of");
+
         Run noSet = eval(Settings.of(Map.of()), "verify");
         assertThat(noSet.status()).isEqualTo(2);
         assertThat(noSet.err()).contains("usage: biostream eval verify");
