@@ -25,8 +25,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]}:
- * face-verification figures of the configured vision path over a set of identity folders (see
+ * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
+ * [--crop face-api|aligned] [--mirror]}: face-verification figures of the configured vision path
+ * (the crop and mirror average flags override {@code biostream.vision.crop} and
+ * {@code biostream.vision.mirror-average}) over a set of identity folders (see
  * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
  * crops ({@link TightCropProtocol}). Progress and skipped files go to stderr, the table to stdout.
  */
@@ -37,10 +39,11 @@ public final class EvalCommand {
     public static final double DEFAULT_BORDER = 0.25;
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
-    static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]";
+    static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
+            + " [--crop face-api|aligned] [--mirror]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Options(Path set, Path json, double threshold, double border, boolean fallback) {}
+    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision) {}
 
 
     private EvalCommand() {}
@@ -62,7 +65,7 @@ public final class EvalCommand {
             return 1;
         }
         VerificationReport report;
-        try (FacePipeline pipeline = VisionConfig.from(settings).openPipeline()) {
+        try (FacePipeline pipeline = options.vision().openPipeline()) {
             report = evaluate(options, files, pipeline, err);
         }
         if (report == null) {
@@ -141,12 +144,15 @@ public final class EvalCommand {
         Double threshold = null;
         double border = DEFAULT_BORDER;
         boolean fallback = true;
+        VisionConfig vision = VisionConfig.from(settings);
+        String crop = vision.crop();
+        boolean mirror = vision.mirrorAverage();
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             boolean inline = arg.contains("=");
             switch (name) {
-                case "--json", "--threshold", "--border" -> {
+                case "--json", "--threshold", "--border", "--crop" -> {
                     String value;
                     if (inline) {
                         value = arg.substring(arg.indexOf('=') + 1);
@@ -158,10 +164,12 @@ public final class EvalCommand {
                     switch (name) {
                         case "--json" -> json = Path.of(value);
                         case "--threshold" -> threshold = positive(name, value);
+                        case "--crop" -> crop = cropName(value);
                         default -> border = borderFraction(value);
                     }
                 }
                 case "--no-fallback" -> fallback = false;
+                case "--mirror" -> mirror = true;
                 default -> {
                     if (arg.startsWith("--") && inline) {
                         continue; // a configuration flag, already in settings
@@ -179,7 +187,8 @@ public final class EvalCommand {
         if (json != null && json.toAbsolutePath().getParent() != null && !Files.isDirectory(json.toAbsolutePath().getParent())) {
             throw new UsageException("eval: folder of " + json + " does not exist");
         }
-        return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback);
+        return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
+                vision.withDescriptorCrop(crop, mirror));
     }
 
     /** {@value #THRESHOLD_KEY} from the configuration layers, {@value #DEFAULT_THRESHOLD} when unset. */
@@ -205,6 +214,13 @@ public final class EvalCommand {
             // refused below
         }
         throw new UsageException("eval: " + name + " must be a positive number, got '" + text + "'");
+    }
+
+    private static String cropName(String text) throws UsageException {
+        if (!VisionConfig.CROPS.contains(text)) {
+            throw new UsageException("eval: --crop must be one of " + VisionConfig.CROPS + ", got '" + text + "'");
+        }
+        return text;
     }
 
     private static double borderFraction(String text) throws UsageException {

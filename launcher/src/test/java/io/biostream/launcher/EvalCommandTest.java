@@ -208,16 +208,8 @@ class EvalCommandTest {
      */
     @Test
     void orlCropsGiveFaceApisFiguresForTheSameImages() throws Exception {
-        Path orl = bbt().resolveSibling("orl_att");
-        Path set = Files.createDirectories(dir.resolve("orl"));
         Map<String, String> keys = new LinkedHashMap<>();
-        for (String person : List.of("s1", "s2", "s3", "s4")) {
-            Path folder = Files.createDirectories(set.resolve(person));
-            for (int i = 1; i <= 10; i++) {
-                Files.copy(orl.resolve(person).resolve(i + ".pgm"), folder.resolve(i + ".pgm"));
-                keys.put(person + "/" + i + ".pgm", person + "/" + i + ".pgm");
-            }
-        }
+        Path set = orlFirstFourPeople(keys);
         Path report = dir.resolve("orl.json");
 
         Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", report.toString());
@@ -228,6 +220,46 @@ class EvalCommandTest {
         assertThat(json.get("images").asInt()).isEqualTo(40);
         assertThat(json.get("same_pairs").asInt()).as("4 x C(10,2)").isEqualTo(180);
         assertPeersFigures(json, peerImages("orl_att"), keys);
+    }
+
+    /** ORL's s1-s4, ten crops each, copied into a temp set; {@code keys} gets each file's name in the set. */
+    private Path orlFirstFourPeople(Map<String, String> keys) throws Exception {
+        Path orl = bbt().resolveSibling("orl_att");
+        Path set = Files.createDirectories(dir.resolve("orl"));
+        for (String person : List.of("s1", "s2", "s3", "s4")) {
+            Path folder = Files.createDirectories(set.resolve(person));
+            for (int i = 1; i <= 10; i++) {
+                Files.copy(orl.resolve(person).resolve(i + ".pgm"), folder.resolve(i + ".pgm"));
+                keys.put(person + "/" + i + ".pgm", person + "/" + i + ".pgm");
+            }
+        }
+        return set;
+    }
+
+    /**
+     * The aligned crop (issue 14) on the same 40 ORL crops separates the four people at least as
+     * well as face-api's crop by every threshold-free figure (docs/accuracy.md has the whole sets).
+     */
+    @Test
+    void theAlignedCropSeparatesOrlsFirstFourPeopleAtLeastAsWellAsFaceApis() throws Exception {
+        Path set = orlFirstFourPeople(new LinkedHashMap<>());
+        Path faceApiReport = dir.resolve("face-api.json");
+        Path alignedReport = dir.resolve("aligned.json");
+
+        Run faceApi = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", faceApiReport.toString());
+        Run aligned = eval(Settings.of(Map.of()), "verify", set.toString(), "--crop", "aligned", "--json", alignedReport.toString());
+
+        assertThat(faceApi.status()).as(faceApi.err()).isZero();
+        assertThat(aligned.status()).as(aligned.err()).isZero();
+        System.out.printf("ORL s1-s4, face-api crop:%n%s%naligned crop:%n%s", faceApi.out(), aligned.out());
+        JsonNode before = JSON.readTree(faceApiReport.toFile());
+        JsonNode after = JSON.readTree(alignedReport.toFile());
+        assertThat(after.get("model").asText()).endsWith("+aligned");
+        assertThat(after.get("same_pairs").asInt()).isEqualTo(before.get("same_pairs").asInt());
+        assertThat(after.get("failures_to_detect").asInt()).isEqualTo(before.get("failures_to_detect").asInt());
+        assertThat(after.get("auc").asDouble()).isGreaterThanOrEqualTo(before.get("auc").asDouble());
+        assertThat(after.get("eer").asDouble()).isLessThanOrEqualTo(before.get("eer").asDouble());
+        assertThat(after.get("tar_at_far_1e-2").asDouble()).isGreaterThanOrEqualTo(before.get("tar_at_far_1e-2").asDouble());
     }
 
     @Test
@@ -260,6 +292,16 @@ class EvalCommandTest {
         assertThat(EvalCommand.parse(List.of("verify", "d", "--border", "0.5", "--no-fallback"), Settings.of(Map.of())))
                 .satisfies(o -> assertThat(o.border()).isEqualTo(0.5))
                 .satisfies(o -> assertThat(o.fallback()).isFalse());
+
+        assertThat(options.vision().crop()).isEqualTo("face-api");
+        assertThat(options.vision().mirrorAverage()).isFalse();
+        EvalCommand.Options aligned = EvalCommand.parse(List.of("verify", "d", "--crop", "aligned", "--mirror"), Settings.of(Map.of()));
+        assertThat(aligned.vision().crop()).isEqualTo("aligned");
+        assertThat(aligned.vision().mirrorAverage()).isTrue();
+        // the flag overrides the setting
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--crop=face-api"), Settings.of(Map.of("biostream.vision.crop", "aligned")))
+                .vision().crop()).isEqualTo("face-api");
+        assertThat(eval(Settings.of(Map.of()), "verify", "d", "--crop", "dlib").err()).contains("--crop must be one of");
 
         Run noSet = eval(Settings.of(Map.of()), "verify");
         assertThat(noSet.status()).isEqualTo(2);

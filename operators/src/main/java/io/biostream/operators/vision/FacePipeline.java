@@ -7,8 +7,10 @@ import java.util.List;
 
 /**
  * The vision path shared by the job, the command line, the evaluation and the API, as face-api runs
- * it: detect faces, find each face's 68 landmarks, cut face-api's descriptor crop from them, assess
- * quality, and describe the faces that pass in one batch. Not thread-safe (one per Flink subtask).
+ * it: detect faces, find each face's 68 landmarks, cut the configured descriptor crop from them
+ * (face-api's by default, {@link DescriptorCrop}), assess quality, and describe the faces that
+ * pass in one batch, optionally averaged with their mirror images. Not thread-safe (one per Flink
+ * subtask).
  */
 public final class FacePipeline implements AutoCloseable {
 
@@ -28,22 +30,49 @@ public final class FacePipeline implements AutoCloseable {
     private final FaceDescriptorNet descriptorNet;
     private final int minFaceSize;
     private final double minQuality;
+    private final DescriptorCrop crop;
+    private final boolean mirrorAverage;
 
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality) {
+        this(detector, landmarkNet, descriptorNet, minFaceSize, minQuality, DescriptorCrop.FACE_API, false);
+    }
+
+    /**
+     * With {@code mirrorAverage}, each crop and its horizontal mirror are described and the mean
+     * of the two descriptors, scaled to their mean length, is the face's descriptor
+     * (test-time augmentation: the net's errors on a face and its mirror partly cancel).
+     */
+    public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
+                        int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage) {
         this.detector = detector;
         this.landmarkNet = landmarkNet;
         this.descriptorNet = descriptorNet;
         this.minFaceSize = minFaceSize;
         this.minQuality = minQuality;
+        this.crop = crop;
+        this.mirrorAverage = mirrorAverage;
     }
 
     public String detectorName() {
         return detector.name();
     }
 
+    /**
+     * The descriptor model, naming the crop and the mirror average where they are not face-api's
+     * (descriptors of different crops must not be compared, so their templates stay apart).
+     */
     public String modelId() {
-        return descriptorNet.modelId();
+        return descriptorNet.modelId() + (crop == DescriptorCrop.FACE_API ? "" : "+" + crop.configName())
+                + (mirrorAverage ? "+mirror-average" : "");
+    }
+
+    public DescriptorCrop crop() {
+        return crop;
+    }
+
+    public boolean mirrorAverage() {
+        return mirrorAverage;
     }
 
     public List<Face> analyze(RgbImage image) {
@@ -85,7 +114,47 @@ public final class FacePipeline implements AutoCloseable {
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
     public float[] describeCrop(RgbImage crop) {
-        return descriptorNet.describe(crop);
+        return describeAll(List.of(crop))[0];
+    }
+
+    /** The net's descriptors of {@code crops}, each averaged with its mirror's when so configured. */
+    private float[][] describeAll(List<RgbImage> crops) {
+        if (!mirrorAverage) {
+            return descriptorNet.describe(crops);
+        }
+        List<RgbImage> both = new ArrayList<>(crops);
+        for (RgbImage c : crops) {
+            both.add(ImageOps.mirror(c));
+        }
+        float[][] all = descriptorNet.describe(both);
+        float[][] out = new float[crops.size()][];
+        for (int i = 0; i < crops.size(); i++) {
+            out[i] = meanOfPair(all[i], all[crops.size() + i]);
+        }
+        return out;
+    }
+
+    /**
+     * The mean of two descriptors rescaled to their mean length: averaging shortens a vector by
+     * the angle between the two, which would otherwise shift every distance against the threshold.
+     */
+    static float[] meanOfPair(float[] a, float[] b) {
+        double[] mean = new double[a.length];
+        double normA = 0;
+        double normB = 0;
+        double normMean = 0;
+        for (int i = 0; i < a.length; i++) {
+            mean[i] = (a[i] + (double) b[i]) / 2;
+            normA += (double) a[i] * a[i];
+            normB += (double) b[i] * b[i];
+            normMean += mean[i] * mean[i];
+        }
+        double scale = normMean == 0 ? 0 : (Math.sqrt(normA) + Math.sqrt(normB)) / 2 / Math.sqrt(normMean);
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) (mean[i] * scale);
+        }
+        return out;
     }
 
     private List<Face> describe(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality,
@@ -122,18 +191,18 @@ public final class FacePipeline implements AutoCloseable {
                 faces[i] = new Face(i, d, lm, quality, null, FaceStatus.LOW_QUALITY);
                 continue;
             }
-            RgbImage crop = FaceApiDescriptorCrop.crop(image, lm);
-            if (crop.width() == 0 || crop.height() == 0) {
+            RgbImage faceCrop = crop.cut(image, lm);
+            if (faceCrop.width() == 0 || faceCrop.height() == 0) {
                 faces[i] = new Face(i, d, lm, quality, null, FaceStatus.NOT_DESCRIBED);
                 continue;
             }
             faces[i] = new Face(i, d, lm, quality, null, FaceStatus.DESCRIBED);
-            crops.add(crop);
+            crops.add(faceCrop);
             cropOwners.add(i);
         }
         if (!crops.isEmpty()) {
             long start = System.nanoTime();
-            float[][] descriptors = descriptorNet.describe(crops);
+            float[][] descriptors = describeAll(crops);
             times.took(Stage.DESCRIBE, System.nanoTime() - start, crops.size());
             for (int c = 0; c < crops.size(); c++) {
                 Face f = faces[cropOwners.get(c)];

@@ -139,6 +139,19 @@ public final class ImageOps {
         }
     }
 
+    /** The image flipped left to right. */
+    public static RgbImage mirror(RgbImage image) {
+        int width = image.width();
+        float[] in = image.data();
+        float[] out = new float[in.length];
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < width; x++) {
+                System.arraycopy(in, (y * width + x) * 3, out, (y * width + width - 1 - x) * 3, 3);
+            }
+        }
+        return new RgbImage(width, image.height(), out);
+    }
+
     /** JS Math.round: half rounds up. */
     static int jsRound(double value) {
         return (int) Math.floor(value + 0.5);

@@ -8,13 +8,18 @@ import java.util.Locale;
 /**
  * The face path's settings, validated when built: which detector finds faces (face-api's SSD by
  * default, its tiny detector, or OpenCV's Haar cascade), which landmark net places the 68 points,
- * and the minimum face size and quality below which a face is reported but not described.
+ * and the minimum face size and quality below which a face is reported but not described; which
+ * crop the descriptor net sees ({@code face-api}'s axis-aligned square or dlib's {@code aligned}
+ * chip, {@link AlignedFaceChip}) and whether it describes the crop and its mirror image averaged.
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
-                           int minFaceSize, double minQuality, int maxDetectSide) implements Serializable {
+                           int minFaceSize, double minQuality, int maxDetectSide,
+                           String crop, boolean mirrorAverage) implements Serializable {
     public static final List<String> DETECTORS = List.of("ssd", "tiny", "haar");
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
-    public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960);
+    public static final List<String> CROPS = List.of("face-api", "aligned");
+    public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960,
+            "face-api", false);
 
     public VisionConfig {
         if (!DETECTORS.contains(detector)) {
@@ -22,6 +27,9 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         }
         if (!LANDMARK_NETS.contains(landmarks)) {
             throw new Settings.ConfigException("biostream.vision.landmarks", "must be one of " + LANDMARK_NETS + ", got '" + landmarks + "'");
+        }
+        if (!CROPS.contains(crop)) {
+            throw new Settings.ConfigException("biostream.vision.crop", "must be one of " + CROPS + ", got '" + crop + "'");
         }
         if (!(minConfidence > 0 && minConfidence < 1)) {
             throw new Settings.ConfigException("biostream.vision.min-confidence", "must be between 0 and 1 (exclusive), got " + minConfidence);
@@ -45,19 +53,27 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.get("biostream.vision.landmarks", DEFAULTS.landmarks).toLowerCase(Locale.ROOT),
                 s.getInt("biostream.vision.min-face-size", DEFAULTS.minFaceSize, 1, 10_000),
                 s.getDouble("biostream.vision.min-quality", DEFAULTS.minQuality),
-                s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384));
+                s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384),
+                s.get("biostream.vision.crop", DEFAULTS.crop).toLowerCase(Locale.ROOT),
+                s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage));
     }
 
     public VisionConfig withDetector(String name) {
-        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide);
+        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide, crop, mirrorAverage);
     }
 
     public VisionConfig withMinQuality(double quality) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide, crop, mirrorAverage);
     }
 
     public VisionConfig withMinFaceSize(int size) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide, crop, mirrorAverage);
+    }
+
+    /** The same settings with the descriptor crop {@code name} and mirror averaging on or off. */
+    public VisionConfig withDescriptorCrop(String name, boolean mirror) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                name, mirror);
     }
 
     /** Loads the nets this configuration names (seconds: do it once per subtask or process). */
@@ -68,6 +84,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
             default -> new HaarFaceDetector(minFaceSize, maxDetectSide);
         };
         FaceLandmarkNet.Variant variant = landmarks.equals("tiny") ? FaceLandmarkNet.Variant.TINY : FaceLandmarkNet.Variant.FULL;
-        return new FacePipeline(faceDetector, FaceLandmarkNet.load(variant), FaceDescriptorNet.load(), minFaceSize, minQuality);
+        return new FacePipeline(faceDetector, FaceLandmarkNet.load(variant), FaceDescriptorNet.load(), minFaceSize, minQuality,
+                DescriptorCrop.named(crop), mirrorAverage);
     }
 }

@@ -32,7 +32,7 @@ class FacePipelineTest {
     @Test
     void aMirroredPhotoGivesTheSameFacesWithTheOppositeYaw() {
         List<FacePipeline.Face> faces = pipeline.analyze(sample);
-        List<FacePipeline.Face> mirrored = pipeline.analyze(mirror(sample));
+        List<FacePipeline.Face> mirrored = pipeline.analyze(ImageOps.mirror(sample));
         assertThat(faces).isNotEmpty();
         assertThat(mirrored).hasSameSizeAs(faces);
         int turned = 0;
@@ -75,21 +75,63 @@ class FacePipelineTest {
         assertThat(Math.sqrt(sum)).isLessThan(1e-5);
     }
 
+    @Test
+    void theAlignedCropDescribesTheSameFacesWithItsChipUnderItsOwnModelId() {
+        List<FacePipeline.Face> faceApi = pipeline.analyze(sample);
+        try (FacePipeline aligned = VisionConfig.DEFAULTS.withDescriptorCrop("aligned", false).openPipeline()) {
+            assertThat(aligned.modelId()).isEqualTo(FaceDescriptorNet.MODEL_ID + "+aligned");
+            List<FacePipeline.Face> faces = aligned.analyze(sample);
+            assertThat(faces).hasSameSizeAs(faceApi);
+            for (FacePipeline.Face face : faces) {
+                FacePipeline.Face twin = faceApi.get(face.index());
+                assertThat(face.status()).isEqualTo(FaceStatus.DESCRIBED);
+                assertThat(face.landmarks()).isEqualTo(twin.landmarks());
+                // the aligned chip is what was described, and it is not face-api's crop
+                float[] expected = aligned.describeCrop(AlignedFaceChip.crop(sample, face.landmarks()));
+                assertThat(distance(face.descriptor(), expected)).isLessThan(1e-5);
+                assertThat(distance(face.descriptor(), twin.descriptor())).isGreaterThan(0.02);
+            }
+        }
+    }
+
+    @Test
+    void theMirrorAverageIsTheMeanOfACropAndItsMirrorAtTheirMeanLength() {
+        FacePipeline.Face face = pipeline.analyze(sample).get(0);
+        RgbImage crop = FaceApiDescriptorCrop.crop(sample, face.landmarks());
+        float[] plain = pipeline.describeCrop(crop);
+        float[] mirror = pipeline.describeCrop(ImageOps.mirror(crop));
+        try (FacePipeline averaging = VisionConfig.DEFAULTS.withDescriptorCrop("face-api", true).openPipeline()) {
+            assertThat(averaging.modelId()).isEqualTo(FaceDescriptorNet.MODEL_ID + "+mirror-average");
+            float[] averaged = averaging.analyze(sample).get(0).descriptor();
+            float[] expected = FacePipeline.meanOfPair(plain, mirror);
+            assertThat(distance(averaged, expected)).isLessThan(1e-5);
+            assertThat(norm(averaged)).isCloseTo((norm(plain) + norm(mirror)) / 2, org.assertj.core.api.Assertions.within(1e-5));
+            assertThat(distance(averaged, plain)).isGreaterThan(0.01);
+        }
+        float[] a = {3, 0};
+        float[] b = {0, 3};
+        // the plain mean (1.5, 1.5) has length 2.12; rescaled to 3
+        assertThat(FacePipeline.meanOfPair(a, b)).containsExactly(new float[] {2.1213202f, 2.1213202f},
+                org.assertj.core.api.Assertions.within(1e-6f));
+        assertThat(FacePipeline.meanOfPair(a, new float[] {-3, 0})).containsExactly(0f, 0f);
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
+    }
+
+    private static double norm(float[] a) {
+        return distance(a, new float[a.length]);
+    }
+
     private static FacePipeline.Face nearest(List<FacePipeline.Face> faces, double x, double y) {
         return faces.stream().min((a, b) -> Double.compare(
                 Math.hypot(a.detection().x() - x, a.detection().y() - y),
                 Math.hypot(b.detection().x() - x, b.detection().y() - y))).orElseThrow();
-    }
-
-    private static RgbImage mirror(RgbImage image) {
-        float[] src = image.data();
-        float[] out = new float[src.length];
-        int w = image.width();
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < w; x++) {
-                System.arraycopy(src, (y * w + x) * 3, out, (y * w + (w - 1 - x)) * 3, 3);
-            }
-        }
-        return new RgbImage(w, image.height(), out);
     }
 }
