@@ -36,6 +36,8 @@ final class NetBenchCommand {
     static final String USAGE = "usage: biostream bench describe|detect [--batches 1,4,9,16,32] [--threads 1,2]"
             + " [--warmup S] [--seconds S] [--crops DIR] [--photos DIR] [--peer] [--json OUT]";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Set in a child JVM's environment: it measures its one thread count and starts no JVM itself. */
+    static final String CHILD = "BIOSTREAM_BENCH_CHILD";
 
     enum Kind { DESCRIBE, DETECT }
 
@@ -74,6 +76,11 @@ final class NetBenchCommand {
                     byThreads.put(threads, kind == Kind.DESCRIBE
                             ? bench.describe(NetBench.crops(options.crops()))
                             : bench.detect(NetBench.pngs(options.photos(), ".png")));
+                } else if (env.containsKey(CHILD)) {
+                    // A child that did not get its thread count must not start children of its own.
+                    err.printf("bench %s: ND4J runs with %d OpenMP threads in this child JVM, not the %d it was started for%n",
+                            name(kind), current, threads);
+                    return 1;
                 } else {
                     JsonNode child = child(options, threads, err);
                     if (child == null) {
@@ -198,6 +205,7 @@ final class NetBenchCommand {
             // Its table (stdout) is merged into this one; its progress (stderr) is shown as it comes.
             ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            builder.environment().put(CHILD, "1");
             err.printf("bench %s: OMP_NUM_THREADS=%d in a child JVM%n", name(options.kind()), threads);
             Process process = builder.start();
             Thread pump = new Thread(() -> {

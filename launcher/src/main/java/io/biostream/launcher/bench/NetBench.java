@@ -148,13 +148,12 @@ public final class NetBench {
             throw new IllegalArgumentException("no photos to detect faces in");
         }
         VisionConfig config = VisionConfig.DEFAULTS;
-        try (FacePipeline pipeline = new FacePipeline(
-                SsdMobilenetV1Detector.load(config.minConfidence(), SsdMobilenetV1Detector.DEFAULT_MAX_RESULTS),
-                FaceLandmarkNet.load(FaceLandmarkNet.Variant.FULL), FaceDescriptorNet.load(),
-                config.minFaceSize(), config.minQuality());
-             SsdMobilenetV1Detector detector = SsdMobilenetV1Detector.load(config.minConfidence(),
-                     SsdMobilenetV1Detector.DEFAULT_MAX_RESULTS);
-             FaceLandmarkNet landmarks = FaceLandmarkNet.load(FaceLandmarkNet.Variant.FULL)) {
+        SsdMobilenetV1Detector detector = SsdMobilenetV1Detector.load(config.minConfidence(),
+                SsdMobilenetV1Detector.DEFAULT_MAX_RESULTS);
+        FaceLandmarkNet landmarks = FaceLandmarkNet.load(FaceLandmarkNet.Variant.FULL);
+        // The pipeline row runs the same net instances; closing the pipeline closes them.
+        try (FacePipeline pipeline = new FacePipeline(detector, landmarks, FaceDescriptorNet.load(),
+                config.minFaceSize(), config.minQuality())) {
             List<Named> calls = new ArrayList<>();
             int[] next = {0};
             for (int batch : plan.batches()) {
