@@ -78,6 +78,20 @@ class NetBenchCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("SKIPPED").contains(dir.resolve("absent").toString());
     }
 
+    /** A child JVM whose ND4J did not take the thread count it was started for says so and starts no child itself. */
+    @Test
+    void aChildWithTheWrongThreadCountFailsWithoutStartingAnother() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = BenchCommand.run(List.of("describe", "--threads", "2", "--seconds", "0.1",
+                        "--crops", SharedFolder.resolve("goldens/crops").toString()), Map.of(NetBenchCommand.CHILD, "1"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(status).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("ND4J runs with 1 OpenMP threads in this child JVM, not the 2 it was started for")
+                .doesNotContain("OMP_NUM_THREADS=2 in a child JVM");
+    }
+
     /**
      * Both nets at two batch sizes, one thread here and three in a child JVM (not two: ND4J's own
      * choice without OMP_NUM_THREADS on a 2-core machine is 2, which would hide a child not given its count).
