@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * [--k K] [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]}: 1:N matching
  * latency, throughput and memory over synthetic galleries (see {@link GalleryBench}).
  * {@code biostream bench pipeline [...]}: the load test of the whole pipeline in local mode (see
- * {@link PipelineBenchCommand}). Progress to stderr, the table to stdout.
+ * {@link PipelineBenchCommand}). {@code biostream bench describe|detect [...]}: the face nets alone (see
+ * {@link NetBenchCommand}). Progress to stderr, the table to stdout.
  */
 public final class BenchCommand {
     static final String USAGE = "usage: biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N]"
@@ -41,6 +42,10 @@ public final class BenchCommand {
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (!args.isEmpty() && args.get(0).equals("pipeline")) {
             return PipelineBenchCommand.run(args.subList(1, args.size()), env, out, err);
+        }
+        if (!args.isEmpty() && (args.get(0).equals("describe") || args.get(0).equals("detect"))) {
+            return NetBenchCommand.run(args.get(0).equals("describe") ? NetBenchCommand.Kind.DESCRIBE : NetBenchCommand.Kind.DETECT,
+                    args.subList(1, args.size()), env, out, err);
         }
         Options options;
         try {
@@ -75,7 +80,7 @@ public final class BenchCommand {
 
     static Options parse(List<String> args) throws UsageException {
         if (args.isEmpty() || !args.get(0).equals("gallery")) {
-            throw new UsageException("bench: the benchmarks are 'gallery' and 'pipeline'");
+            throw new UsageException("bench: the benchmarks are 'gallery', 'pipeline', 'describe' and 'detect'");
         }
         List<Integer> sizes = List.of(1_000, 10_000, 100_000, 1_000_000);
         int probes = 1000;

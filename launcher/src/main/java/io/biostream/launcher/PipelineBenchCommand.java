@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.launcher.bench.PeerBench;
 import io.biostream.launcher.bench.PipelineBench;
 import io.biostream.launcher.bench.PipelineBench.Plan;
 import io.biostream.launcher.bench.PipelineBench.Report;
@@ -29,11 +30,11 @@ import org.apache.flink.configuration.GlobalConfiguration;
  */
 final class PipelineBenchCommand {
     static final String USAGE = "usage: biostream bench pipeline [--cameras N] [--fps F] [--seconds D] [--warmup W]"
-            + " [--bad-ratio R] [--bad-control-per-second C] [--drain S] [--photos DIR] [--seed X] [--json OUT]"
+            + " [--bad-ratio R] [--bad-control-per-second C] [--drain S] [--photos DIR] [--seed X] [--peer] [--json OUT]"
             + " [--key=value... (local mode and job settings)]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Options(Plan plan, Path photos, Path json, Map<String, String> settings) {}
+    record Options(Plan plan, Path photos, Path json, Map<String, String> settings, boolean peer) {}
 
     private PipelineBenchCommand() {}
 
@@ -90,6 +91,8 @@ final class PipelineBenchCommand {
                 given.badControlPerSecond(), given.drain(), checkpoints.multipliedBy(2).plusSeconds(2), given.seed());
         Map<String, Object> machine = BenchCommand.machine();
         err.println("bench pipeline: " + machine);
+        // The peer first, alone on the machine, then the pipeline.
+        PeerBench.Outcome peer = options.peer() ? PeerBench.run(PeerBench.Setup.beside(home), err) : null;
         long started = System.nanoTime();
         Report report;
         try (LocalMode mode = LocalMode.start(local)) {
@@ -104,12 +107,23 @@ final class PipelineBenchCommand {
         used.put("checkpointInterval", settings.get("execution.checkpointing.interval", "?"));
         used.put("overrides", options.settings());
         out.print(table(plan, report, machine, used));
+        if (peer != null) {
+            out.print(peerLines(report, peer));
+        }
         if (options.json() != null) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("machine", machine);
             json.put("plan", planJson(plan));
             json.put("settings", used);
             json.put("report", report);
+            if (peer != null) {
+                json.put("peer", peer.figures() != null ? peer.figures() : Map.of("skipped", peer.skipped()));
+                if (peer.figures() != null) {
+                    json.put("peerRatio", Map.of(
+                            "framesPerSecond", report.sustainedFramesPerSecond() / peer.figures().ssdFullImagesPerSecond(),
+                            "facesPerSecond", report.sustainedFacesPerSecond() / peer.figures().ssdFullFacesPerSecond()));
+                }
+            }
             json.put("lost", report.lost());
             json.put("clean", report.clean());
             JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), json);
@@ -170,6 +184,24 @@ final class PipelineBenchCommand {
         return t.toString();
     }
 
+    /** The sustained rates over the peer's SSD + landmarks + descriptors on the same photos (decode excluded there). */
+    static String peerLines(Report r, PeerBench.Outcome peer) {
+        StringBuilder t = new StringBuilder();
+        PeerBench.Figures f = peer.figures();
+        if (f == null) {
+            t.append("peer: SKIPPED: ").append(peer.skipped()).append('\n');
+            return t.toString();
+        }
+        t.append(String.format(Locale.ROOT, "peer: face-api %s on tfjs %s %s (%s thread(s)), SSD + landmarks + descriptors over"
+                + " %d photos, decode excluded (load %.1f-%.1f)%n", f.env().get("faceapi"), f.env().get("tfjs"),
+                f.env().get("backend"), f.env().get("wasmThreads"), f.images(), f.loadBefore(), f.loadAfter()));
+        row(t, "sustained frames/s : peer photos/s", String.format(Locale.ROOT, "%.2f : %.2f = %.2fx",
+                r.sustainedFramesPerSecond(), f.ssdFullImagesPerSecond(), r.sustainedFramesPerSecond() / f.ssdFullImagesPerSecond()));
+        row(t, "sustained faces/s : peer faces/s", String.format(Locale.ROOT, "%.2f : %.2f = %.2fx",
+                r.sustainedFacesPerSecond(), f.ssdFullFacesPerSecond(), r.sustainedFacesPerSecond() / f.ssdFullFacesPerSecond()));
+        return t.toString();
+    }
+
     private static void row(StringBuilder t, String name, String value) {
         t.append(String.format(Locale.ROOT, "  %-44s %s%n", name, value));
     }
@@ -186,7 +218,8 @@ final class PipelineBenchCommand {
         Path photos = home.resolve("../shared/goldens/images").normalize();
         Path json = null;
         Map<String, String> settings = new LinkedHashMap<>();
-        for (BenchCommand.Flag flag : BenchCommand.flags(args, 0)) {
+        boolean peer = args.contains("--peer");
+        for (BenchCommand.Flag flag : BenchCommand.flags(args.stream().filter(a -> !a.equals("--peer")).toList(), 0)) {
             String name = flag.name();
             String value = flag.value();
             switch (name) {
@@ -212,7 +245,7 @@ final class PipelineBenchCommand {
         BenchCommand.requireFolderOf(json);
         Plan plan = new Plan(cameras, fps, millis(seconds), millis(warmup), badRatio, badControl, millis(drain),
                 Duration.ZERO, seed);
-        return new Options(plan, photos, json, Map.copyOf(settings));
+        return new Options(plan, photos, json, Map.copyOf(settings), peer);
     }
 
     private static Duration millis(double seconds) {

@@ -2,6 +2,7 @@ package io.biostream.operators.vision;
 
 import io.biostream.operators.image.RgbImage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,49 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
         if (image.width() <= 0 || image.height() <= 0) {
             return List.of();
         }
-        Prediction prediction = predict(image);
+        return faces(predict(image));
+    }
+
+    /**
+     * The faces of several images from one forward pass over all of them (the graph takes a
+     * batch); each image's list is what {@link #detect(RgbImage)} gives for it. Empty images have none.
+     */
+    public synchronized List<List<DetectedFace>> detect(List<RgbImage> images) {
+        ensureOpen();
+        List<RgbImage> present = images.stream().filter(i -> i.width() > 0 && i.height() > 0).toList();
+        int pixels = INPUT_SIZE * INPUT_SIZE * 3;
+        float[] input = new float[present.size() * pixels];
+        for (int i = 0; i < present.size(); i++) {
+            System.arraycopy(scaledInput(present.get(i)), 0, input, i * pixels, pixels);
+        }
+        float[] boxes = new float[0];
+        float[] logits = new float[0];
+        if (!present.isEmpty()) {
+            Map<String, INDArray> out = graph.output(Map.of(SsdMobilenetV1Graph.INPUT,
+                    Nd4j.create(input, new long[] {present.size(), INPUT_SIZE, INPUT_SIZE, 3}, 'c')),
+                    SsdMobilenetV1Graph.BOX_ENCODINGS, SsdMobilenetV1Graph.CLASS_LOGITS);
+            boxes = NetGraphs.values(out.get(SsdMobilenetV1Graph.BOX_ENCODINGS));
+            logits = NetGraphs.values(out.get(SsdMobilenetV1Graph.CLASS_LOGITS));
+        }
+        List<List<DetectedFace>> result = new ArrayList<>(images.size());
+        int n = 0;
+        for (RgbImage image : images) {
+            if (image.width() <= 0 || image.height() <= 0) {
+                result.add(List.of());
+                continue;
+            }
+            int boxValues = boxes.length / present.size();
+            int logitValues = logits.length / present.size();
+            Prediction prediction = new Prediction(DetectorInputGeometry.of(image.width(), image.height(), INPUT_SIZE),
+                    SsdBoxDecoder.decode(anchors, Arrays.copyOfRange(boxes, n * boxValues, (n + 1) * boxValues)),
+                    SsdBoxDecoder.scores(Arrays.copyOfRange(logits, n * logitValues, (n + 1) * logitValues)));
+            result.add(faces(prediction));
+            n++;
+        }
+        return result;
+    }
+
+    private List<DetectedFace> faces(Prediction prediction) {
         List<Integer> kept = NonMaxSuppression.ssd(prediction.boxes(), prediction.scores(), maxResults,
                 IOU_THRESHOLD, minConfidence);
         List<DetectedFace> faces = new ArrayList<>(kept.size());
@@ -115,12 +158,18 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
     }
 
     private Map<String, INDArray> run(RgbImage image, String... outputs) {
+        float[] input = scaledInput(image);
+        INDArray batch = Nd4j.create(input, new long[] {1, INPUT_SIZE, INPUT_SIZE, 3}, 'c');
+        return graph.output(Map.of(SsdMobilenetV1Graph.INPUT, batch), outputs);
+    }
+
+    /** The image padded, resized to 512x512 and scaled to -1..1 (NHWC). */
+    private static float[] scaledInput(RgbImage image) {
         float[] input = DetectorInput.squareResized(image, INPUT_SIZE);
         for (int i = 0; i < input.length; i++) {
             input[i] = input[i] / 127.5f - 1f;
         }
-        INDArray batch = Nd4j.create(input, new long[] {1, INPUT_SIZE, INPUT_SIZE, 3}, 'c');
-        return graph.output(Map.of(SsdMobilenetV1Graph.INPUT, batch), outputs);
+        return input;
     }
 
     private void ensureOpen() {
