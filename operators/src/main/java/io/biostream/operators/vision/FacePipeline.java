@@ -42,6 +42,15 @@ public final class FacePipeline implements AutoCloseable {
         return detector.name();
     }
 
+    /**
+     * Which detection stage found a face of the last {@link #analyze} call: the
+     * {@link DetectionCascade}'s stage where the cascade is on (null for a box it did not return),
+     * otherwise the detector's name.
+     */
+    public String detectionStage(DetectedFace detection) {
+        return detector instanceof DetectionCascade cascade ? cascade.stageOf(detection) : detector.name();
+    }
+
     public String modelId() {
         return descriptorNet.modelId();
     }

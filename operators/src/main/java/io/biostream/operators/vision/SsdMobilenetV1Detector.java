@@ -82,9 +82,13 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
         if (image.width() <= 0 || image.height() <= 0) {
             return List.of();
         }
-        Prediction prediction = predict(image);
+        return facesOf(predict(image), minConfidence);
+    }
+
+    /** The faces of a prediction scoring above {@code threshold}, after face-api's NMS, as {@link #detect} gives them. */
+    List<DetectedFace> facesOf(Prediction prediction, double threshold) {
         List<Integer> kept = NonMaxSuppression.ssd(prediction.boxes(), prediction.scores(), maxResults,
-                IOU_THRESHOLD, minConfidence);
+                IOU_THRESHOLD, threshold);
         List<DetectedFace> faces = new ArrayList<>(kept.size());
         for (int index : kept) {
             faces.add(SsdBoxDecoder.toImageBox(prediction.boxes(), index, prediction.geometry())

@@ -8,13 +8,16 @@ import java.util.Locale;
 /**
  * The face path's settings, validated when built: which detector finds faces (face-api's SSD by
  * default, its tiny detector, or OpenCV's Haar cascade), which landmark net places the 68 points,
- * and the minimum face size and quality below which a face is reported but not described.
+ * and the minimum face size and quality below which a face is reported but not described;
+ * {@code cascade} adds later detection stages for faces the SSD misses ({@link DetectionCascade}:
+ * {@code off}, {@code on} or a comma list of stages) within {@code cascadeBudgetMs} per frame.
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
-                           int minFaceSize, double minQuality, int maxDetectSide) implements Serializable {
+                           int minFaceSize, double minQuality, int maxDetectSide,
+                           String cascade, int cascadeBudgetMs) implements Serializable {
     public static final List<String> DETECTORS = List.of("ssd", "tiny", "haar");
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
-    public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960);
+    public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960, "off", 1000);
 
     public VisionConfig {
         if (!DETECTORS.contains(detector)) {
@@ -35,6 +38,20 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         if (minFaceSize < 1 || maxDetectSide < 64) {
             throw new Settings.ConfigException("biostream.vision", "min-face-size must be >= 1 and max-detect-side >= 64");
         }
+        List<DetectionCascade.Stage> stages;
+        try {
+            stages = DetectionCascade.parseStages(cascade);
+        } catch (IllegalArgumentException e) {
+            throw new Settings.ConfigException("biostream.vision.cascade", "must be off, on or a comma list of "
+                    + DetectionCascade.Stage.labels() + ": " + e.getMessage());
+        }
+        if (!stages.isEmpty() && !detector.equals("ssd")) {
+            throw new Settings.ConfigException("biostream.vision.cascade", "needs biostream.vision.detector ssd"
+                    + " (its first stage), got '" + detector + "'");
+        }
+        if (cascadeBudgetMs < 0) {
+            throw new Settings.ConfigException("biostream.vision.cascade-budget-ms", "must be >= 0, got " + cascadeBudgetMs);
+        }
     }
 
     public static VisionConfig from(Settings s) {
@@ -45,19 +62,33 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.get("biostream.vision.landmarks", DEFAULTS.landmarks).toLowerCase(Locale.ROOT),
                 s.getInt("biostream.vision.min-face-size", DEFAULTS.minFaceSize, 1, 10_000),
                 s.getDouble("biostream.vision.min-quality", DEFAULTS.minQuality),
-                s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384));
+                s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384),
+                s.get("biostream.vision.cascade", DEFAULTS.cascade).toLowerCase(Locale.ROOT),
+                s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000));
     }
 
     public VisionConfig withDetector(String name) {
-        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide);
+        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide, cascade, cascadeBudgetMs);
     }
 
     public VisionConfig withMinQuality(double quality) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide, cascade, cascadeBudgetMs);
     }
 
     public VisionConfig withMinFaceSize(int size) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide, cascade, cascadeBudgetMs);
+    }
+
+    /** The same settings with the cascade's stages ({@code off}, {@code on} or a stage list). */
+    public VisionConfig withCascade(String stages) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                stages, cascadeBudgetMs);
+    }
+
+    /** The same settings with this per-frame time budget for the cascade's later stages. */
+    public VisionConfig withCascadeBudgetMs(int budgetMs) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                cascade, budgetMs);
     }
 
     /** Loads the nets this configuration names (seconds: do it once per subtask or process). */
@@ -68,6 +99,13 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
             default -> new HaarFaceDetector(minFaceSize, maxDetectSide);
         };
         FaceLandmarkNet.Variant variant = landmarks.equals("tiny") ? FaceLandmarkNet.Variant.TINY : FaceLandmarkNet.Variant.FULL;
-        return new FacePipeline(faceDetector, FaceLandmarkNet.load(variant), FaceDescriptorNet.load(), minFaceSize, minQuality);
+        FaceLandmarkNet landmarkNet = FaceLandmarkNet.load(variant);
+        List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(cascade);
+        if (!stages.isEmpty()) {
+            faceDetector = new DetectionCascade((SsdMobilenetV1Detector) faceDetector,
+                    stages.contains(DetectionCascade.Stage.TINY) ? TinyFaceDetector.load(tinyInputSize, DetectionCascade.Stage.TINY.minScore()) : null,
+                    landmarkNet, stages, cascadeBudgetMs);
+        }
+        return new FacePipeline(faceDetector, landmarkNet, FaceDescriptorNet.load(), minFaceSize, minQuality);
     }
 }
