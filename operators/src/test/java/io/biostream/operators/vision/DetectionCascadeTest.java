@@ -128,13 +128,15 @@ class DetectionCascadeTest {
     }
 
     @Test
-    void theSsdsOwnFacesComeFirstAndUnchanged() throws IOException {
+    void theSsdsOwnFacesAreKeptUnchangedAndNoLaterStageRuns() throws IOException {
         GoldenFaces sample = GoldenFaces.load("sample1");
         List<DetectedFace> alone = ssd.detect(sample.image());
         DetectionCascade.Result result = cascade.detectStaged(sample.image());
         assertThat(alone).isNotEmpty();
         assertThat(result.detections().subList(0, alone.size())).isEqualTo(alone);
         assertThat(result.faces()).allSatisfy(f -> assertThat(f.stage()).isEqualTo("ssd"));
+        // where the SSD found faces, no later stage runs
+        assertThat(result.stagesRun()).containsExactly("ssd");
     }
 
     @Test
