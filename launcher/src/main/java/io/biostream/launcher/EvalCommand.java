@@ -12,6 +12,7 @@ import io.biostream.launcher.eval.VerificationReport.Skipped;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.VerificationPairs;
+import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
@@ -20,30 +21,40 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
- * [--crop face-api|aligned] [--mirror]}: face-verification figures of the configured vision path
- * (the crop and mirror average flags override {@code biostream.vision.crop} and
- * {@code biostream.vision.mirror-average}) over a set of identity folders (see
+ * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]}: face-verification figures of the
+ * configured vision path (the crop and mirror average flags override {@code biostream.vision.crop}
+ * and {@code biostream.vision.mirror-average}) over a set of identity folders (see
  * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
- * crops ({@link TightCropProtocol}). Progress and skipped files go to stderr, the table to stdout.
+ * crops ({@link TightCropProtocol}). {@code --cascade} turns the detection cascade on (all its
+ * stages, or the comma list given; {@link DetectionCascade}) whatever
+ * {@code biostream.vision.cascade} says, with no time budget unless
+ * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
+ * Progress and skipped files go to stderr, the table to stdout.
  */
 public final class EvalCommand {
     public static final String THRESHOLD_KEY = "biostream.identity.match-threshold";
     /** face-api's distance threshold for "same person". */
     public static final double DEFAULT_THRESHOLD = 0.6;
     public static final double DEFAULT_BORDER = 0.25;
+    static final String CASCADE_BUDGET_KEY = "biostream.vision.cascade-budget-ms";
+    /** The cascade's budget in an evaluation unless one is configured: the setting's maximum. */
+    static final int UNBOUNDED_BUDGET_MS = 60_000;
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror]";
+            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision) {}
+    /** {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration. */
+    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade) {}
 
 
     private EvalCommand() {}
@@ -64,9 +75,19 @@ public final class EvalCommand {
             err.println("eval: " + e.getMessage());
             return 1;
         }
+        VisionConfig vision = options.vision();
+        if (options.cascade() != null) {
+            vision = vision.withCascade(options.cascade());
+            if (settings.get(CASCADE_BUDGET_KEY, null) == null) {
+                // figures that do not depend on the machine's speed, unless a budget is asked for
+                vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
+            }
+        }
+        List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(vision.cascade());
+        List<String> stageLabels = stages.isEmpty() ? List.of() : DetectionCascade.stageLabels(stages);
         VerificationReport report;
-        try (FacePipeline pipeline = options.vision().openPipeline()) {
-            report = evaluate(options, files, pipeline, err);
+        try (FacePipeline pipeline = vision.openPipeline()) {
+            report = evaluate(options, files, pipeline, stageLabels, err);
         }
         if (report == null) {
             return 1;
@@ -83,8 +104,12 @@ public final class EvalCommand {
         return 0;
     }
 
-    /** Runs the pipeline over every file; null (after saying why on {@code err}) when there are not enough pairs. */
-    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline, PrintStream err) {
+    /**
+     * Runs the pipeline over every file; null (after saying why on {@code err}) when there are not
+     * enough pairs. {@code stageLabels}: the cascade's stages to count faces by, empty when it is off.
+     */
+    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
+                                       List<String> stageLabels, PrintStream err) {
         FaceImageReader reader = new FaceImageReader(DecodeLimits.DEFAULTS);
         TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
         List<String> identities = new ArrayList<>();
@@ -94,6 +119,8 @@ public final class EvalCommand {
         List<String> fallbacks = new ArrayList<>();
         List<String> notEnrolled = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
+        Map<String, Integer> facesByStage = new LinkedHashMap<>();
+        stageLabels.forEach(label -> facesByStage.put(label, 0));
         int images = 0;
         ProgressBar progress = ProgressBar.onTerminal(err, "eval verify", files.size());
         long start = System.nanoTime();
@@ -108,6 +135,9 @@ public final class EvalCommand {
                 }
                 if (outcome.fallback()) {
                     fallbacks.add(file.name());
+                }
+                if (!stageLabels.isEmpty() && outcome.stage() != null) {
+                    facesByStage.merge(outcome.stage(), 1, Integer::sum);
                 }
                 if (outcome.descriptor() == null) {
                     notEnrolled.add(file.name());
@@ -132,7 +162,7 @@ public final class EvalCommand {
         }
         return new VerificationReport(options.set().toString(), pipeline.detectorName(), pipeline.modelId(),
                 options.border(), options.fallback(), images, identitiesSeen.size(), withoutDetection, fallbacks,
-                notEnrolled, skipped, options.threshold(), pairs.metrics(), seconds > 0 ? images / seconds : 0);
+                notEnrolled, skipped, options.threshold(), pairs.metrics(), seconds > 0 ? images / seconds : 0, facesByStage);
     }
 
     static Options parse(List<String> args, Settings settings) throws UsageException {
@@ -147,6 +177,7 @@ public final class EvalCommand {
         VisionConfig vision = VisionConfig.from(settings);
         String crop = vision.crop();
         boolean mirror = vision.mirrorAverage();
+        String cascade = null;
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
@@ -170,6 +201,7 @@ public final class EvalCommand {
                 }
                 case "--no-fallback" -> fallback = false;
                 case "--mirror" -> mirror = true;
+                case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
                         continue; // a configuration flag, already in settings
@@ -188,7 +220,7 @@ public final class EvalCommand {
             throw new UsageException("eval: folder of " + json + " does not exist");
         }
         return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
-                vision.withDescriptorCrop(crop, mirror));
+                vision.withDescriptorCrop(crop, mirror), cascade);
     }
 
     /** {@value #THRESHOLD_KEY} from the configuration layers, {@value #DEFAULT_THRESHOLD} when unset. */
@@ -221,6 +253,17 @@ public final class EvalCommand {
             throw new UsageException("eval: --crop must be one of " + VisionConfig.CROPS + ", got '" + text + "'");
         }
         return text;
+    }
+
+    private static String cascadeStages(String text) throws UsageException {
+        try {
+            if (DetectionCascade.parseStages(text).isEmpty()) {
+                throw new UsageException("eval: --cascade names no stage ('" + text + "'); leave it out to run without");
+            }
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("eval: --cascade: " + e.getMessage());
+        }
     }
 
     private static double borderFraction(String text) throws UsageException {

@@ -313,4 +313,16 @@ class EvalCommandTest {
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).contains("is not a folder");
     }
+
+    @Test
+    void cascadeFlagTurnsTheCascadeOnWithAllOrTheNamedStages() throws Exception {
+        Settings none = Settings.of(Map.of());
+        assertThat(EvalCommand.parse(List.of("verify", "d"), none).cascade()).isNull();
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--cascade"), none).cascade()).isEqualTo("on");
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--cascade=tiny,refine"), none).cascade()).isEqualTo("tiny,refine");
+        assertThat(eval(none, "verify", "d", "--cascade=bogus").err()).contains("unknown cascade stage 'bogus'");
+        Run off = eval(none, "verify", "d", "--cascade=off");
+        assertThat(off.status()).isEqualTo(2);
+        assertThat(off.err()).contains("--cascade names no stage");
+    }
 }

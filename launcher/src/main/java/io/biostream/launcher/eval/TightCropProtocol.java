@@ -15,8 +15,12 @@ import java.util.Optional;
  */
 public final class TightCropProtocol {
 
-    /** What happened to one image; descriptor is null only when fallback is off and no face was described. */
-    public record Outcome(float[] descriptor, boolean detected, boolean fallback) {}
+    /**
+     * What happened to one image; descriptor is null only when fallback is off and no face was
+     * described. {@code stage} names the detection stage that found the face described (see
+     * {@link FacePipeline#detectionStage}); null for a fallback or when none was described.
+     */
+    public record Outcome(float[] descriptor, boolean detected, boolean fallback, String stage) {}
 
     private final double borderFraction;
     private final boolean fallback;
@@ -42,17 +46,18 @@ public final class TightCropProtocol {
         List<FacePipeline.Face> faces = pipeline.analyze(bordered);
         Optional<FacePipeline.Face> largest = largest(faces);
         if (largest.isPresent() && largest.get().described()) {
-            return new Outcome(largest.get().descriptor(), true, false);
+            return new Outcome(largest.get().descriptor(), true, false,
+                    pipeline.detectionStage(largest.get().detection()));
         }
         if (!fallback) {
-            return new Outcome(null, largest.isPresent(), false);
+            return new Outcome(null, largest.isPresent(), false, null);
         }
         // The peer's fallback: the crop region (inside the border) as the detection box, through
         // the same landmark, crop and descriptor steps.
         DetectedFace region = new DetectedFace(padding(borderFraction, crop.width()), padding(borderFraction, crop.height()),
                 crop.width(), crop.height(), 0f);
         FacePipeline.Face face = pipeline.describeRegion(bordered, region);
-        return new Outcome(face.descriptor(), largest.isPresent(), true);
+        return new Outcome(face.descriptor(), largest.isPresent(), true, null);
     }
 
     /** The face with the largest detection box (area), as face-api's users pick "the" face. */

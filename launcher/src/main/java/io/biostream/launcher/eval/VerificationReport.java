@@ -6,13 +6,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.biostream.operators.identity.VerificationMetrics;
 import io.biostream.operators.identity.VerificationMetrics.BestAccuracy;
 import io.biostream.operators.identity.VerificationMetrics.TarAtFar;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The figures of one verification run over a face set, as a table for people and as JSON for
  * tools. Rates are fractions in JSON and percentages in the table; a TAR that is not available
  * (too few different pairs for its FAR) is null in JSON and "n/a" in the table.
+ * {@code facesByStage} counts the described images by the detection stage that found their face
+ * (stage 1 first); empty when the detection cascade is off.
  */
 public record VerificationReport(
         String set,
@@ -28,10 +33,15 @@ public record VerificationReport(
         List<Skipped> skipped,
         double threshold,
         VerificationMetrics metrics,
-        double imagesPerSecond) {
+        double imagesPerSecond,
+        Map<String, Integer> facesByStage) {
 
     /** A file of the set that was not evaluated, and why. */
     public record Skipped(String file, String reason) {}
+
+    public VerificationReport {
+        facesByStage = Collections.unmodifiableMap(new LinkedHashMap<>(facesByStage));
+    }
 
     public static final double[] FARS = {1e-2, 1e-3};
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,6 +80,10 @@ public record VerificationReport(
             }
         }
         json.put("images_per_second", imagesPerSecond);
+        if (!facesByStage.isEmpty()) {
+            ObjectNode stages = json.putObject("faces_by_stage");
+            facesByStage.forEach(stages::put);
+        }
         names(json.putArray("images_without_detection"), withoutDetection);
         names(json.putArray("fallback_images"), fallbacks);
         names(json.putArray("not_enrolled_images"), notEnrolled);
@@ -92,6 +106,11 @@ public record VerificationReport(
         row(table, "same / different pairs", metrics.samePairs() + " / " + metrics.differentPairs());
         row(table, "failures to detect", withoutDetection.size() + " of " + images);
         row(table, "fallbacks", Integer.toString(fallbacks.size()));
+        if (!facesByStage.isEmpty()) {
+            StringBuilder stages = new StringBuilder();
+            facesByStage.forEach((stage, count) -> stages.append(stages.isEmpty() ? "" : ", ").append(stage).append(' ').append(count));
+            row(table, "faces by detection stage", stages.toString());
+        }
         if (!notEnrolled.isEmpty()) {
             row(table, "failures to enrol", notEnrolled.size() + " (left out of the pairs)");
         }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.biostream.operators.identity.VerificationMetrics;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class VerificationReportTest {
@@ -13,7 +15,8 @@ class VerificationReportTest {
 
     private static VerificationReport report() {
         return new VerificationReport("set", "haar", "model-x", 0.25, true, 7, 3, List.of("a/1.png"), List.of("a/1.png"),
-                List.of(), List.of(new VerificationReport.Skipped("a/notes.txt", "not an image")), 0.6, METRICS, 2.5);
+                List.of(), List.of(new VerificationReport.Skipped("a/notes.txt", "not an image")), 0.6, METRICS, 2.5,
+                Map.of());
     }
 
     @Test
@@ -37,5 +40,20 @@ class VerificationReportTest {
                 .contains("EER                         33.33%")
                 .contains("TAR @ FAR 1e-2              n/a (fewer than 100 different pairs)")
                 .contains("images                      7 (1 files skipped)");
+    }
+
+    @Test
+    void facesByStageAppearOnlyWhenTheCascadeRan() {
+        VerificationReport base = report();
+        Map<String, Integer> byStage = new LinkedHashMap<>();
+        byStage.put("ssd", 5);
+        byStage.put("refine", 1);
+        byStage.put("ssd-padded", 1);
+        VerificationReport cascade = new VerificationReport(base.set(), "ssd+cascade", base.model(), 0.25, true, 7, 3,
+                List.of(), List.of(), List.of(), List.of(), 0.6, METRICS, 2.5, byStage);
+        assertThat(base.table()).doesNotContain("detection stage");
+        assertThat(base.toJson().has("faces_by_stage")).isFalse();
+        assertThat(cascade.table()).contains("faces by detection stage    ssd 5, refine 1, ssd-padded 1");
+        assertThat(cascade.toJson().get("faces_by_stage").get("ssd-padded").asInt()).isEqualTo(1);
     }
 }

@@ -59,6 +59,15 @@ public final class FacePipeline implements AutoCloseable {
     }
 
     /**
+     * Which detection stage found a face of the last {@link #analyze} call: the
+     * {@link DetectionCascade}'s stage where the cascade is on (null for a box it did not return),
+     * otherwise the detector's name.
+     */
+    public String detectionStage(DetectedFace detection) {
+        return detector instanceof DetectionCascade cascade ? cascade.stageOf(detection) : detector.name();
+    }
+
+    /**
      * The descriptor model, naming the crop and the mirror average where they are not face-api's
      * (descriptors of different crops must not be compared, so their templates stay apart).
      */

@@ -83,7 +83,7 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
         if (image.width() <= 0 || image.height() <= 0) {
             return List.of();
         }
-        return faces(predict(image));
+        return facesOf(predict(image), minConfidence);
     }
 
     /**
@@ -119,15 +119,16 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
             Prediction prediction = new Prediction(DetectorInputGeometry.of(image.width(), image.height(), INPUT_SIZE),
                     SsdBoxDecoder.decode(anchors, Arrays.copyOfRange(boxes, n * boxValues, (n + 1) * boxValues)),
                     SsdBoxDecoder.scores(Arrays.copyOfRange(logits, n * logitValues, (n + 1) * logitValues)));
-            result.add(faces(prediction));
+            result.add(facesOf(prediction, minConfidence));
             n++;
         }
         return result;
     }
 
-    private List<DetectedFace> faces(Prediction prediction) {
+    /** The faces of a prediction scoring above {@code threshold}, after face-api's NMS, as {@link #detect} gives them. */
+    List<DetectedFace> facesOf(Prediction prediction, double threshold) {
         List<Integer> kept = NonMaxSuppression.ssd(prediction.boxes(), prediction.scores(), maxResults,
-                IOU_THRESHOLD, minConfidence);
+                IOU_THRESHOLD, threshold);
         List<DetectedFace> faces = new ArrayList<>(kept.size());
         for (int index : kept) {
             faces.add(SsdBoxDecoder.toImageBox(prediction.boxes(), index, prediction.geometry())

@@ -10,16 +10,18 @@ import java.util.Locale;
  * default, its tiny detector, or OpenCV's Haar cascade), which landmark net places the 68 points,
  * and the minimum face size and quality below which a face is reported but not described; which
  * crop the descriptor net sees ({@code face-api}'s axis-aligned square or dlib's {@code aligned}
- * chip, {@link AlignedFaceChip}) and whether it describes the crop and its mirror image averaged.
+ * chip, {@link AlignedFaceChip}) and whether it describes the crop and its mirror image averaged;
+ * {@code cascade} adds later detection stages for faces the SSD misses ({@link DetectionCascade}:
+ * {@code off}, {@code on} or a comma list of stages) within {@code cascadeBudgetMs} per frame.
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
                            int minFaceSize, double minQuality, int maxDetectSide,
-                           String crop, boolean mirrorAverage) implements Serializable {
+                           String crop, boolean mirrorAverage, String cascade, int cascadeBudgetMs) implements Serializable {
     public static final List<String> DETECTORS = List.of("ssd", "tiny", "haar");
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
     public static final List<String> CROPS = List.of("face-api", "aligned");
     public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960,
-            "face-api", false);
+            "face-api", false, "off", 1000);
 
     public VisionConfig {
         if (!DETECTORS.contains(detector)) {
@@ -43,6 +45,20 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         if (minFaceSize < 1 || maxDetectSide < 64) {
             throw new Settings.ConfigException("biostream.vision", "min-face-size must be >= 1 and max-detect-side >= 64");
         }
+        List<DetectionCascade.Stage> stages;
+        try {
+            stages = DetectionCascade.parseStages(cascade);
+        } catch (IllegalArgumentException e) {
+            throw new Settings.ConfigException("biostream.vision.cascade", "must be off, on or a comma list of "
+                    + DetectionCascade.Stage.labels() + ": " + e.getMessage());
+        }
+        if (!stages.isEmpty() && !detector.equals("ssd")) {
+            throw new Settings.ConfigException("biostream.vision.cascade", "needs biostream.vision.detector ssd"
+                    + " (its first stage), got '" + detector + "'");
+        }
+        if (cascadeBudgetMs < 0) {
+            throw new Settings.ConfigException("biostream.vision.cascade-budget-ms", "must be >= 0, got " + cascadeBudgetMs);
+        }
     }
 
     public static VisionConfig from(Settings s) {
@@ -55,25 +71,42 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.getDouble("biostream.vision.min-quality", DEFAULTS.minQuality),
                 s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384),
                 s.get("biostream.vision.crop", DEFAULTS.crop).toLowerCase(Locale.ROOT),
-                s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage));
+                s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage),
+                s.get("biostream.vision.cascade", DEFAULTS.cascade).toLowerCase(Locale.ROOT),
+                s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000));
     }
 
     public VisionConfig withDetector(String name) {
-        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide, crop, mirrorAverage);
+        return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs);
     }
 
     public VisionConfig withMinQuality(double quality) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide, crop, mirrorAverage);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs);
     }
 
     public VisionConfig withMinFaceSize(int size) {
-        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide, crop, mirrorAverage);
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs);
     }
 
     /** The same settings with the descriptor crop {@code name} and mirror averaging on or off. */
     public VisionConfig withDescriptorCrop(String name, boolean mirror) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                name, mirror);
+                name, mirror, cascade, cascadeBudgetMs);
+    }
+
+    /** The same settings with the cascade's stages ({@code off}, {@code on} or a stage list). */
+    public VisionConfig withCascade(String stages) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, stages, cascadeBudgetMs);
+    }
+
+    /** The same settings with this per-frame time budget for the cascade's later stages. */
+    public VisionConfig withCascadeBudgetMs(int budgetMs) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, budgetMs);
     }
 
     /** Loads the nets this configuration names (seconds: do it once per subtask or process). */
@@ -84,7 +117,14 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
             default -> new HaarFaceDetector(minFaceSize, maxDetectSide);
         };
         FaceLandmarkNet.Variant variant = landmarks.equals("tiny") ? FaceLandmarkNet.Variant.TINY : FaceLandmarkNet.Variant.FULL;
-        return new FacePipeline(faceDetector, FaceLandmarkNet.load(variant), FaceDescriptorNet.load(), minFaceSize, minQuality,
+        FaceLandmarkNet landmarkNet = FaceLandmarkNet.load(variant);
+        List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(cascade);
+        if (!stages.isEmpty()) {
+            faceDetector = new DetectionCascade((SsdMobilenetV1Detector) faceDetector,
+                    stages.contains(DetectionCascade.Stage.TINY) ? TinyFaceDetector.load(tinyInputSize, DetectionCascade.Stage.TINY.minScore()) : null,
+                    landmarkNet, stages, cascadeBudgetMs);
+        }
+        return new FacePipeline(faceDetector, landmarkNet, FaceDescriptorNet.load(), minFaceSize, minQuality,
                 DescriptorCrop.named(crop), mirrorAverage);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.testing.SharedFolder;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -31,6 +32,19 @@ public final class Goldens {
         if (image == null) {
             throw new IOException("not an image: " + file);
         }
+        return rgb(image);
+    }
+
+    /** Encoded image bytes (PNG, as {@code SharedFaces.bbtFrame} gives) as RGB 0..255. */
+    public static RgbImage png(byte[] encoded) throws IOException {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(encoded));
+        if (image == null) {
+            throw new IOException("not an image ImageIO reads");
+        }
+        return rgb(image);
+    }
+
+    private static RgbImage rgb(BufferedImage image) {
         int width = image.getWidth();
         int height = image.getHeight();
         int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
