@@ -3,12 +3,14 @@ package io.biostream.operators.functions;
 import static io.biostream.operators.functions.PipelineTestData.FRAMES_TOPIC;
 import static io.biostream.operators.functions.PipelineTestData.deadLetter;
 import static io.biostream.operators.functions.PipelineTestData.frame;
+import static io.biostream.operators.identity.TestControlEvents.settingsChanged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.decode.TestImages;
+import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.FrameRecord;
@@ -22,6 +24,7 @@ import io.biostream.operators.vision.Goldens;
 import io.biostream.schemas.DeadLetterReason;
 import io.biostream.schemas.EncryptedTemplate;
 import io.biostream.schemas.FaceResult;
+import io.biostream.schemas.FaceStatus;
 import io.biostream.schemas.Frame;
 import io.biostream.schemas.FrameResult;
 import io.biostream.schemas.WireFormat;
@@ -291,6 +294,27 @@ class MicroBatchAnalyzeOperatorTest {
                 .containsExactly("gate-1/1", "gate-2/1", "gate-1/2");
         assertAsAlone(all.get(2), descriptors(after), 2);
         assertThat(latest(after, "gate-1")).isEqualTo(all.get(2));
+    }
+
+    @Test
+    void aControlEventCompletesTheBatchFirstSoWaitingFramesAreAnalysedUnderTheSettingsTheyArrivedUnder() throws Exception {
+        var harness = open(new BatchConfig(8, 1000, BUDGET), null);
+        process(harness, golden("dock-1", 1, 0));
+        assertThat(pending(harness)).isEqualTo(1);
+
+        // From now on every face of these photos is too small to describe.
+        harness.processBroadcastElement(new ControlRecord(
+                settingsChanged(TestControlEvents.settings(0.6f, 5, 1000, "ssd", Map.of(), 1L)), "biostream.control", 0, 0L), 0L);
+
+        assertThat(pending(harness)).isZero();
+        assertThat(results(harness)).singleElement().satisfies(result -> {
+            assertThat(result.getSequence()).isEqualTo(1L);
+            assertThat(result.getFaces()).extracting(FaceResult::getStatus).containsOnly(FaceStatus.DESCRIBED);
+        });
+        process(harness, golden("dock-1", 2, 0));
+        harness.setProcessingTime(BUDGET.toMillis());
+        assertThat(results(harness)).hasSize(2).last().satisfies(result ->
+                assertThat(result.getFaces()).extracting(FaceResult::getStatus).containsOnly(FaceStatus.TOO_SMALL));
     }
 
     @Test
