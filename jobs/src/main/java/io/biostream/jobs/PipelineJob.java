@@ -2,10 +2,10 @@ package io.biostream.jobs;
 
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.functions.AnalyzeFrameFunction;
+import io.biostream.operators.functions.MicroBatchAnalyzeOperator;
 import io.biostream.operators.functions.CameraAnalyticsFunction;
 import io.biostream.operators.functions.CameraIndexFunction;
 import io.biostream.operators.records.ControlRecord;
-import io.biostream.operators.functions.ControlState;
 import io.biostream.operators.functions.ParseControlFunction;
 import io.biostream.operators.functions.SessionSummaryFunction;
 import io.biostream.operators.functions.SubjectSightingsFunction;
@@ -23,6 +23,7 @@ import io.biostream.operators.functions.RawRecordDeserializer;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
@@ -66,10 +67,15 @@ public final class PipelineJob {
                 .fromSource(control, WatermarkStrategy.noWatermarks(), "control").uid("control-source").setParallelism(1)
                 .process(new ParseControlFunction(config)).name("parse control").uid("parse-control").setParallelism(1);
 
+        // Per camera with the control stream broadcast, as KeyedBroadcastProcessFunction runs (same
+        // keyed and broadcast state), in an operator that batches the nets across frames and flushes
+        // its batch before every checkpoint barrier (MicroBatchAnalyzeOperator).
         SingleOutputStreamOperator<Outbound> analyzed = parsed
                 .keyBy(record -> record.frame.getCameraId())
-                .connect(controlEvents.broadcast(ControlState.descriptors()))
-                .process(new AnalyzeFrameFunction(config)).name("analyze frames").uid("analyze-frames");
+                .connect(controlEvents.broadcast())
+                .transform("analyze frames", TypeInformation.of(Outbound.class),
+                        new MicroBatchAnalyzeOperator(new AnalyzeFrameFunction(config), config.batch()))
+                .uid("analyze-frames");
 
         analyzed.getSideOutput(AnalyzeFrameFunction.SIGHTINGS)
                 .keyBy(sighting -> QueryableStateNames.CAMERA_INDEX_KEY)

@@ -39,7 +39,10 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -118,36 +121,214 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         latest = getRuntimeContext().getState(descriptor);
     }
 
+    /** The decode memory of this process (TaskManager), shared by its subtasks. */
+    long decodeBudgetBytes() {
+        return config.decodeLimits().effectiveBudgetBytes();
+    }
+
     @Override
     public void processElement(FrameRecord record, ReadOnlyContext ctx, Collector<Outbound> out) throws Exception {
-        control.ensureLoaded(ctx::getBroadcastState);
+        FrameOutputs outputs = outputsOf(ctx, out);
+        PendingFrame frame = admit(record, ctx::getBroadcastState, outputs, null);
+        if (frame != null) {
+            complete(List.of(frame), pending -> outputs); // the frame's camera is the current key already
+        }
+    }
+
+    /**
+     * The first half of a frame's analysis, as it arrives: decode it and detect its faces under its
+     * camera's live settings. Null when the frame was dead-lettered (bad image, analysis error);
+     * otherwise the frame holds its decoded image (and its decode budget share) until {@link #complete}.
+     *
+     * @param timestamp the stream record's timestamp, given to the frame's outputs (null: none)
+     */
+    PendingFrame admit(FrameRecord record, ControlState.States<?> broadcast, FrameOutputs outputs, Long timestamp)
+            throws Exception {
+        control.ensureLoaded(broadcast);
         Frame frame = record.frame;
         MatchPolicy policy = MatchPolicy.forCamera(control.settings(), frame.getCameraId());
-        FacePipeline faces;
-        List<FacePipeline.Face> found;
-        int width;
-        int height;
         long decodeStart = System.nanoTime();
-        // The frame's share of the process's decode budget is held until the faces are found: the
+        // The frame's share of the process's decode budget is held until the faces are described: the
         // decoded image is in memory that long. No share within the wait is a dead letter, not a stall.
-        try (FrameDecoder.DecodedImage decoded = decoder.open(frame)) {
-            RgbImage image = decoded.image();
-            width = image.width(); // as analysed: upright after the EXIF orientation
-            height = image.height();
+        FrameDecoder.DecodedImage decoded = null;
+        try {
+            decoded = decoder.open(frame);
             metrics.took(AnalysisMetrics.Step.DECODE, System.nanoTime() - decodeStart);
-            faces = pipelines.forDetector(policy.detector());
-            found = faces.analyze(image, policy.minFaceSize(), policy.minQuality(), metrics);
+            FacePipeline faces = pipelines.forDetector(policy.detector());
+            FacePipeline.Detected detected = faces.detect(decoded.image(), policy.minFaceSize(), policy.minQuality(), metrics);
+            return new PendingFrame(record, policy, faces, decoded, detected, timestamp);
         } catch (FrameRejectedException e) {
-            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, e.reason(), e.getMessage()));
-            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
-            return;
+            closeQuietly(decoded);
+            deadLetter(record, e.reason(), e.getMessage(), outputs);
+            return null;
         } catch (RuntimeException e) { // e.g. an OpenCV error on a pathological image
+            closeQuietly(decoded);
             LOG.warn("frame {}/{} failed in analysis: {}", frame.getCameraId(), frame.getSequence(), e.toString());
-            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
-                    e.getClass().getSimpleName() + ": " + e.getMessage()));
-            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
-            return;
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage(), outputs);
+            return null;
         }
+    }
+
+    /**
+     * A frame between {@link #admit} and {@link #complete}: decoded, its faces detected, waiting for
+     * the landmark and descriptor nets of its batch.
+     */
+    static final class PendingFrame implements AutoCloseable {
+        final FrameRecord record;
+        final MatchPolicy policy;
+        final FacePipeline faces;
+        final FacePipeline.Detected detected;
+        /** The stream record's timestamp, or null. */
+        final Long timestamp;
+        private final FrameDecoder.DecodedImage decoded;
+
+        PendingFrame(FrameRecord record, MatchPolicy policy, FacePipeline faces, FrameDecoder.DecodedImage decoded,
+                     FacePipeline.Detected detected, Long timestamp) {
+            this.record = record;
+            this.policy = policy;
+            this.faces = faces;
+            this.decoded = decoded;
+            this.detected = detected;
+            this.timestamp = timestamp;
+        }
+
+        String cameraId() {
+            return record.frame.getCameraId();
+        }
+
+        /** Decode memory the frame holds until it is described. */
+        long heldBytes() {
+            return decoded.permit().bytes();
+        }
+
+        /** Gives the decoded image's budget share back (once). */
+        @Override
+        public void close() {
+            decoded.close();
+        }
+    }
+
+    /** Where one frame's results go: the main output, side outputs and its camera's timers. */
+    interface FrameOutputs {
+        void collect(Outbound outbound);
+
+        <T> void output(OutputTag<T> tag, T value);
+
+        void registerProcessingTimeTimer(long time);
+    }
+
+    private static FrameOutputs outputsOf(ReadOnlyContext ctx, Collector<Outbound> out) {
+        return new FrameOutputs() {
+            @Override
+            public void collect(Outbound outbound) {
+                out.collect(outbound);
+            }
+
+            @Override
+            public <T> void output(OutputTag<T> tag, T value) {
+                ctx.output(tag, value);
+            }
+
+            @Override
+            public void registerProcessingTimeTimer(long time) {
+                ctx.timerService().registerProcessingTimeTimer(time);
+            }
+        };
+    }
+
+    /** Makes a frame's camera the current key (its keyed state and timers) and gives the frame's outputs. */
+    @FunctionalInterface
+    interface FrameScope {
+        FrameOutputs enter(PendingFrame frame) throws Exception;
+    }
+
+    /**
+     * The second half of the analysis for a batch of frames, in their order: the landmark and
+     * descriptor nets run once per face pipeline over the faces of all of them, then each frame is
+     * matched, sealed and emitted within its own camera's scope. A net failure on the batch falls
+     * back to each frame alone, so only the frame that fails becomes a dead letter. Every frame's
+     * decoded image is released, whatever happens.
+     */
+    void complete(List<PendingFrame> batch, FrameScope scope) throws Exception {
+        try {
+            List<Object> found = describeAll(batch);
+            for (PendingFrame frame : batch) {
+                frame.close(); // the images are no longer needed
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                PendingFrame frame = batch.get(i);
+                FrameOutputs outputs = scope.enter(frame);
+                if (found.get(i) instanceof RuntimeException e) {
+                    deadLetter(frame.record, DeadLetterReason.PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage(), outputs);
+                } else {
+                    @SuppressWarnings("unchecked")
+                    List<FacePipeline.Face> faces = (List<FacePipeline.Face>) found.get(i);
+                    finish(frame, faces, outputs);
+                }
+            }
+        } finally {
+            batch.forEach(PendingFrame::close);
+        }
+    }
+
+    /**
+     * The faces of each frame of the batch (a {@code List<Face>}), or the RuntimeException that the
+     * frame alone fails with; the nets run once per face pipeline.
+     */
+    private List<Object> describeAll(List<PendingFrame> batch) {
+        List<Object> found = new ArrayList<>(Collections.nCopies(batch.size(), null));
+        Map<FacePipeline, List<Integer>> byPipeline = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            byPipeline.computeIfAbsent(batch.get(i).faces, f -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<FacePipeline, List<Integer>> group : byPipeline.entrySet()) {
+            List<Integer> members = group.getValue();
+            try {
+                List<List<FacePipeline.Face>> described = group.getKey().describe(
+                        members.stream().map(i -> batch.get(i).detected).toList(), metrics);
+                for (int j = 0; j < members.size(); j++) {
+                    found.set(members.get(j), described.get(j));
+                }
+            } catch (RuntimeException batchFailure) {
+                for (int i : members) { // find the frame that fails; the others are analysed alone
+                    PendingFrame frame = batch.get(i);
+                    try {
+                        found.set(i, group.getKey().describe(List.of(frame.detected), metrics).get(0));
+                    } catch (RuntimeException e) {
+                        Frame f = frame.record.frame;
+                        LOG.warn("frame {}/{} failed in analysis: {}", f.getCameraId(), f.getSequence(), e.toString());
+                        found.set(i, e);
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Dead-letters a frame with its reason; it counts in its camera's analytics as one. */
+    private void deadLetter(FrameRecord record, DeadLetterReason reason, String detail, FrameOutputs outputs) {
+        Frame frame = record.frame;
+        outputs.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, reason, detail));
+        outputs.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
+    }
+
+    private static void closeQuietly(FrameDecoder.DecodedImage decoded) {
+        if (decoded != null) {
+            decoded.close();
+        }
+    }
+
+    /**
+     * The rest of a frame's analysis once its faces are described: match, seal, emit the result and
+     * the templates, keep the camera's latest result (the frame's camera is the current key).
+     */
+    private void finish(PendingFrame pending, List<FacePipeline.Face> found, FrameOutputs outputs) throws Exception {
+        FrameRecord record = pending.record;
+        Frame frame = record.frame;
+        MatchPolicy policy = pending.policy;
+        FacePipeline faces = pending.faces;
+        int width = pending.detected.image().width(); // as analysed: upright after the EXIF orientation
+        int height = pending.detected.image().height();
         // Privacy mode (PrivacyFilter): only the kept faces are sealed, reported and sighted; the rest are counted.
         long matchStart = System.nanoTime();
         Identification[] identifications = policy.privacyMode().matches() ? identify(found, policy) : new Identification[found.size()];
@@ -195,12 +376,10 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
             }
         } catch (GeneralSecurityException | KeyStoreUnavailableException e) {
             LOG.warn("frame {}/{}: no data key to seal its templates under: {}", frame.getCameraId(), frame.getSequence(), e.toString());
-            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
-                    "data key unavailable: " + e.getMessage()));
-            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, "data key unavailable: " + e.getMessage(), outputs);
             return;
         }
-        sighted.forEach(update -> ctx.output(SUBJECT_SIGHTINGS, update));
+        sighted.forEach(update -> outputs.output(SUBJECT_SIGHTINGS, update));
         String sessionId = control.sessionOf(frame);
         FrameResult result = FrameResult.newBuilder()
                 .setCameraId(frame.getCameraId())
@@ -221,23 +400,21 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         } catch (GeneralSecurityException | KeyStoreUnavailableException e) {
             LOG.warn("frame {}/{}: no data key to seal the camera's latest result under: {}", frame.getCameraId(),
                     frame.getSequence(), e.toString());
-            ctx.output(ParseFrameFunction.DEAD_LETTERS, deadLetters.of(record, DeadLetterReason.PROCESSING_ERROR,
-                    "data key unavailable: " + e.getMessage()));
-            ctx.output(ACTIVITY, CameraActivity.deadLetter(frame.getCameraId(), frame.getCaptureTime().toEpochMilli()));
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, "data key unavailable: " + e.getMessage(), outputs);
             return;
         }
         countAnalysis(found, kept.size(), templates.size(), matches, now, frame.getCaptureTime().toEpochMilli());
         for (EncryptedTemplate template : templates) {
-            out.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
+            outputs.collect(new Outbound(config.topics().templates(), utf8(template.getFaceId()), WireFormat.encode(template), now));
         }
-        out.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
+        outputs.collect(new Outbound(config.topics().results(), utf8(frame.getCameraId()), WireFormat.encode(result), now));
         latest.update(latestValue);
-        ctx.timerService().registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
-        ctx.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
-        ctx.output(ACTIVITY, activity(frame.getCameraId(), frame.getCaptureTime().toEpochMilli(), policy.privacyMode(), found,
+        outputs.registerProcessingTimeTimer(retentionDue(now, policy.unenrolledRetention()));
+        outputs.output(SIGHTINGS, new CameraSighting(frame.getCameraId(), frame.getSequence(), now));
+        outputs.output(ACTIVITY, activity(frame.getCameraId(), frame.getCaptureTime().toEpochMilli(), policy.privacyMode(), found,
                 identifications, sighted));
         if (sessionId != null) {
-            ctx.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
+            outputs.output(SESSION_FRAMES, new SessionFrame(sessionId, frame.getCameraId(), found.size(), matches,
                     frame.getCaptureTime().toEpochMilli()));
         }
     }

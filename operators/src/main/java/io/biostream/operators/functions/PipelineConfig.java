@@ -10,6 +10,7 @@ import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.ControlSigningConfig;
 import io.biostream.operators.identity.IdentityConfig;
 import java.io.Serializable;
+import io.biostream.operators.vision.BatchConfig;
 import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.MatchSettings;
 
@@ -27,7 +28,8 @@ public record PipelineConfig(
         IdentityConfig identity,
         ControlSigningConfig controlSigning,
         CameraAuthConfig cameras,
-        AnalyticsConfig analytics) implements Serializable {
+        AnalyticsConfig analytics,
+        BatchConfig batch) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -47,7 +49,8 @@ public record PipelineConfig(
                 IdentityConfig.from(s),
                 ControlSigningConfig.from(s),
                 CameraAuthConfig.from(s),
-                AnalyticsConfig.from(s));
+                AnalyticsConfig.from(s),
+                BatchConfig.from(s));
     }
 
     /** The Kafka cluster's bootstrap servers (the connection is {@link #kafka()}). */

@@ -2,6 +2,7 @@ package io.biostream.operators.vision;
 
 import io.biostream.operators.image.RgbImage;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -97,11 +98,24 @@ public final class FaceLandmarkNet implements AutoCloseable {
     }
 
     /** The landmarks of all faces of one image, in order, computed in one forward pass per 32 faces. */
-    public synchronized List<FaceLandmarks> detect(RgbImage image, List<DetectedFace> faces) {
+    public List<FaceLandmarks> detect(RgbImage image, List<DetectedFace> faces) {
+        return detectEach(Collections.nCopies(faces.size(), image), faces);
+    }
+
+    /**
+     * The landmarks of faces of several images (face {@code i} lies in {@code images.get(i)}), in
+     * order, in one forward pass per 32 faces: a batch across frames.
+     */
+    public synchronized List<FaceLandmarks> detectEach(List<RgbImage> images, List<DetectedFace> faces) {
         ensureOpen();
+        if (images.size() != faces.size()) {
+            throw new IllegalArgumentException(images.size() + " images for " + faces.size() + " faces");
+        }
         List<PixelRect> regions = new ArrayList<>(faces.size());
         List<RgbImage> crops = new ArrayList<>(faces.size());
-        for (DetectedFace face : faces) {
+        for (int f = 0; f < faces.size(); f++) {
+            DetectedFace face = faces.get(f);
+            RgbImage image = images.get(f);
             PixelRect region = cropRegion(face, image.width(), image.height());
             regions.add(region);
             crops.add(ImageOps.crop(image, region));

@@ -99,10 +99,77 @@ public final class FacePipeline implements AutoCloseable {
 
     /** As {@link #analyze(RgbImage, int, double)}, telling {@code times} how long each stage took. */
     public List<Face> analyze(RgbImage image, int minFaceSize, double minQuality, StageTimes times) {
+        return describe(List.of(detect(image, minFaceSize, minQuality, times)), times).get(0);
+    }
+
+    /**
+     * A frame's faces as detected, with the gate its faces will be described under: the first half
+     * of an analysis, before its faces join a batch ({@link #describe(List, StageTimes)}).
+     */
+    public record Detected(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality) {
+        /** How many of its faces the landmark net will look at. */
+        public int measurableFaces() {
+            int n = 0;
+            for (DetectedFace d : detections) {
+                if (measurable(d, image, minFaceSize)) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /** Detects the faces of one frame (the detector runs one frame at a time). */
+    public Detected detect(RgbImage image, int minFaceSize, double minQuality, StageTimes times) {
         long start = System.nanoTime();
         List<DetectedFace> detections = detector.detect(image);
         times.took(Stage.DETECT, System.nanoTime() - start, detections.size());
-        return describe(image, detections, minFaceSize, minQuality, times);
+        return new Detected(image, detections, minFaceSize, minQuality);
+    }
+
+    /**
+     * The second half of an analysis for several frames at once: the landmark net runs once over
+     * the measurable faces of all of them, the descriptor net once over their descriptor crops.
+     * Each frame's faces are what {@link #analyze} gives for it alone.
+     */
+    public List<List<Face>> describe(List<Detected> frames, StageTimes times) {
+        List<RgbImage> landmarkImages = new ArrayList<>();
+        List<DetectedFace> measurable = new ArrayList<>();
+        for (Detected frame : frames) {
+            for (DetectedFace d : frame.detections()) {
+                if (measurable(d, frame.image(), frame.minFaceSize())) {
+                    landmarkImages.add(frame.image());
+                    measurable.add(d);
+                }
+            }
+        }
+        List<FaceLandmarks> landmarks = List.of();
+        if (!measurable.isEmpty()) {
+            long start = System.nanoTime();
+            landmarks = landmarkNet.detectEach(landmarkImages, measurable);
+            times.took(Stage.LANDMARKS, System.nanoTime() - start, measurable.size());
+        }
+        List<Face[]> faces = new ArrayList<>(frames.size());
+        List<RgbImage> crops = new ArrayList<>();
+        List<int[]> cropOwners = new ArrayList<>(); // {frame, face}
+        int m = 0;
+        for (int f = 0; f < frames.size(); f++) {
+            Detected frame = frames.get(f);
+            Face[] frameFaces = faceStatuses(frame, landmarks.subList(m, m + frame.measurableFaces()), crops, cropOwners, f);
+            m += frame.measurableFaces();
+            faces.add(frameFaces);
+        }
+        if (!crops.isEmpty()) {
+            long start = System.nanoTime();
+            float[][] descriptors = describeAll(crops);
+            times.took(Stage.DESCRIBE, System.nanoTime() - start, crops.size());
+            for (int c = 0; c < crops.size(); c++) {
+                Face[] frameFaces = faces.get(cropOwners.get(c)[0]);
+                Face f = frameFaces[cropOwners.get(c)[1]];
+                frameFaces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptors[c], f.status());
+            }
+        }
+        return faces.stream().map(List::of).toList();
     }
 
     /** The stages of an analysis, as metrics name them. */
@@ -118,7 +185,7 @@ public final class FacePipeline implements AutoCloseable {
 
     /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
     public Face describeRegion(RgbImage image, DetectedFace region) {
-        return describe(image, List.of(region), minFaceSize, minQuality, StageTimes.NONE).get(0);
+        return describe(List.of(new Detected(image, List.of(region), minFaceSize, minQuality)), StageTimes.NONE).get(0).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
@@ -166,27 +233,18 @@ public final class FacePipeline implements AutoCloseable {
         return out;
     }
 
-    private List<Face> describe(RgbImage image, List<DetectedFace> detections, int minFaceSize, double minQuality,
-                                StageTimes times) {
-        List<DetectedFace> measurable = new ArrayList<>();
-        for (DetectedFace d : detections) {
-            if (largeEnough(d, minFaceSize) && insideImage(d, image)) {
-                measurable.add(d);
-            }
-        }
-        List<FaceLandmarks> landmarks = List.of();
-        if (!measurable.isEmpty()) {
-            long start = System.nanoTime();
-            landmarks = landmarkNet.detect(image, measurable);
-            times.took(Stage.LANDMARKS, System.nanoTime() - start, measurable.size());
-        }
-
+    /**
+     * The status of each face of a frame, given the landmarks of its measurable faces in order; the
+     * descriptor crops of the faces to describe are added to {@code crops}, with their owners.
+     */
+    private Face[] faceStatuses(Detected frame, List<FaceLandmarks> landmarks, List<RgbImage> crops,
+                                       List<int[]> cropOwners, int frameIndex) {
+        RgbImage image = frame.image();
+        List<DetectedFace> detections = frame.detections();
         Face[] faces = new Face[detections.size()];
-        List<RgbImage> crops = new ArrayList<>();
-        List<Integer> cropOwners = new ArrayList<>();
         for (int i = 0, m = 0; i < detections.size(); i++) {
             DetectedFace d = detections.get(i);
-            if (!largeEnough(d, minFaceSize)) {
+            if (!largeEnough(d, frame.minFaceSize())) {
                 faces[i] = new Face(i, d, null, null, null, FaceStatus.TOO_SMALL);
                 continue;
             }
@@ -196,7 +254,7 @@ public final class FacePipeline implements AutoCloseable {
             }
             FaceLandmarks lm = landmarks.get(m++);
             QualityReport quality = FaceQuality.assess(image, d, lm.points());
-            if (quality.score() < minQuality) {
+            if (quality.score() < frame.minQuality()) {
                 faces[i] = new Face(i, d, lm, quality, null, FaceStatus.LOW_QUALITY);
                 continue;
             }
@@ -207,18 +265,13 @@ public final class FacePipeline implements AutoCloseable {
             }
             faces[i] = new Face(i, d, lm, quality, null, FaceStatus.DESCRIBED);
             crops.add(faceCrop);
-            cropOwners.add(i);
+            cropOwners.add(new int[] {frameIndex, i});
         }
-        if (!crops.isEmpty()) {
-            long start = System.nanoTime();
-            float[][] descriptors = describeAll(crops);
-            times.took(Stage.DESCRIBE, System.nanoTime() - start, crops.size());
-            for (int c = 0; c < crops.size(); c++) {
-                Face f = faces[cropOwners.get(c)];
-                faces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptors[c], f.status());
-            }
-        }
-        return List.of(faces);
+        return faces;
+    }
+
+    private static boolean measurable(DetectedFace d, RgbImage image, int minFaceSize) {
+        return largeEnough(d, minFaceSize) && insideImage(d, image);
     }
 
     private static boolean largeEnough(DetectedFace d, int minFaceSize) {
