@@ -51,18 +51,6 @@ class FaceQualityTest {
         return out;
     }
 
-    static RgbImage mirrored(RgbImage image) {
-        int width = image.width();
-        float[] in = image.data();
-        float[] out = new float[in.length];
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < width; x++) {
-                System.arraycopy(in, (y * width + x) * 3, out, (y * width + width - 1 - x) * 3, 3);
-            }
-        }
-        return new RgbImage(width, image.height(), out);
-    }
-
     private static RgbImage blurred(RgbImage image) {
         try (Mat bgr = OpenCvImages.toBgrMat(image);
              Mat blurred = new Mat();
@@ -127,7 +115,7 @@ class FaceQualityTest {
     void mirroringAFaceNegatesYawAndRollAndKeepsPitch() throws IOException {
         int checked = 0;
         for (GoldenFaces sample : GoldenFaces.all()) {
-            RgbImage flipped = mirrored(sample.image());
+            RgbImage flipped = ImageOps.mirror(sample.image());
             int width = sample.image().width();
             for (GoldenFaces.Face face : sample.faces()) {
                 // Whole-pixel boxes, so that the flipped box covers exactly the mirrored pixels.
