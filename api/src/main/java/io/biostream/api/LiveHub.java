@@ -257,7 +257,7 @@ final class LiveHub implements AutoCloseable {
         }
         if (!channel.get().allows(client.key)) {
             client.send(error("forbidden", "this API key may not subscribe to " + channel.get().wireName()));
-            client.close(CLOSE_FORBIDDEN, "role lacking for channel " + channel.get().wireName());
+            client.close(CLOSE_FORBIDDEN, "role lacking for channel " + channel.get().wireName(), true);
             return;
         }
         Optional<Set<String>> cameras = cameraIds(message.path("cameraIds"));
@@ -676,6 +676,7 @@ final class LiveHub implements AutoCloseable {
         private boolean sending;
         private long dropped;
         private boolean closed;
+        private CloseFrame closing;
 
         Client(WsContext ctx, ApiKey key, int capacity) {
             this.ctx = ctx;
@@ -715,8 +716,21 @@ final class LiveHub implements AutoCloseable {
 
         private void write(String text) {
             try {
-                ctx.session.sendText(text, Callback.from(this::sent, failure -> close(1011, "send failed")));
+                ctx.session.sendText(text, Callback.from(this::sent, failure -> writeFailed()));
             } catch (RuntimeException e) {
+                writeFailed();
+            }
+        }
+
+        private void writeFailed() {
+            boolean closing;
+            synchronized (this) {
+                sending = false;
+                closing = closed;
+            }
+            if (closing) {
+                closeNow(); // the close that waited for this write
+            } else {
                 close(1011, "send failed");
             }
         }
@@ -727,21 +741,56 @@ final class LiveHub implements AutoCloseable {
                 next = queue.pollFirst();
                 if (next == null) {
                     sending = false;
-                    return;
+                    if (closing == null) {
+                        return;
+                    }
                 }
             }
-            write(next);
+            if (next != null) {
+                write(next);
+            } else {
+                closeNow();
+            }
         }
 
+        /** Closes at once, dropping what is queued (revoked key, shutdown, a failed write). */
         void close(int code, String reason) {
+            close(code, reason, false);
+        }
+
+        /**
+         * Closes with {@code code}; with {@code flushFirst} the messages already queued (the error that
+         * says why) and the one being written are sent first and the close frame after them: a close
+         * issued while Jetty is still writing a frame was sometimes not seen by the client. A client
+         * that stops reading then is dropped by the WebSocket idle timeout.
+         */
+        void close(int code, String reason, boolean flushFirst) {
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 closed = true;
-                queue.clear();
+                closing = new CloseFrame(code, reason);
+                if (!flushFirst) {
+                    queue.clear();
+                } else if (sending) {
+                    return; // sent() closes once the queue is written
+                }
             }
-            ctx.session.close(code, reason, Callback.NOOP);
+            closeNow();
         }
+
+        private void closeNow() {
+            CloseFrame frame;
+            synchronized (this) {
+                frame = closing;
+                closing = null;
+            }
+            if (frame != null) {
+                ctx.session.close(frame.code(), frame.reason(), Callback.NOOP);
+            }
+        }
+
+        private record CloseFrame(int code, String reason) {}
     }
 }
