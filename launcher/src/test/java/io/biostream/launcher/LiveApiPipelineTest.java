@@ -66,7 +66,9 @@ class LiveApiPipelineTest {
                 live.subscribe("results");
                 live.subscribe("alerts");
                 live.subscribe("job");
-                JsonNode status = live.awaitType("job", WAIT).orElseThrow(() -> new AssertionError("no job status"));
+                // restarts is null until the JobManager's metric fetcher has the job's numRestarts (up to 10 s)
+                JsonNode status = live.await(m -> m.path("type").asText().equals("job") && m.hasNonNull("restarts"), WAIT)
+                        .orElseThrow(() -> new AssertionError("no job status with its restarts"));
                 assertThat(status.path("jobId").asText()).isEqualTo(job.getJobID().toHexString());
                 assertThat(status.path("running").asBoolean()).as(status.toString()).isTrue();
                 assertThat(status.path("restarts").asLong(-1)).as(status.toString()).isZero();
