@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import io.biostream.operators.identity.Identifications;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.FrameRecord;
@@ -40,10 +41,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -111,10 +109,8 @@ class AnalyzeFrameFunctionTest {
     }
 
     private static CameraLatest latest(String cameraId) throws Exception {
-        harness.getOperator().setCurrentKey(cameraId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.cameraLatestDescriptor());
-        byte[] bytes = state.value();
+        byte[] stored = KeyedStates.value(harness.getOperator(), cameraId, QueryableStateNames.cameraLatestDescriptor());
+        byte[] bytes = stored;
         return bytes == null ? null : CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, bytes).orElseThrow();
     }
 

@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import static io.biostream.operators.functions.PipelineTestData.deadLetter;
 import static io.biostream.operators.identity.TestControlEvents.enrolled;
 import static io.biostream.operators.identity.TestControlEvents.enrollmentTemplate;
@@ -46,11 +47,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -156,10 +154,8 @@ class AnalyzeFrameIdentityTest {
     }
 
     private CameraLatest latest(String cameraId) throws Exception {
-        harness.getOperator().setCurrentKey(cameraId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.cameraLatestDescriptor());
-        return CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, state.value()).orElseThrow();
+        byte[] stored = KeyedStates.value(harness.getOperator(), cameraId, QueryableStateNames.cameraLatestDescriptor());
+        return CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, stored).orElseThrow();
     }
 
     @Test

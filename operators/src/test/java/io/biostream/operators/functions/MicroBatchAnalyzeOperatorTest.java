@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import static io.biostream.operators.functions.PipelineTestData.FRAMES_TOPIC;
 import static io.biostream.operators.functions.PipelineTestData.deadLetter;
 import static io.biostream.operators.functions.PipelineTestData.frame;
@@ -37,11 +38,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
@@ -157,10 +155,8 @@ class MicroBatchAnalyzeOperatorTest {
 
     private static FrameResult latest(KeyedBroadcastOperatorTestHarness<String, FrameRecord, ControlRecord, Outbound> harness,
                                       String cameraId) throws Exception {
-        harness.getOperator().setCurrentKey(cameraId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.cameraLatestDescriptor());
-        byte[] bytes = state.value();
+        byte[] stored = KeyedStates.value(harness.getOperator(), cameraId, QueryableStateNames.cameraLatestDescriptor());
+        byte[] bytes = stored;
         return bytes == null ? null
                 : CameraStateCodec.openLatest(new StateSeal(cipher.keys()), cameraId, bytes).orElseThrow().getFrameResult();
     }

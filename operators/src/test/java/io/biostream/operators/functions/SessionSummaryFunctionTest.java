@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.operators.config.Settings;
@@ -20,10 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -58,10 +56,8 @@ class SessionSummaryFunctionTest {
     }
 
     private byte[] stored(String sessionId) throws Exception {
-        harness.getOperator().setCurrentKey(sessionId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.sessionSummaryDescriptor());
-        return state.value();
+        byte[] stored = KeyedStates.value(harness.getOperator(), sessionId, QueryableStateNames.sessionSummaryDescriptor());
+        return stored;
     }
 
     private SessionSummary summary(String sessionId) throws Exception {

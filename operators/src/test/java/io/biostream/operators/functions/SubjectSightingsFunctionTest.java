@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,10 +15,7 @@ import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.state.StateSeal;
 import io.biostream.schemas.Sighting;
 import io.biostream.schemas.Sightings;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +52,8 @@ class SubjectSightingsFunctionTest {
     }
 
     private byte[] stored(String subjectId) throws Exception {
-        harness.getOperator().setCurrentKey(subjectId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.subjectSightingsDescriptor());
-        return state.value();
+        byte[] stored = KeyedStates.value(harness.getOperator(), subjectId, QueryableStateNames.subjectSightingsDescriptor());
+        return stored;
     }
 
     private Sightings sightings(String subjectId) throws Exception {

@@ -1,5 +1,6 @@
 package io.biostream.operators.functions;
 
+import io.biostream.operators.testing.KeyedStates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.biostream.operators.config.Settings;
@@ -15,10 +16,7 @@ import io.biostream.schemas.SubjectVisits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -48,10 +46,8 @@ class SubjectVisitsFunctionTest {
     }
 
     private byte[] stored(String subjectId) throws Exception {
-        harness.getOperator().setCurrentKey(subjectId);
-        ValueState<byte[]> state = harness.getOperator().getPartitionedState(
-                VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, QueryableStateNames.subjectVisitsDescriptor());
-        return state.value();
+        byte[] stored = KeyedStates.value(harness.getOperator(), subjectId, QueryableStateNames.subjectVisitsDescriptor());
+        return stored;
     }
 
     private List<String> visits(String subjectId) throws Exception {
