@@ -288,6 +288,14 @@ restart-strategy.exponential-delay.jitter-factor: "0.1"
 taskmanager.numberOfTaskSlots: {{ .Values.flink.taskSlots | quote }}
 taskmanager.memory.task.off-heap.size: {{ .Values.flink.taskManager.offHeap | quote }}
 taskmanager.memory.managed.fraction: "0.2"
+{{- with .Values.flink.taskManager.gpus }}
+# ---- GPUs (docs/gpu.md): Flink's external resource framework asks Kubernetes for them on every
+# TaskManager pod (not the JobManager's) and tells the slots which GPU indexes they got.
+external-resources: gpu
+external-resource.gpu.amount: {{ . | toString | quote }}
+external-resource.gpu.driver-factory.class: org.apache.flink.externalresource.gpu.GPUDriverFactory
+external-resource.gpu.kubernetes.config-key: nvidia.com/gpu
+{{- end }}
 # ---- fixed ports, named by the NetworkPolicies
 jobmanager.rpc.port: {{ $ports.rpc | quote }}
 blob.server.port: {{ $ports.blob | quote }}

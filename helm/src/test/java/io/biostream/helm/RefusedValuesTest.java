@@ -24,6 +24,7 @@ class RefusedValuesTest {
             "invalid-kms-uri.yaml                 | /crypto/kek/uri | does not match pattern",
             "invalid-upgrade-mode.yaml            | /flink/upgradeMode | 'savepoint', 'last-state'",
             "invalid-negative-parallelism.yaml    | /flink/parallelism | minimum",
+            "invalid-negative-gpus.yaml           | /flink/taskManager/gpus | minimum",
             "invalid-unknown-key.yaml             | /flink        | 'paralellism' not allowed",
             "invalid-owned-flink-setting.yaml     | /flink/configuration/high-availability.type | false schema",
             "invalid-tls-without-secret.yaml      | /api/tls/secretName | minLength",

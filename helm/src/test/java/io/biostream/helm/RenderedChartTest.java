@@ -204,6 +204,27 @@ class RenderedChartTest {
         assertThat(spec.path("image").asText()).isEqualTo("registry.example.com/biostream/pipeline:0.1.0");
     }
 
+    /** GPUs go through Flink's external resource framework: Flink asks Kubernetes for them per TaskManager pod. */
+    @Test
+    void gpusPerTaskManagerTurnOnFlinksExternalResourceFrameworkAndNothingElse() {
+        JsonNode cpuOnly = minimal.rendered().get("FlinkDeployment", FLINK).path("spec").path("flinkConfiguration");
+        cpuOnly.fieldNames().forEachRemaining(key -> assertThat(key).as("CPU-only configuration").doesNotStartWith("external-resource"));
+
+        Rendered gpu = HelmChart.render(HelmChart.values("minimal.yaml"), HelmChart.values("gpu.yaml"));
+        JsonNode deployment = gpu.get("FlinkDeployment", FLINK);
+        assertThat(FlinkDeploymentCrd.validate(deployment)).as("FlinkDeployment against the operator's CRD schema").isEmpty();
+        JsonNode conf = deployment.path("spec").path("flinkConfiguration");
+        assertThat(conf.path("external-resources").asText()).isEqualTo("gpu");
+        assertThat(conf.path("external-resource.gpu.amount").asText()).isEqualTo("1");
+        assertThat(conf.path("external-resource.gpu.kubernetes.config-key").asText()).isEqualTo("nvidia.com/gpu");
+        assertThat(conf.path("external-resource.gpu.driver-factory.class").asText())
+                .isEqualTo("org.apache.flink.externalresource.gpu.GPUDriverFactory");
+        // The shared pod template is the JobManager's too: the GPU request must not be in it.
+        assertThat(deployment.path("spec").path("podTemplate").toString()).doesNotContain("nvidia.com/gpu");
+        // Everything else renders as without GPUs.
+        assertThat(conf.path("taskmanager.numberOfTaskSlots").asText()).isEqualTo(cpuOnly.path("taskmanager.numberOfTaskSlots").asText());
+    }
+
     // ------------------------------------------------------------------ settings
 
     /** Every key the chart writes for the job or the API is one the code reads: a typo would be ignored or refuse the start. */
