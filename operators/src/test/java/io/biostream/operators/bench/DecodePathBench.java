@@ -33,6 +33,9 @@ public final class DecodePathBench {
     /** face-api's mean of the landmark and descriptor nets. */
     private static final double[] MEAN = {122.782, 117.001, 104.298};
 
+    /** Keeps the allocation case from being optimised away. */
+    private static volatile float[] sink;
+
     private DecodePathBench() {
     }
 
@@ -59,6 +62,8 @@ public final class DecodePathBench {
         cases.put("jpeg decode reduced 1/4", () -> decode(jpeg, IMREAD_REDUCED_COLOR_4 | IMREAD_IGNORE_ORIENTATION).close());
         cases.put("A: BGR Mat -> RGB floats, Java per pixel", () -> OpenCvImages.toRgbImageByPixel(bgr));
         cases.put("B: BGR Mat -> RGB floats, native strips", () -> OpenCvImages.toRgbImage(bgr));
+        // The floor of either conversion: the float image alone (allocated and zeroed by the JVM).
+        cases.put("the RGB float array alone (new float[w*h*3])", () -> sink = new float[RgbImage.values(bgr.cols(), bgr.rows())]);
         cases.put("A: 4 landmark inputs, crop+pad+resize+normalise", () -> landmarkInputsComposed(image, faces));
         cases.put("B: 4 landmark inputs, in place", () -> landmarkInputsInPlace(image, faces));
         Map<String, List<Double>> perOp = new LinkedHashMap<>();
