@@ -112,18 +112,17 @@ public final class FaceLandmarkNet implements AutoCloseable {
             throw new IllegalArgumentException(images.size() + " images for " + faces.size() + " faces");
         }
         List<PixelRect> regions = new ArrayList<>(faces.size());
-        List<RgbImage> crops = new ArrayList<>(faces.size());
         for (int f = 0; f < faces.size(); f++) {
-            DetectedFace face = faces.get(f);
             RgbImage image = images.get(f);
-            PixelRect region = cropRegion(face, image.width(), image.height());
-            regions.add(region);
-            crops.add(ImageOps.crop(image, region));
+            regions.add(cropRegion(faces.get(f), image.width(), image.height()));
         }
         List<FaceLandmarks> result = new ArrayList<>(faces.size());
-        for (int start = 0; start < crops.size(); start += MAX_BATCH) {
-            int end = Math.min(crops.size(), start + MAX_BATCH);
-            float[][] raw = run(crops.subList(start, end), FaceLandmarkGraph.RAW).get(FaceLandmarkGraph.RAW);
+        for (int start = 0; start < regions.size(); start += MAX_BATCH) {
+            int end = Math.min(regions.size(), start + MAX_BATCH);
+            // The crops are read in place from the images (no copy per face).
+            float[][] raw = NetGraphs.runCentredRegions(graph, FaceLandmarkGraph.INPUT, images.subList(start, end),
+                    regions.subList(start, end), INPUT_SIZE, FaceDescriptorNet.MEAN_RGB, DIVISOR, FaceLandmarkGraph.RAW)
+                    .get(FaceLandmarkGraph.RAW);
             for (int i = start; i < end; i++) {
                 result.add(toImage(raw[i - start], regions.get(i), faces.get(i).x(), faces.get(i).y()));
             }

@@ -139,6 +139,98 @@ public final class ImageOps {
         }
     }
 
+    /**
+     * NetInput's steps for one region of an image, normalised, in one pass: the same floats as
+     * {@code normalizeInto(toSquareInput(crop(image, region), size, centered), meanRgb, divisor, target, offset)},
+     * value for value, without the crop, the padded square or the resized image as copies (the
+     * padding is read as zeros where it lies, the interpolation is {@link #resizeBilinear}'s in double).
+     */
+    public static void squareInputInto(RgbImage image, PixelRect region, int size, boolean centered,
+                                       double[] meanRgb, float divisor, float[] target, int offset) {
+        int width = region.width();
+        int height = region.height();
+        if (region.isEmpty() || region.x() < 0 || region.y() < 0
+                || region.x() + width > image.width() || region.y() + height > image.height() || size <= 0) {
+            throw new IllegalArgumentException("region " + region + " of the " + image.width() + "x" + image.height()
+                    + " image cannot be a " + size + " px input");
+        }
+        int diff = Math.abs(width - height);
+        int after = centered ? jsRound(diff * 0.5) : diff;
+        int before = diff - after;
+        int side = Math.max(width, height);
+        int offsetX = height > width ? before : 0;
+        int offsetY = width > height ? before : 0;
+        float[] mean = {(float) meanRgb[0], (float) meanRgb[1], (float) meanRgb[2]};
+        float[] in = image.data();
+        // Where each square column and row starts in the image's data, -1 in the padding.
+        int rowStride = image.width() * 3;
+        int o = offset;
+        if (side == size) {
+            for (int y = 0; y < size; y++) {
+                int row = squareRow(y, offsetY, height, region.y(), rowStride);
+                for (int x = 0; x < size; x++) {
+                    int column = squareColumn(x, offsetX, width, region.x());
+                    int at = row < 0 || column < 0 ? -1 : row + column;
+                    for (int ch = 0; ch < 3; ch++) {
+                        float value = at < 0 ? 0f : in[at + ch];
+                        target[o++] = (value - mean[ch]) / divisor;
+                    }
+                }
+            }
+            return;
+        }
+        double ratio = (double) side / size;
+        int[] col0 = new int[size];
+        int[] col1 = new int[size];
+        double[] colFrac = new double[size];
+        for (int c = 0; c < size; c++) {
+            double source = ratio * c;
+            int first = Math.max(0, (int) Math.floor(source));
+            col0[c] = squareColumn(first, offsetX, width, region.x());
+            col1[c] = squareColumn(Math.min(side - 1, (int) Math.ceil(source)), offsetX, width, region.x());
+            colFrac[c] = source - first;
+        }
+        for (int r = 0; r < size; r++) {
+            double source = ratio * r;
+            int first = Math.max(0, (int) Math.floor(source));
+            int row0 = squareRow(first, offsetY, height, region.y(), rowStride);
+            int row1 = squareRow(Math.min(side - 1, (int) Math.ceil(source)), offsetY, height, region.y(), rowStride);
+            double rowFrac = source - first;
+            for (int c = 0; c < size; c++) {
+                int topLeft = at(row0, col0[c]);
+                int topRight = at(row0, col1[c]);
+                int bottomLeft = at(row1, col0[c]);
+                int bottomRight = at(row1, col1[c]);
+                for (int ch = 0; ch < 3; ch++) {
+                    double tl = topLeft < 0 ? 0f : in[topLeft + ch];
+                    double bl = bottomLeft < 0 ? 0f : in[bottomLeft + ch];
+                    double tr = topRight < 0 ? 0f : in[topRight + ch];
+                    double br = bottomRight < 0 ? 0f : in[bottomRight + ch];
+                    double top = tl + (tr - tl) * colFrac[c];
+                    double bottom = bl + (br - bl) * colFrac[c];
+                    float value = (float) (top + (bottom - top) * rowFrac);
+                    target[o++] = (value - mean[ch]) / divisor;
+                }
+            }
+        }
+    }
+
+    /** The data index of square column {@code x}'s pixel in its row, -1 in the padding. */
+    private static int squareColumn(int x, int offsetX, int width, int regionX) {
+        int ix = x - offsetX;
+        return ix < 0 || ix >= width ? -1 : (regionX + ix) * 3;
+    }
+
+    /** The data index where square row {@code y} starts, -1 in the padding. */
+    private static int squareRow(int y, int offsetY, int height, int regionY, int rowStride) {
+        int iy = y - offsetY;
+        return iy < 0 || iy >= height ? -1 : (regionY + iy) * rowStride;
+    }
+
+    private static int at(int row, int column) {
+        return row < 0 || column < 0 ? -1 : row + column;
+    }
+
     /** The image flipped left to right. */
     public static RgbImage mirror(RgbImage image) {
         int width = image.width();

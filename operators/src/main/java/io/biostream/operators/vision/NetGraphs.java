@@ -4,6 +4,7 @@ import io.biostream.operators.image.RgbImage;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,18 +28,34 @@ final class NetGraphs {
      */
     static Map<String, float[][]> runCentredCrops(SameDiff graph, String inputName, List<RgbImage> crops, int size,
                                                   double[] meanRgb, float divisor, String... outputs) {
-        int pixels = size * size * 3;
-        float[] batch = new float[crops.size() * pixels];
-        for (int i = 0; i < crops.size(); i++) {
-            RgbImage input = ImageOps.toSquareInput(crops.get(i), size, true);
-            ImageOps.normalizeInto(input, meanRgb, divisor, batch, i * pixels);
+        List<PixelRect> whole = new ArrayList<>(crops.size());
+        for (RgbImage crop : crops) {
+            whole.add(new PixelRect(0, 0, crop.width(), crop.height()));
         }
-        INDArray input = Nd4j.create(batch, new long[] {crops.size(), size, size, 3}, 'c');
+        return runCentredRegions(graph, inputName, crops, whole, size, meanRgb, divisor, outputs);
+    }
+
+    /**
+     * {@link #runCentredCrops} on regions of images (region {@code i} of {@code images.get(i)}),
+     * read in place: the same input values as cropping each region first, without the copies.
+     */
+    static Map<String, float[][]> runCentredRegions(SameDiff graph, String inputName, List<RgbImage> images,
+                                                    List<PixelRect> regions, int size, double[] meanRgb, float divisor,
+                                                    String... outputs) {
+        if (images.size() != regions.size()) {
+            throw new IllegalArgumentException(images.size() + " images for " + regions.size() + " regions");
+        }
+        int pixels = size * size * 3;
+        float[] batch = new float[regions.size() * pixels];
+        for (int i = 0; i < regions.size(); i++) {
+            ImageOps.squareInputInto(images.get(i), regions.get(i), size, true, meanRgb, divisor, batch, i * pixels);
+        }
+        INDArray input = Nd4j.create(batch, new long[] {regions.size(), size, size, 3}, 'c');
         // Outputs are left to ND4J's GC-driven deallocation: the session may still hold them.
         Map<String, INDArray> values = graph.output(Map.of(inputName, input), outputs);
         Map<String, float[][]> result = new LinkedHashMap<>();
         for (String name : outputs) {
-            result.put(name, values.get(name).reshape(crops.size(), -1).toFloatMatrix());
+            result.put(name, values.get(name).reshape(regions.size(), -1).toFloatMatrix());
         }
         return result;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.biostream.operators.image.RgbImage;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ImageOpsTest {
@@ -142,5 +143,53 @@ class ImageOpsTest {
         ImageOps.normalizeInto(new RgbImage(1, 1, new float[] {73, 65, 50}),
                 FaceDescriptorNet.MEAN_RGB, 255f, target, 1);
         assertThat(target).containsExactly(0f, -0.19522352516651154f, -0.2039254903793335f, -0.21293331682682037f);
+    }
+
+    /** The old composition the nets' input preparation replaced: crop, pad, resize, normalise. */
+    private static float[] composed(RgbImage image, PixelRect region, int size, boolean centered) {
+        RgbImage input = ImageOps.toSquareInput(ImageOps.crop(image, region), size, centered);
+        float[] out = new float[size * size * 3 + 5];
+        ImageOps.normalizeInto(input, FaceDescriptorNet.MEAN_RGB, 255f, out, 5);
+        return out;
+    }
+
+    private static float[] inPlace(RgbImage image, PixelRect region, int size, boolean centered) {
+        float[] out = new float[size * size * 3 + 5];
+        ImageOps.squareInputInto(image, region, size, centered, FaceDescriptorNet.MEAN_RGB, 255f, out, 5);
+        return out;
+    }
+
+    @Test
+    void squareInputInPlaceEqualsCropPadResizeNormaliseOnADemoPhoto() throws Exception {
+        RgbImage photo = Goldens.png(Goldens.dir().resolve("images/sample1.png"));
+        PixelRect[] regions = {
+            new PixelRect(700, 200, 231, 300), // taller: odd padding split left and right
+            new PixelRect(100, 400, 301, 190), // wider: padding above and below
+            new PixelRect(1000, 300, 256, 256), // square, downscaled
+            new PixelRect(1500, 500, 150, 150), // already the input size: no resize
+            new PixelRect(0, 0, 80, 61), // upscaled, at the image corner
+            new PixelRect(photo.width() - 97, photo.height() - 140, 97, 140), // at the far borders
+        };
+        for (PixelRect region : regions) {
+            for (int size : new int[] {112, 150}) {
+                for (boolean centered : new boolean[] {true, false}) {
+                    float[] expected = composed(photo, region, size, centered);
+                    float[] actual = inPlace(photo, region, size, centered);
+                    int at = Arrays.mismatch(actual, expected);
+                    assertThat(at).as(() -> region + " to " + size + (centered ? " centred" : "") + ": value " + at + " is "
+                            + actual[at] + " instead of " + expected[at]).isEqualTo(-1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void squareInputRefusesARegionOutsideTheImage() {
+        RgbImage image = numbered(10, 10);
+        float[] out = new float[112 * 112 * 3];
+        assertThatThrownBy(() -> ImageOps.squareInputInto(image, new PixelRect(5, 5, 6, 5), 112, true,
+                FaceDescriptorNet.MEAN_RGB, 255f, out, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ImageOps.squareInputInto(image, new PixelRect(0, 0, 0, 5), 112, true,
+                FaceDescriptorNet.MEAN_RGB, 255f, out, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }
