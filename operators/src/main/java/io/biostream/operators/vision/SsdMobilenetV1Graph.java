@@ -43,7 +43,7 @@ final class SsdMobilenetV1Graph {
     /**
      * The reference graph has face-api's ops one for one (depthwise conv, then batch norm); the
      * fast one folds each batch norm into its depthwise filters and a bias at build time (13 ops
-     * and a pass over their activations fewer per call). Both NHWC: NCHW measured 1.5-2x slower
+     * and a pass over their activations fewer per call). Both NHWC: NCHW measured 1.3-2.2x slower
      * on this oneDNN build (docs/benchmarks.md, "SSD detector").
      */
     enum Form { REFERENCE, FOLDED_BATCH_NORM }
