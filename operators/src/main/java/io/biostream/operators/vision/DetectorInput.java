@@ -17,6 +17,21 @@ final class DetectorInput {
 
     /** HWC RGB values 0..255, {@code size x size x 3}. */
     static float[] squareResized(RgbImage image, int size) {
+        float[] out = new float[size * size * 3];
+        resizeInto(image, size, false, out, 0);
+        return out;
+    }
+
+    /**
+     * The SSD's input: {@link #squareResized} scaled to -1..1 as face-api does it
+     * ({@code x / 127.5 - 1} in float32), written into {@code out} from {@code offset} in the
+     * same pass (no intermediate 0..255 copy).
+     */
+    static void squareResizedMinusOneToOne(RgbImage image, int size, float[] out, int offset) {
+        resizeInto(image, size, true, out, offset);
+    }
+
+    private static void resizeInto(RgbImage image, int size, boolean minusOneToOne, float[] out, int offset) {
         int width = image.width();
         int height = image.height();
         if (width <= 0 || height <= 0 || size <= 0) {
@@ -24,40 +39,45 @@ final class DetectorInput {
         }
         int side = Math.max(width, height);
         float scale = (float) side / size;
-        int[] col0 = new int[size];
-        int[] col1 = new int[size];
+        // Per output column: offsets of the two source pixels in a row, -1 where the column
+        // falls in the zero padding right of the image.
+        int[] left = new int[size];
+        int[] right = new int[size];
         float[] colFrac = new float[size];
         for (int c = 0; c < size; c++) {
             float source = c * scale;
-            col0[c] = (int) Math.floor(source);
-            col1[c] = Math.min(side - 1, (int) Math.ceil(source));
-            colFrac[c] = source - col0[c];
+            int col0 = (int) Math.floor(source);
+            int col1 = Math.min(side - 1, (int) Math.ceil(source));
+            left[c] = col0 < width ? col0 * 3 : -1;
+            right[c] = col1 < width ? col1 * 3 : -1;
+            colFrac[c] = source - col0;
         }
         float[] in = image.data();
-        float[] out = new float[size * size * 3];
-        int o = 0;
+        int rowStride = width * 3;
+        int o = offset;
         for (int r = 0; r < size; r++) {
             float source = r * scale;
             int row0 = (int) Math.floor(source);
             int row1 = Math.min(side - 1, (int) Math.ceil(source));
             float rowFrac = source - row0;
+            // Row starts, -1 for rows in the zero padding below the image.
+            int top = row0 < height ? row0 * rowStride : -1;
+            int bottom = row1 < height ? row1 * rowStride : -1;
             for (int c = 0; c < size; c++) {
+                int l = left[c];
+                int rt = right[c];
+                float frac = colFrac[c];
                 for (int ch = 0; ch < 3; ch++) {
-                    float topLeft = pixel(in, width, height, col0[c], row0, ch);
-                    float topRight = pixel(in, width, height, col1[c], row0, ch);
-                    float bottomLeft = pixel(in, width, height, col0[c], row1, ch);
-                    float bottomRight = pixel(in, width, height, col1[c], row1, ch);
-                    float top = topLeft + (topRight - topLeft) * colFrac[c];
-                    float bottom = bottomLeft + (bottomRight - bottomLeft) * colFrac[c];
-                    out[o++] = top + (bottom - top) * rowFrac;
+                    float topLeft = top >= 0 && l >= 0 ? in[top + l + ch] : 0f;
+                    float topRight = top >= 0 && rt >= 0 ? in[top + rt + ch] : 0f;
+                    float bottomLeft = bottom >= 0 && l >= 0 ? in[bottom + l + ch] : 0f;
+                    float bottomRight = bottom >= 0 && rt >= 0 ? in[bottom + rt + ch] : 0f;
+                    float upper = topLeft + (topRight - topLeft) * frac;
+                    float lower = bottomLeft + (bottomRight - bottomLeft) * frac;
+                    float value = upper + (lower - upper) * rowFrac;
+                    out[o++] = minusOneToOne ? value / 127.5f - 1f : value;
                 }
             }
         }
-        return out;
-    }
-
-    /** A pixel of the zero-padded square. */
-    private static float pixel(float[] data, int width, int height, int x, int y, int channel) {
-        return x < width && y < height ? data[(y * width + x) * 3 + channel] : 0f;
     }
 }

@@ -96,7 +96,7 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
         int pixels = INPUT_SIZE * INPUT_SIZE * 3;
         float[] input = new float[present.size() * pixels];
         for (int i = 0; i < present.size(); i++) {
-            System.arraycopy(scaledInput(present.get(i)), 0, input, i * pixels, pixels);
+            DetectorInput.squareResizedMinusOneToOne(present.get(i), INPUT_SIZE, input, i * pixels);
         }
         float[] boxes = new float[0];
         float[] logits = new float[0];
@@ -159,18 +159,10 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
     }
 
     private Map<String, INDArray> run(RgbImage image, String... outputs) {
-        float[] input = scaledInput(image);
+        float[] input = new float[INPUT_SIZE * INPUT_SIZE * 3];
+        DetectorInput.squareResizedMinusOneToOne(image, INPUT_SIZE, input, 0);
         INDArray batch = Nd4j.create(input, new long[] {1, INPUT_SIZE, INPUT_SIZE, 3}, 'c');
         return graph.output(Map.of(SsdMobilenetV1Graph.INPUT, batch), outputs);
-    }
-
-    /** The image padded, resized to 512x512 and scaled to -1..1 (NHWC). */
-    private static float[] scaledInput(RgbImage image) {
-        float[] input = DetectorInput.squareResized(image, INPUT_SIZE);
-        for (int i = 0; i < input.length; i++) {
-            input[i] = input[i] / 127.5f - 1f;
-        }
-        return input;
     }
 
     private void ensureOpen() {

@@ -20,6 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Convolutions use TF 'same' padding: for stride 2 on even sizes that is 0 rows/columns
  * before and 1 after, which libnd4j's SAME mode reproduces (checked layer by layer against the
  * golden activations).
+ *
+ * <p>The detector runs the graph with each batch norm folded into its depthwise filters and a
+ * bias ({@link Form#FOLDED_BATCH_NORM}); {@link Form#REFERENCE} keeps face-api's ops one for one
+ * and is what the folded graph is tested against.
  */
 final class SsdMobilenetV1Graph {
     static final int INPUT_SIZE = 512;
@@ -36,15 +40,30 @@ final class SsdMobilenetV1Graph {
     /** Named activations, in order, matching the golden layer dumps. */
     static final List<String> LAYERS = layerNames();
 
+    /**
+     * The reference graph has face-api's ops one for one (depthwise conv, then batch norm); the
+     * fast one folds each batch norm into its depthwise filters and a bias at build time (13 ops
+     * and a pass over their activations fewer per call). Both NHWC: NCHW measured 1.3-2.2x slower
+     * on this oneDNN build (docs/benchmarks.md, "SSD detector").
+     */
+    enum Form { REFERENCE, FOLDED_BATCH_NORM }
+
     private final SameDiff sd = SameDiff.create();
     private final FaceApiWeights weights;
+    private final Form form;
 
-    private SsdMobilenetV1Graph(FaceApiWeights weights) {
+    private SsdMobilenetV1Graph(FaceApiWeights weights, Form form) {
         this.weights = weights;
+        this.form = form;
     }
 
+    /** The graph the detector runs: batch norm folded. */
     static SameDiff build(FaceApiWeights weights) {
-        return new SsdMobilenetV1Graph(weights).network();
+        return build(weights, Form.FOLDED_BATCH_NORM);
+    }
+
+    static SameDiff build(FaceApiWeights weights, Form form) {
+        return new SsdMobilenetV1Graph(weights, form).network();
     }
 
     private static List<String> layerNames() {
@@ -112,15 +131,49 @@ final class SsdMobilenetV1Graph {
     /** depthwise 3x3 'same' → batch norm → ReLU6 (face-api's depthwiseConvLayer). */
     private SDVariable depthwiseBatchNormRelu6(int layer, SDVariable x, int channels, int stride) {
         String prefix = "MobilenetV1/Conv2d_" + layer + "_depthwise";
-        SDVariable filters = constant(weights.get(prefix + "/depthwise_weights", 3, 3, channels, 1));
-        SDVariable out = sd.cnn.depthWiseConv2d(x, filters, convConfig(3, stride));
-        out = sd.nn.batchNorm(out,
-                constant(weights.get(prefix + "/BatchNorm/moving_mean", channels)),
-                constant(weights.get(prefix + "/BatchNorm/moving_variance", channels)),
-                constant(weights.get(prefix + "/BatchNorm/gamma", channels)),
-                constant(weights.get(prefix + "/BatchNorm/beta", channels)),
+        String name = "mobilenet_conv_" + layer + "_depthwise";
+        FaceApiWeights.Tensor filters = weights.get(prefix + "/depthwise_weights", 3, 3, channels, 1);
+        FaceApiWeights.Tensor mean = weights.get(prefix + "/BatchNorm/moving_mean", channels);
+        FaceApiWeights.Tensor variance = weights.get(prefix + "/BatchNorm/moving_variance", channels);
+        FaceApiWeights.Tensor gamma = weights.get(prefix + "/BatchNorm/gamma", channels);
+        FaceApiWeights.Tensor beta = weights.get(prefix + "/BatchNorm/beta", channels);
+        if (form == Form.FOLDED_BATCH_NORM) {
+            FoldedDepthwise folded = FoldedDepthwise.of(filters.values(), mean.values(), variance.values(),
+                    gamma.values(), beta.values(), BATCH_NORM_EPSILON);
+            SDVariable out = sd.cnn.depthWiseConv2d(x,
+                    sd.constant(filters.name(), Nd4j.create(folded.filters(), filters.longShape(), 'c')),
+                    sd.constant(prefix + "/folded_bias", Nd4j.create(folded.bias(), new long[] {channels}, 'c')),
+                    convConfig(3, stride));
+            return sd.nn.relu6(name, out, 0.0);
+        }
+        SDVariable out = sd.cnn.depthWiseConv2d(x, constant(filters), convConfig(3, stride));
+        out = sd.nn.batchNorm(out, constant(mean), constant(variance), constant(gamma), constant(beta),
                 BATCH_NORM_EPSILON, 3);
-        return sd.nn.relu6("mobilenet_conv_" + layer + "_depthwise", out, 0.0);
+        return sd.nn.relu6(name, out, 0.0);
+    }
+
+    /**
+     * A depthwise filter with the inference batch norm after it folded in: per channel c,
+     * {@code scale = gamma / sqrt(variance + eps)}, filters times scale and
+     * {@code bias = beta - mean * scale}; computed in double, rounded once to float.
+     */
+    record FoldedDepthwise(float[] filters, float[] bias) {
+        /** {@code filters} is {@code [kH,kW,channels,1]} row-major: channel is the fastest index. */
+        static FoldedDepthwise of(float[] filters, float[] mean, float[] variance, float[] gamma, float[] beta,
+                                  double epsilon) {
+            int channels = mean.length;
+            double[] scale = new double[channels];
+            float[] bias = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = gamma[c] / Math.sqrt(variance[c] + epsilon);
+                bias[c] = (float) (beta[c] - mean[c] * scale[c]);
+            }
+            float[] folded = new float[filters.length];
+            for (int i = 0; i < filters.length; i++) {
+                folded[i] = (float) (filters[i] * scale[i % channels]);
+            }
+            return new FoldedDepthwise(folded, bias);
+        }
     }
 
     /** conv 'same' + convolution_bn_offset → ReLU6 (face-api's pointwiseConvLayer, any kernel). */

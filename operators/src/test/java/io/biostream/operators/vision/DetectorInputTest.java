@@ -70,6 +70,27 @@ class DetectorInputTest {
         }
     }
 
+    /** The SSD's fused -1..1 input is the 0..255 input scaled as face-api does, bit for bit, written at the offset. */
+    @Test
+    void minusOneToOneInputIsTheResizedInputScaledInPlace() {
+        for (int[] c : new int[][] {{37, 23, 16}, {23, 37, 32}, {640, 480, 64}}) {
+            RgbImage image = random(c[0], c[1], c[2]);
+            float[] resized = DetectorInput.squareResized(image, c[2]);
+            int offset = 5;
+            float[] out = new float[offset + resized.length + 5];
+            Arrays.fill(out, 42f);
+            DetectorInput.squareResizedMinusOneToOne(image, c[2], out, offset);
+            float[] expected = new float[resized.length];
+            for (int i = 0; i < resized.length; i++) {
+                expected[i] = resized[i] / 127.5f - 1f;
+            }
+            assertThat(Arrays.copyOfRange(out, offset, offset + resized.length)).as(Arrays.toString(c))
+                    .containsExactly(expected);
+            assertThat(Arrays.copyOfRange(out, 0, offset)).containsOnly(42f);
+            assertThat(Arrays.copyOfRange(out, offset + resized.length, out.length)).containsOnly(42f);
+        }
+    }
+
     @Test
     void rejectsEmptyImages() {
         assertThatThrownBy(() -> DetectorInput.squareResized(new RgbImage(0, 0, new float[0]), 416))
