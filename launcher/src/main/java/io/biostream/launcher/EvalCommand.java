@@ -1,31 +1,24 @@
 package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.biostream.launcher.eval.FaceImageReader;
-import io.biostream.launcher.eval.FaceImageReader.UnreadableImageException;
+import io.biostream.launcher.eval.DescribedSet;
+import io.biostream.launcher.eval.IdentificationReport;
+import io.biostream.launcher.eval.IdentificationSearch;
 import io.biostream.launcher.eval.IdentityFolders;
 import io.biostream.launcher.eval.IdentityFolders.LabelledFile;
-import io.biostream.launcher.eval.ProgressBar;
 import io.biostream.launcher.eval.TightCropProtocol;
 import io.biostream.launcher.eval.VerificationReport;
-import io.biostream.launcher.eval.VerificationReport.Skipped;
 import io.biostream.operators.config.Settings;
-import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
-import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
@@ -38,6 +31,11 @@ import java.util.Set;
  * {@code biostream.vision.cascade} says, with no time budget unless
  * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
  * Progress and skipped files go to stderr, the table to stdout.
+ *
+ * <p>{@code biostream eval identify DIR [--strangers DIR2] [--seed S]} and the same pipeline flags:
+ * 1:N identification through the product's gallery search ({@link IdentificationSearch}: one photo
+ * enrolled per identity, the rest as probes, the strangers' photos as non-mated probes), reported
+ * by {@link IdentificationReport}.
  */
 public final class EvalCommand {
     public static final String THRESHOLD_KEY = "biostream.identity.match-threshold";
@@ -50,11 +48,18 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
+            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]\n"
+            + "       biostream eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]"
+            + " [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration. */
-    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade) {}
+    /**
+     * {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration.
+     * {@code identify}: {@code eval identify} (else verify); {@code strangers} and {@code seed}, its
+     * stranger set and enrolment seed, null when not given.
+     */
+    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade,
+                   boolean identify, Path strangers, Long seed) {}
 
 
     private EvalCommand() {}
@@ -69,33 +74,32 @@ public final class EvalCommand {
             return 2;
         }
         List<LabelledFile> files;
+        List<LabelledFile> strangerFiles = null;
         try {
             files = IdentityFolders.list(options.set(), MAX_IMAGES);
+            if (options.strangers() != null) {
+                strangerFiles = IdentityFolders.list(options.strangers(), MAX_IMAGES);
+            }
         } catch (IOException e) {
             err.println("eval: " + e.getMessage());
             return 1;
         }
-        VisionConfig vision = options.vision();
-        if (options.cascade() != null) {
-            vision = vision.withCascade(options.cascade());
-            if (settings.get(CASCADE_BUDGET_KEY, null) == null) {
-                // figures that do not depend on the machine's speed, unless a budget is asked for
-                vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
-            }
-        }
-        List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(vision.cascade());
-        List<String> stageLabels = stages.isEmpty() ? List.of() : DetectionCascade.stageLabels(stages);
-        VerificationReport report;
+        VisionConfig vision = evaluatedVision(options, settings);
+        List<String> stageLabels = stageLabels(vision);
+        Object report;
         try (FacePipeline pipeline = vision.openPipeline()) {
-            report = evaluate(options, files, pipeline, stageLabels, err);
+            report = options.identify()
+                    ? identify(options, files, strangerFiles, pipeline, stageLabels, err)
+                    : evaluate(options, files, pipeline, stageLabels, err);
         }
         if (report == null) {
             return 1;
         }
-        out.print(report.table());
+        out.print(report instanceof IdentificationReport r ? r.table() : ((VerificationReport) report).table());
         if (options.json() != null) {
             try {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), report.toJson());
+                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(),
+                        report instanceof IdentificationReport r ? r.toJson() : ((VerificationReport) report).toJson());
             } catch (IOException e) {
                 err.println("eval: cannot write " + options.json() + ": " + e.getMessage());
                 return 1;
@@ -105,54 +109,62 @@ public final class EvalCommand {
     }
 
     /**
+     * The vision path an evaluation runs: the configuration with the flags applied; {@code --cascade}
+     * runs without a time budget unless {@value #CASCADE_BUDGET_KEY} is given.
+     */
+    static VisionConfig evaluatedVision(Options options, Settings settings) {
+        VisionConfig vision = options.vision();
+        if (options.cascade() != null) {
+            vision = vision.withCascade(options.cascade());
+            if (settings.get(CASCADE_BUDGET_KEY, null) == null) {
+                // figures that do not depend on the machine's speed, unless a budget is asked for
+                vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
+            }
+        }
+        return vision;
+    }
+
+    /** The cascade's stages to count faces by, empty when it is off. */
+    static List<String> stageLabels(VisionConfig vision) {
+        List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(vision.cascade());
+        return stages.isEmpty() ? List.of() : DetectionCascade.stageLabels(stages);
+    }
+
+    /**
+     * 1:N identification over {@code files} with {@code strangerFiles} (null: none) as non-mated
+     * probes; null (after saying why on {@code err}) when the set gives no mated probe.
+     */
+    static IdentificationReport identify(Options options, List<LabelledFile> files, List<LabelledFile> strangerFiles,
+                                         FacePipeline pipeline, List<String> stageLabels, PrintStream err) {
+        TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
+        DescribedSet set = DescribedSet.describe(files, protocol, pipeline, stageLabels, "eval identify", err);
+        DescribedSet strangers = strangerFiles == null ? null
+                : DescribedSet.describe(strangerFiles, protocol, pipeline, stageLabels, "eval identify (strangers)", err);
+        IdentificationSearch.Result result = IdentificationSearch.search(set, strangers, options.seed());
+        if (result.matedProbes().isEmpty()) {
+            err.println("eval: " + options.set() + " gives " + result.enrolled().size() + " enrolled identities and no mated probe;"
+                    + " need an identity with a described photo and at least one more photo");
+            return null;
+        }
+        return new IdentificationReport(options.set().toString(), options.strangers() == null ? null : options.strangers().toString(),
+                pipeline.detectorName(), pipeline.modelId(), options.border(), options.fallback(), options.seed(),
+                options.threshold(), set, strangers, result, BenchCommand.machine());
+    }
+
+    /**
      * Runs the pipeline over every file; null (after saying why on {@code err}) when there are not
      * enough pairs. {@code stageLabels}: the cascade's stages to count faces by, empty when it is off.
      */
     static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
                                        List<String> stageLabels, PrintStream err) {
-        FaceImageReader reader = new FaceImageReader(DecodeLimits.DEFAULTS);
         TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
+        DescribedSet set = DescribedSet.describe(files, protocol, pipeline, stageLabels, "eval verify", err);
         List<String> identities = new ArrayList<>();
         List<float[]> descriptors = new ArrayList<>();
-        Set<String> identitiesSeen = new LinkedHashSet<>();
-        List<String> withoutDetection = new ArrayList<>();
-        List<String> fallbacks = new ArrayList<>();
-        List<String> notEnrolled = new ArrayList<>();
-        List<Skipped> skipped = new ArrayList<>();
-        Map<String, Integer> facesByStage = new LinkedHashMap<>();
-        stageLabels.forEach(label -> facesByStage.put(label, 0));
-        int images = 0;
-        ProgressBar progress = ProgressBar.onTerminal(err, "eval verify", files.size());
-        long start = System.nanoTime();
-        for (LabelledFile file : files) {
-            try {
-                RgbImage image = reader.read(file.path());
-                images++;
-                identitiesSeen.add(file.identity());
-                TightCropProtocol.Outcome outcome = protocol.describe(image, pipeline);
-                if (!outcome.detected()) {
-                    withoutDetection.add(file.name());
-                }
-                if (outcome.fallback()) {
-                    fallbacks.add(file.name());
-                }
-                if (!stageLabels.isEmpty() && outcome.stage() != null) {
-                    facesByStage.merge(outcome.stage(), 1, Integer::sum);
-                }
-                if (outcome.descriptor() == null) {
-                    notEnrolled.add(file.name());
-                } else {
-                    identities.add(file.identity());
-                    descriptors.add(outcome.descriptor());
-                }
-            } catch (UnreadableImageException e) {
-                skipped.add(new Skipped(file.name(), e.getMessage()));
-                progress.note("eval: skipped " + file.path() + ": " + e.getMessage());
-            }
-            progress.step();
+        for (DescribedSet.Image image : set.described()) {
+            identities.add(image.file().identity());
+            descriptors.add(image.descriptor());
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        progress.finish();
         VerificationPairs pairs = VerificationPairs.of(identities, descriptors);
         if (pairs.sameDistances().length == 0 || pairs.differentDistances().length == 0) {
             err.println("eval: " + options.set() + " gives " + pairs.sameDistances().length + " same-person and "
@@ -161,14 +173,18 @@ public final class EvalCommand {
             return null;
         }
         return new VerificationReport(options.set().toString(), pipeline.detectorName(), pipeline.modelId(),
-                options.border(), options.fallback(), images, identitiesSeen.size(), withoutDetection, fallbacks,
-                notEnrolled, skipped, options.threshold(), pairs.metrics(), seconds > 0 ? images / seconds : 0, facesByStage);
+                options.border(), options.fallback(), set.images().size(), set.identities().size(), set.withoutDetection(),
+                set.fallbacks(), set.notDescribed(), set.skipped(), options.threshold(), pairs.metrics(), set.imagesPerSecond(),
+                set.facesByStage());
     }
 
     static Options parse(List<String> args, Settings settings) throws UsageException {
-        if (args.isEmpty() || !args.get(0).equals("verify")) {
-            throw new UsageException("eval: the only evaluation is 'verify'");
+        if (args.isEmpty() || !List.of("verify", "identify").contains(args.get(0))) {
+            throw new UsageException("eval: the evaluations are 'verify' and 'identify'");
         }
+        boolean identify = args.get(0).equals("identify");
+        Path strangers = null;
+        Long seed = null;
         Path set = null;
         Path json = null;
         Double threshold = null;
@@ -183,7 +199,10 @@ public final class EvalCommand {
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             boolean inline = arg.contains("=");
             switch (name) {
-                case "--json", "--threshold", "--border", "--crop" -> {
+                case "--json", "--threshold", "--border", "--crop", "--strangers", "--seed" -> {
+                    if (!identify && (name.equals("--strangers") || name.equals("--seed"))) {
+                        throw new UsageException("eval: " + name + " is for 'eval identify'");
+                    }
                     String value;
                     if (inline) {
                         value = arg.substring(arg.indexOf('=') + 1);
@@ -196,6 +215,8 @@ public final class EvalCommand {
                         case "--json" -> json = Path.of(value);
                         case "--threshold" -> threshold = positive(name, value);
                         case "--crop" -> crop = cropName(value);
+                        case "--strangers" -> strangers = Path.of(value);
+                        case "--seed" -> seed = seedValue(value);
                         default -> border = borderFraction(value);
                     }
                 }
@@ -220,7 +241,15 @@ public final class EvalCommand {
             throw new UsageException("eval: folder of " + json + " does not exist");
         }
         return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
-                vision.withDescriptorCrop(crop, mirror), cascade);
+                vision.withDescriptorCrop(crop, mirror), cascade, identify, strangers, seed);
+    }
+
+    private static long seedValue(String text) throws UsageException {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException("eval: --seed must be a whole number, got '" + text + "'");
+        }
     }
 
     /** {@value #THRESHOLD_KEY} from the configuration layers, {@value #DEFAULT_THRESHOLD} when unset. */

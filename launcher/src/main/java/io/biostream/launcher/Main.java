@@ -64,6 +64,9 @@ public final class Main {
                   eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
                               [--crop face-api|aligned] [--mirror]
                                                      verification figures over a folder of identity folders
+                  eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]
+                                [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]
+                                                     1:N identification: rank-1, rank-5, FNIR at FPIR 1e-2
                   bench gallery [--sizes 1000,10000,100000,1000000] [--probes N] [--batch B] [--k K]
                                 [--seconds S] [--templates-per-subject T] [--seed X] [--json OUT]
                                                      1:N matching latency, throughput and memory on synthetic galleries

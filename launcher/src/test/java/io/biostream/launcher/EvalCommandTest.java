@@ -306,7 +306,7 @@ class EvalCommandTest {
         Run noSet = eval(Settings.of(Map.of()), "verify");
         assertThat(noSet.status()).isEqualTo(2);
         assertThat(noSet.err()).contains("usage: biostream eval verify");
-        assertThat(eval(Settings.of(Map.of()), "identify", "d").status()).isEqualTo(2);
+        assertThat(eval(Settings.of(Map.of()), "enrol", "d").status()).isEqualTo(2);
         assertThat(eval(Settings.of(Map.of()), "verify", "d", "--border", "-1").err()).contains("--border");
         assertThat(eval(Settings.of(Map.of()), "verify", "d", "--threshold").err()).contains("needs a value");
         Run missing = eval(Settings.of(Map.of()), "verify", dir.resolve("absent").toString());
