@@ -169,7 +169,7 @@ final class PipelineBenchCommand {
 
     static String table(Plan plan, Report r, Map<String, Object> machine, Map<String, Object> used) {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "pipeline load: %d cameras x %.1f frames/s (%.1f offered), %.0f s after %.0f s warm-up,"
+        t.append(String.format(Locale.ROOT, "pipeline load: %d cameras x %.3g frames/s (%.3g offered), %.0f s after %.0f s warm-up,"
                         + " %.0f%% bad frames, %.1f bad control events/s%n", plan.cameras(), plan.framesPerSecond(),
                 r.offeredFramesPerSecond(), plan.duration().toMillis() / 1000.0, plan.warmup().toMillis() / 1000.0,
                 plan.badFrameRatio() * 100, plan.badControlPerSecond()));

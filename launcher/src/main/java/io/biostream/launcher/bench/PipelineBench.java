@@ -253,7 +253,7 @@ public final class PipelineBench {
         long good = 0;
         long warmupFrames = 0;
         double lagMax = 0;
-        progress.printf("bench pipeline: %d cameras x %.1f frames/s, %d s warm-up + %d s, %.0f%% bad frames, %.1f bad control events/s%n",
+        progress.printf("bench pipeline: %d cameras x %.3g frames/s, %d s warm-up + %d s, %.0f%% bad frames, %.1f bad control events/s%n",
                 plan.cameras(), plan.framesPerSecond(), plan.warmup().toSeconds(), plan.duration().toSeconds(),
                 plan.badFrameRatio() * 100, plan.badControlPerSecond());
         for (long i = 0; i < total; i++) {
