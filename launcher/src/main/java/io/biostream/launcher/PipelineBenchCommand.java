@@ -29,12 +29,18 @@ import org.apache.flink.configuration.GlobalConfiguration;
  * Exit status 1 when a record was lost, duplicated or dead-lettered for the wrong reason.
  */
 final class PipelineBenchCommand {
-    static final String USAGE = "usage: biostream bench pipeline [--cameras N] [--fps F] [--seconds D] [--warmup W]"
-            + " [--bad-ratio R] [--bad-control-per-second C] [--drain S] [--photos DIR] [--seed X] [--peer] [--json OUT]"
+    static final String USAGE = "usage: biostream bench pipeline [--cameras N] [--fps F | --rate-of-sustained R --sustained S]"
+            + " [--seconds D] [--warmup W] [--bad-ratio R] [--bad-control-per-second C] [--drain S] [--photos DIR] [--seed X] [--peer] [--json OUT]"
             + " [--key=value... (local mode and job settings)]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Options(Plan plan, Path photos, Path json, Map<String, String> settings, boolean peer) {}
+    /**
+     * @param rateOfSustained with {@code sustained}: the share of a sustained rate measured before that is
+     *                        offered (NaN: the rate is {@code --fps} per camera)
+     * @param sustained       frames/s the job sustained in an earlier run (NaN: not given)
+     */
+    record Options(Plan plan, Path photos, Path json, Map<String, String> settings, boolean peer,
+                   double rateOfSustained, double sustained) {}
 
     private PipelineBenchCommand() {}
 
@@ -106,6 +112,10 @@ final class PipelineBenchCommand {
         used.put("parallelism", settings.get("parallelism.default", "?"));
         used.put("checkpointInterval", settings.get("execution.checkpointing.interval", "?"));
         used.put("overrides", options.settings());
+        if (!Double.isNaN(options.rateOfSustained())) {
+            used.put("rateOfSustained", options.rateOfSustained());
+            used.put("sustainedGiven", options.sustained());
+        }
         out.print(table(plan, report, machine, used));
         if (peer != null) {
             out.print(peerLines(report, peer));
@@ -152,9 +162,14 @@ final class PipelineBenchCommand {
         return json;
     }
 
+    /** Frames/s per camera that offer {@code share} of {@code sustained} frames/s over {@code cameras} cameras. */
+    static double framesPerCamera(double share, double sustained, int cameras) {
+        return share * sustained / cameras;
+    }
+
     static String table(Plan plan, Report r, Map<String, Object> machine, Map<String, Object> used) {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "pipeline load: %d cameras x %.1f frames/s (%.1f offered), %.0f s after %.0f s warm-up,"
+        t.append(String.format(Locale.ROOT, "pipeline load: %d cameras x %.3g frames/s (%.3g offered), %.0f s after %.0f s warm-up,"
                         + " %.0f%% bad frames, %.1f bad control events/s%n", plan.cameras(), plan.framesPerSecond(),
                 r.offeredFramesPerSecond(), plan.duration().toMillis() / 1000.0, plan.warmup().toMillis() / 1000.0,
                 plan.badFrameRatio() * 100, plan.badControlPerSecond()));
@@ -179,6 +194,12 @@ final class PipelineBenchCommand {
                 r.offeredFramesPerSecond()));
         row(t, "sustained faces/s", String.format(Locale.ROOT, "%.2f", r.sustainedFacesPerSecond()));
         row(t, "CPU seconds per face (whole process)", String.format(Locale.ROOT, "%.3f", r.cpuSecondsPerFace()));
+        row(t, "first result after the first frame s", String.format(Locale.ROOT, "%.1f", r.firstResultSeconds()));
+        row(t, "cold first minute frames/s (x warm)", String.format(Locale.ROOT, "%.2f (%.2fx), %.2f faces/s over %.0f s"
+                + " from the first result", r.coldFirstMinuteFramesPerSecond(), r.coldToWarmRatio(),
+                r.coldFirstMinuteFacesPerSecond(), r.coldWindowSeconds()));
+        row(t, "first minute frames/s from the first frame", String.format(Locale.ROOT, "%.2f (job start included)",
+                r.firstMinuteFromPublishFramesPerSecond()));
         row(t, "publish s / max publish lag ms / drain s", String.format(Locale.ROOT, "%.1f / %.0f / %.1f%s", r.publishSeconds(),
                 r.publishLagMaxMs(), r.drainSeconds(), r.drained() ? "" : " (drain wait ran out)"));
         return t.toString();
@@ -209,6 +230,9 @@ final class PipelineBenchCommand {
     static Options parse(List<String> args, Path home) throws UsageException {
         int cameras = 8;
         double fps = 5;
+        boolean fpsGiven = false;
+        double rateOfSustained = Double.NaN;
+        double sustained = Double.NaN;
         double seconds = 120;
         double warmup = 30;
         double badRatio = 0.10;
@@ -224,7 +248,12 @@ final class PipelineBenchCommand {
             String value = flag.value();
             switch (name) {
                 case "--cameras" -> cameras = BenchCommand.integer(name, value, 1, 1000);
-                case "--fps" -> fps = number(name, value, 0.01, 1000);
+                case "--fps" -> {
+                    fps = number(name, value, 0.01, 1000);
+                    fpsGiven = true;
+                }
+                case "--rate-of-sustained" -> rateOfSustained = number(name, value, 0.01, 10);
+                case "--sustained" -> sustained = number(name, value, 0.01, 10_000);
                 case "--seconds" -> seconds = number(name, value, 1, 3600);
                 case "--warmup" -> warmup = number(name, value, 0, 3600);
                 case "--bad-ratio" -> badRatio = number(name, value, 0, 0.99);
@@ -243,9 +272,22 @@ final class PipelineBenchCommand {
             }
         }
         BenchCommand.requireFolderOf(json);
+        if (Double.isNaN(rateOfSustained) != Double.isNaN(sustained)) {
+            throw new UsageException("bench: --rate-of-sustained and --sustained go together (the share of a sustained"
+                    + " frames/s measured before, e.g. --rate-of-sustained 0.8 --sustained 11.4)");
+        }
+        if (!Double.isNaN(rateOfSustained)) {
+            if (fpsGiven) {
+                throw new UsageException("bench: --fps or --rate-of-sustained, not both");
+            }
+            fps = framesPerCamera(rateOfSustained, sustained, cameras);
+            if (!(fps >= 0.01)) {
+                throw new UsageException("bench: --rate-of-sustained x --sustained over " + cameras + " cameras is under 0.01 frames/s per camera");
+            }
+        }
         Plan plan = new Plan(cameras, fps, millis(seconds), millis(warmup), badRatio, badControl, millis(drain),
                 Duration.ZERO, seed);
-        return new Options(plan, photos, json, Map.copyOf(settings), peer);
+        return new Options(plan, photos, json, Map.copyOf(settings), peer, rateOfSustained, sustained);
     }
 
     private static Duration millis(double seconds) {

@@ -2,6 +2,7 @@ package io.biostream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,6 +51,22 @@ class PipelineBenchTest {
     }
 
     @Test
+    void aShareOfASustainedRateIsSpreadOverTheCameras() throws Exception {
+        PipelineBenchCommand.Options options = PipelineBenchCommand.parse(List.of("--cameras", "4", "--rate-of-sustained", "0.8",
+                "--sustained", "11.5"), Path.of("/opt/biostream"));
+        assertThat(options.plan().framesPerSecond()).isCloseTo(0.8 * 11.5 / 4, within(1e-12));
+        assertThat(options.plan().framesPerSecond() * options.plan().cameras()).isCloseTo(9.2, within(1e-9));
+        assertThat(options.rateOfSustained()).isEqualTo(0.8);
+        assertThat(PipelineBenchCommand.parse(List.of(), Path.of(".")).rateOfSustained()).isNaN();
+        assertThatThrownBy(() -> PipelineBenchCommand.parse(List.of("--rate-of-sustained", "0.8"), Path.of(".")))
+                .hasMessageContaining("go together");
+        assertThatThrownBy(() -> PipelineBenchCommand.parse(List.of("--sustained", "10"), Path.of(".")))
+                .hasMessageContaining("go together");
+        assertThatThrownBy(() -> PipelineBenchCommand.parse(List.of("--fps", "2", "--rate-of-sustained", "0.8", "--sustained", "10"),
+                Path.of("."))).hasMessageContaining("not both");
+    }
+
+    @Test
     void photosAbsentIsASkipSaidPlainly() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = BenchCommand.run(List.of("pipeline", "--photos", dir.resolve("none").toString()), Map.of(),
@@ -68,6 +85,7 @@ class PipelineBenchTest {
         int status = BenchCommand.run(List.of("pipeline", "--cameras", "2", "--fps", "2", "--seconds", "15", "--warmup", "5",
                 "--bad-ratio", "0.2", "--bad-control-per-second", "1", "--drain", "60", "--photos", photos.toString(),
                 "--biostream.local.flink-conf-dir=" + PipelineCluster.CONF_DIR, "--execution.checkpointing.interval=2s",
+                "--biostream.vision.warmup=2s",
                 "--json", json.toString()),
                 Map.of("BIOSTREAM_HOME", PipelineCluster.CONF_DIR.getParent().toString()),
                 new PrintStream(out, true, StandardCharsets.UTF_8), progress);
@@ -105,6 +123,11 @@ class PipelineBenchTest {
         assertThat(r.get("latencySamples").asInt()).isEqualTo(r.get("publishedGood").asInt());
         assertThat(r.get("latencyP99Ms").asDouble()).isPositive();
         assertThat(r.get("sustainedFacesPerSecond").asDouble()).isPositive();
+        assertThat(r.get("firstResultSeconds").asDouble()).isPositive();
+        assertThat(r.get("coldFirstMinuteFramesPerSecond").asDouble()).isPositive();
+        assertThat(r.get("coldToWarmRatio").asDouble()).isPositive();
+        assertThat(r.get("firstMinuteFromPublishFramesPerSecond").asDouble()).isPositive();
+        assertThat(table).contains("cold first minute frames/s");
         assertThat(report.at("/machine/processors").asInt()).isPositive();
         assertThat(report.at("/plan/cameras").asInt()).isEqualTo(2);
     }

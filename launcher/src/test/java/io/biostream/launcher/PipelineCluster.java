@@ -134,6 +134,7 @@ final class PipelineCluster implements AutoCloseable {
         Map<String, String> values = new HashMap<>(keySettings);
         values.putAll(broker.connection(KafkaCredentials.JOB).settings());
         values.put("biostream.decode.max-frame-bytes", Integer.toString(MAX_FRAME_BYTES));
+        values.put("biostream.vision.warmup", "0"); // the tests time nothing; VisionWarmupTest covers the warm-up
         values.putAll(overrides);
         return PipelineConfig.from(Settings.of(values));
     }

@@ -121,7 +121,9 @@ public final class PipelineBench {
             double processedLatencyP50Ms, double processedLatencyP99Ms,
             double offeredFramesPerSecond, double sustainedFramesPerSecond, double sustainedFacesPerSecond,
             double cpuSecondsPerFace, double measuredSeconds, double publishSeconds, double publishLagMaxMs,
-            double drainSeconds, boolean drained) {
+            double drainSeconds, boolean drained,
+            double firstResultSeconds, double coldWindowSeconds, double coldFirstMinuteFramesPerSecond,
+            double coldFirstMinuteFacesPerSecond, double coldToWarmRatio, double firstMinuteFromPublishFramesPerSecond) {
 
         public int lost() {
             return missingResults + missingDeadLetters;
@@ -130,6 +132,26 @@ public final class PipelineBench {
         public boolean clean() {
             return lost() == 0 && duplicates == 0 && wrongReasons == 0 && goodFramesDeadLettered == 0 && drained;
         }
+    }
+
+    /** The cold start is measured over this long from the first result (and from the first frame published). */
+    static final Duration COLD_WINDOW = Duration.ofSeconds(60);
+
+    /**
+     * How many of {@code seenNanos} fall in {@code (from, from + window]}, per second of the window,
+     * where the window ends at {@code end} at the latest (a run shorter than the window); NaN for an
+     * empty window.
+     */
+    static double perSecond(long[] seenNanos, long from, Duration window, long end) {
+        long to = Math.min(from + window.toNanos(), end);
+        if (to <= from) {
+            return Double.NaN;
+        }
+        int n = 0;
+        for (long t : seenNanos) {
+            n += t > from && t <= to ? 1 : 0;
+        }
+        return n / ((to - from) / 1e9);
     }
 
     /** What one published frame record was. */
@@ -231,7 +253,7 @@ public final class PipelineBench {
         long good = 0;
         long warmupFrames = 0;
         double lagMax = 0;
-        progress.printf("bench pipeline: %d cameras x %.1f frames/s, %d s warm-up + %d s, %.0f%% bad frames, %.1f bad control events/s%n",
+        progress.printf("bench pipeline: %d cameras x %.3g frames/s, %d s warm-up + %d s, %.0f%% bad frames, %.1f bad control events/s%n",
                 plan.cameras(), plan.framesPerSecond(), plan.warmup().toSeconds(), plan.duration().toSeconds(),
                 plan.badFrameRatio() * 100, plan.badControlPerSecond());
         for (long i = 0; i < total; i++) {
@@ -484,6 +506,31 @@ public final class PipelineBench {
             }
         }
         double seconds = (to - from) / 1e9;
+        // The cold start: from the first result (the job's own pace while the JIT and oneDNN warm up,
+        // whether or not a warm-up ran before it), and from the first frame published (what a camera
+        // sees: the job's start, the warm-up included). Only a job with a backlog shows its capacity here.
+        long[] resultTimes = all.stream().filter(s -> s.result() != null).mapToLong(Seen::seenNanos).sorted().toArray();
+        long[] resultFaces = all.stream().filter(s -> s.result() != null).sorted(java.util.Comparator.comparingLong(Seen::seenNanos))
+                .mapToLong(s -> s.result().getFaces().size()).toArray();
+        double firstResultSeconds = Double.NaN;
+        double coldWindow = Double.NaN;
+        double coldFrames = Double.NaN;
+        double coldFaces = Double.NaN;
+        double fromPublish = Double.NaN;
+        if (resultTimes.length > 0) {
+            long first = resultTimes[0] - 1; // the first result itself counts
+            long end = resultTimes[resultTimes.length - 1];
+            firstResultSeconds = (resultTimes[0] - start) / 1e9;
+            coldWindow = Math.min(COLD_WINDOW.toNanos(), end - first) / 1e9;
+            coldFrames = perSecond(resultTimes, first, COLD_WINDOW, end);
+            long faceCount = 0;
+            for (int i = 0; i < resultTimes.length && resultTimes[i] <= first + COLD_WINDOW.toNanos(); i++) {
+                faceCount += resultFaces[i];
+            }
+            coldFaces = coldWindow > 0 ? faceCount / coldWindow : Double.NaN;
+            fromPublish = perSecond(resultTimes, start, COLD_WINDOW, Math.max(end, start + COLD_WINDOW.toNanos()));
+        }
+        double sustainedFrames = seconds > 0 ? frames / seconds : Double.NaN;
         double[] latency = latencies.stream().mapToDouble(Double::doubleValue).toArray();
         double[] processedLatency = processed.stream().mapToDouble(Double::doubleValue).toArray();
         Map<String, Integer> badCounts = new LinkedHashMap<>();
@@ -494,9 +541,10 @@ public final class PipelineBench {
                 latency.length == 0 ? Double.NaN : java.util.Arrays.stream(latency).max().orElse(Double.NaN), latency.length,
                 Percentiles.of(processedLatency, 50), Percentiles.of(processedLatency, 99),
                 plan.framesPerSecond() * plan.cameras(),
-                seconds > 0 ? frames / seconds : Double.NaN, seconds > 0 ? faces / seconds : Double.NaN,
+                sustainedFrames, seconds > 0 ? faces / seconds : Double.NaN,
                 faces > 0 && cpuAtMeasureStart >= 0 ? (cpuEnd - cpuAtMeasureStart) / 1e9 / faces : Double.NaN,
-                seconds, (published - start) / 1e9, lagMax, (drainedAt - published) / 1e9, drained);
+                seconds, (published - start) / 1e9, lagMax, (drainedAt - published) / 1e9, drained,
+                firstResultSeconds, coldWindow, coldFrames, coldFaces, coldFrames / sustainedFrames, fromPublish);
     }
 
     private final long wallAtStart = System.currentTimeMillis();

@@ -21,6 +21,7 @@ import io.biostream.operators.state.CameraStateCodec;
 import io.biostream.operators.state.QueryableStateNames;
 import io.biostream.operators.state.StateSeal;
 import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.vision.VisionWarmup;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.Box;
@@ -91,6 +92,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
     private transient ControlState control;
     private transient ValueState<byte[]> latest;
     private transient AnalysisMetrics metrics;
+    private transient VisionWarmup.Report warmup;
 
     public AnalyzeFrameFunction(PipelineConfig config) {
         this.config = config;
@@ -102,6 +104,7 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         pipelines = new FacePipelines(config.vision());
         // Load the configured detector's nets now: a broken model fails the start, not the first frame.
         String modelId = pipelines.forDetector(config.vision().detector()).modelId();
+        warmUp();
         keys = config.crypto().openKeyRing();
         cipher = new TemplateCipher(keys);
         stateSeal = new StateSeal(keys);
@@ -119,6 +122,32 @@ public class AnalyzeFrameFunction extends KeyedBroadcastProcessFunction<String, 
         ValueStateDescriptor<byte[]> descriptor = QueryableStateNames.cameraLatestDescriptor();
         descriptor.setQueryable(QueryableStateNames.CAMERA_LATEST);
         latest = getRuntimeContext().getState(descriptor);
+    }
+
+    /**
+     * Runs the vision path on synthetic frames for {@code biostream.vision.warmup} (once per
+     * process and configuration) so that the JIT and oneDNN's kernel generation do their cold-start
+     * work here rather than on the first minute of frames. It runs in open(), on the task thread,
+     * before the first record: the nets are this subtask's and not thread-safe, so a background
+     * thread would have to hold the first frame back until it ended anyway (or race it for the
+     * nets and the two cores); here, records wait in Kafka, the task shows INITIALIZING, and a
+     * checkpoint barrier that a running source emits meanwhile waits in this task's input for at
+     * most the warm-up's bound (5 min at most, far under the checkpoint timeout).
+     */
+    private void warmUp() {
+        warmup = pipelines.warmUp(config.vision().detector(), config.warmup(), config.batch().maxFaces(), decoder::decode);
+        if (warmup.failure() != null) {
+            LOG.warn("vision warm-up ended early after {} passes: {}; the first frames run cold", warmup.passes(), warmup.failure());
+        } else if (warmup.passes() > 0) {
+            LOG.info("vision warm-up: {} passes in {} ms ({} detector, {} landmark and {} descriptor calls; landmark batches {})",
+                    warmup.passes(), warmup.took().toMillis(), warmup.detectorCalls(), warmup.landmarkCalls(),
+                    warmup.descriptorCalls(), warmup.landmarkBatchSizes());
+        }
+    }
+
+    /** What this subtask's warm-up ran ({@link VisionWarmup.Report#NONE} when off or done before in this process). */
+    VisionWarmup.Report warmup() {
+        return warmup;
     }
 
     /** The decode memory of this process (TaskManager), shared by its subtasks. */

@@ -12,6 +12,7 @@ import io.biostream.operators.identity.IdentityConfig;
 import java.io.Serializable;
 import io.biostream.operators.vision.BatchConfig;
 import io.biostream.operators.vision.VisionConfig;
+import io.biostream.operators.vision.WarmupConfig;
 import io.biostream.schemas.MatchSettings;
 
 /** The pipeline job's configuration, with defaults, validated when built. */
@@ -29,7 +30,8 @@ public record PipelineConfig(
         ControlSigningConfig controlSigning,
         CameraAuthConfig cameras,
         AnalyticsConfig analytics,
-        BatchConfig batch) implements Serializable {
+        BatchConfig batch,
+        WarmupConfig warmup) implements Serializable {
 
     /** Kafka's default transaction.max.timeout.ms on the broker; the producer's timeout must not exceed it. */
     public static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000L;
@@ -50,7 +52,8 @@ public record PipelineConfig(
                 ControlSigningConfig.from(s),
                 CameraAuthConfig.from(s),
                 AnalyticsConfig.from(s),
-                BatchConfig.from(s));
+                BatchConfig.from(s),
+                WarmupConfig.from(s));
     }
 
     /** The Kafka cluster's bootstrap servers (the connection is {@link #kafka()}). */

@@ -8,6 +8,7 @@ import io.biostream.operators.crypto.CryptoConfig;
 import io.biostream.operators.crypto.TestCameras;
 import io.biostream.operators.identity.TestControlSigning;
 import io.biostream.operators.crypto.TestKeyRings;
+import io.biostream.operators.vision.WarmupConfig;
 import java.nio.file.Path;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.Frame;
@@ -44,6 +45,7 @@ final class PipelineTestData {
     static PipelineConfig configWithoutKeys(Map<String, String> extra) {
         // The KEK is the test camera master's (the parse function opens the master), the key store points nowhere.
         Map<String, String> values = new HashMap<>(TestCameras.jobSettings());
+        values.put(WarmupConfig.KEY, "0"); // the tests time nothing: no warm-up unless a test sets one
         values.putAll(extra);
         values.put(CryptoConfig.KEY_STORE, "directory:/nonexistent/data-keys");
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
@@ -55,6 +57,7 @@ final class PipelineTestData {
         Map<String, String> values = new HashMap<>(TestKeyRings.directorySettings(keysDir));
         values.putAll(TestControlSigning.jobSettings());
         values.putAll(CameraMaster.prepare(keysDir, CryptoConfig.from(Settings.of(values), "127.0.0.1:1", "unused").kek()));
+        values.put(WarmupConfig.KEY, "0"); // the tests time nothing: no warm-up unless a test sets one
         values.putAll(extra);
         values.put("biostream.kafka.bootstrap-servers", "127.0.0.1:1");
         return PipelineConfig.from(Settings.of(values));
