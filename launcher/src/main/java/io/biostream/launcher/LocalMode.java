@@ -99,11 +99,14 @@ public final class LocalMode implements AutoCloseable {
         broker.adminConnection(); // the operator's super-user credential, for Kafka's own tools
         KafkaConnection demoKafka = broker.connection(KafkaCredentials.camera(DemoCamera.CAMERA_ID));
 
-        cluster = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
+        LocalFlinkCluster.Builder flink = LocalFlinkCluster.builder(options.flinkConfDir(), var.resolve("flink"))
                 .restPort(options.webUiPort())
                 .queryableStateProxyPort(options.stateProxyPort())
-                .prometheusPort(options.metricsPort())
-                .start();
+                .prometheusPort(options.metricsPort());
+        // Flink's own settings on the command line (--execution.checkpointing.interval=1s) win over
+        // config.yaml, as they would with `flink run -D`; addresses, ports and folders stay the builder's.
+        options.settings().flagsOutside(LocalOptions.NOT_FLINK).forEach(flink::set);
+        cluster = flink.start();
 
         restoredFrom = newestCheckpoint(cluster.checkpointDir());
         StreamExecutionEnvironment env = restoredFrom

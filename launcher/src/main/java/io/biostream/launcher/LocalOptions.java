@@ -19,6 +19,8 @@ public record LocalOptions(Settings settings, ApiConfig api, Path varDir, Path f
 
     /** Port of the Flink metrics in the Prometheus format (/metrics); 0 picks a free one. */
     public static final String METRICS_PORT = "biostream.local.metrics-port";
+    /** Flags with these prefixes are biostream's or the API's; every other flag is a Flink setting for the MiniCluster. */
+    public static final List<String> NOT_FLINK = List.of("biostream.", "api.");
 
     public LocalOptions {
         // Local mode's API holds keys and biometric answers: beyond this machine only over HTTPS.

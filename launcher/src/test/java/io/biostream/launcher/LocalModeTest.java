@@ -45,7 +45,9 @@ class LocalModeTest {
                 "rest.port", "0",
                 "api.port", "0",
                 "queryable-state.proxy.ports", "0",
-                LocalOptions.METRICS_PORT, "0");
+                LocalOptions.METRICS_PORT, "0",
+                // A Flink setting on the command line wins over flink-conf/config.yaml (5s there).
+                "execution.checkpointing.interval", "3s");
         return LocalOptions.from(new Settings(flags, Map.of(), Map.of()), true, var);
     }
 
@@ -101,6 +103,9 @@ class LocalModeTest {
                 assertThat(job.get("state").asText()).isEqualTo("RUNNING");
             });
             assertWebSubmissionRefused(local.webUiUrl());
+            JsonNode checkpointing = JSON.readTree(get(local.webUiUrl() + "/jobs/" + local.jobId().toHexString()
+                    + "/checkpoints/config", null).body());
+            assertThat(checkpointing.path("interval").asLong()).as("the job's checkpoint interval, ms: %s", checkpointing).isEqualTo(3000);
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", null).statusCode()).isEqualTo(401);
             assertThat(get(local.apiUrl() + "/api/v1/cameras/demo-cam/latest", admin).statusCode())
                     .as("the admin key holds the admin role only").isEqualTo(403);

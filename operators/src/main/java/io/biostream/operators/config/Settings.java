@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -212,6 +213,20 @@ public final class Settings implements Serializable {
         file.keySet().stream().filter(k -> k.startsWith(prefix) && !known.contains(k)).sorted()
                 .forEach(k -> unknown.add(Source.FILE.describe(k)));
         return unknown;
+    }
+
+    /**
+     * The command-line flags whose keys start with none of {@code prefixes}: settings of another
+     * component given on the same command line, e.g. Flink's {@code execution.checkpointing.interval}.
+     */
+    public Map<String, String> flagsOutside(Collection<String> prefixes) {
+        Map<String, String> outside = new TreeMap<>();
+        flags.forEach((key, value) -> {
+            if (prefixes.stream().noneMatch(key::startsWith)) {
+                outside.put(key, value);
+            }
+        });
+        return outside;
     }
 
     /** The highest-precedence value of a key, or null when unset or blank there. */

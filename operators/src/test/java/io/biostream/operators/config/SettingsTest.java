@@ -24,6 +24,16 @@ class SettingsTest {
     }
 
     @Test
+    void flagsOutsideOurPrefixesAreAnotherComponentsAndOnlyFlagsCount() {
+        Settings settings = new Settings(
+                Map.of("execution.checkpointing.interval", "1s", "biostream.vision.crop", "aligned", "api.port", "0"),
+                Map.of("BIOSTREAM_STATE_BACKEND_TYPE", "hashmap"), Map.of("parallelism.default", "4"));
+        assertThat(settings.flagsOutside(List.of("biostream.", "api.")))
+                .containsExactly(Map.entry("execution.checkpointing.interval", "1s"));
+        assertThat(settings.flagsOutside(List.of())).hasSize(3);
+    }
+
+    @Test
     void flagsBeatSystemPropertiesWhichBeatEnvironmentWhichBeatsTheFile() {
         Map<String, String> flags = Map.of(KEY, "from-flag");
         Map<String, String> env = Map.of(ENV, "from-env");
