@@ -32,6 +32,7 @@ public final class FacePipeline implements AutoCloseable {
     private final double minQuality;
     private final DescriptorCrop crop;
     private final boolean mirrorAverage;
+    private final LandmarkRefinement landmarkRefinement;
 
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality) {
@@ -45,6 +46,15 @@ public final class FacePipeline implements AutoCloseable {
      */
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage) {
+        this(detector, landmarkNet, descriptorNet, minFaceSize, minQuality, crop, mirrorAverage,
+                new LandmarkRefinement(landmarkNet, 0, false));
+    }
+
+    /** With the landmarks placed by {@code landmarkRefinement} (further passes, mirror average) instead of one net pass. */
+    public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
+                        int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage,
+                        LandmarkRefinement landmarkRefinement) {
+        this.landmarkRefinement = landmarkRefinement;
         this.detector = detector;
         this.landmarkNet = landmarkNet;
         this.descriptorNet = descriptorNet;
@@ -146,7 +156,8 @@ public final class FacePipeline implements AutoCloseable {
         List<FaceLandmarks> landmarks = List.of();
         if (!measurable.isEmpty()) {
             long start = System.nanoTime();
-            landmarks = landmarkNet.detectEach(landmarkImages, measurable);
+            landmarks = landmarkRefinement.isOff() ? landmarkNet.detectEach(landmarkImages, measurable)
+                    : landmarkRefinement.detectEach(landmarkImages, measurable);
             times.took(Stage.LANDMARKS, System.nanoTime() - start, measurable.size());
         }
         List<Face[]> faces = new ArrayList<>(frames.size());
