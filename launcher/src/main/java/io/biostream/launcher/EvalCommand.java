@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.launcher.eval.ErrorAttribution;
 import io.biostream.launcher.eval.FaceImageReader;
 import io.biostream.launcher.eval.FaceImageReader.UnreadableImageException;
 import io.biostream.launcher.eval.IdentityFolders;
@@ -14,6 +15,7 @@ import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.vision.LandmarkRefinement;
 import io.biostream.operators.image.RgbImage;
 import io.biostream.operators.vision.VisionConfig;
 import java.io.IOException;
@@ -29,7 +31,8 @@ import java.util.Set;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
- * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]}: face-verification figures of the
+ * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror]
+ * [--per-image]}: face-verification figures of the
  * configured vision path (the crop and mirror average flags override {@code biostream.vision.crop}
  * and {@code biostream.vision.mirror-average}) over a set of identity folders (see
  * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
@@ -37,6 +40,10 @@ import java.util.Set;
  * stages, or the comma list given; {@link DetectionCascade}) whatever
  * {@code biostream.vision.cascade} says, with no time budget unless
  * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
+ * {@code --landmark-passes} and {@code --landmark-mirror} override {@code biostream.vision.landmark-passes}
+ * and {@code landmark-mirror} ({@code LandmarkRefinement}); {@code --per-image} lists on stderr, and
+ * in the JSON as {@code per_image}, the errors each image takes part in at the equal-error
+ * threshold, with its detection stage, score, quality and pose ({@link ErrorAttribution}).
  * Progress and skipped files go to stderr, the table to stdout.
  */
 public final class EvalCommand {
@@ -50,11 +57,12 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
+            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror] [--per-image]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration. */
-    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade) {}
+    record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade,
+                   boolean perImage) {}
 
 
     private EvalCommand() {}
@@ -86,16 +94,30 @@ public final class EvalCommand {
         List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(vision.cascade());
         List<String> stageLabels = stages.isEmpty() ? List.of() : DetectionCascade.stageLabels(stages);
         VerificationReport report;
+        List<ErrorAttribution.Image> attributed = new ArrayList<>();
+        List<float[]> described = new ArrayList<>();
         try (FacePipeline pipeline = vision.openPipeline()) {
-            report = evaluate(options, files, pipeline, stageLabels, err);
+            report = evaluate(options, files, pipeline, stageLabels, err, attributed, described);
         }
         if (report == null) {
             return 1;
         }
         out.print(report.table());
+        ErrorAttribution attribution = options.perImage() ? ErrorAttribution.of(attributed, described) : null;
+        if (attribution != null) {
+            err.printf(java.util.Locale.ROOT, "images with errors at the EER threshold %.3f (false rejects / false accepts):%n",
+                    attribution.threshold());
+            attribution.counted().stream().filter(c -> c.errors() > 0).forEach(c -> err.printf(java.util.Locale.ROOT,
+                    "  %-28s %-10s score %.2f quality %.2f yaw %6.1f  %d / %d%n", c.image().file(), c.image().stage(),
+                    c.image().detectionScore(), c.image().quality(), c.image().yaw(), c.falseRejects(), c.falseAccepts()));
+        }
         if (options.json() != null) {
             try {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), report.toJson());
+                var json = report.toJson();
+                if (attribution != null) {
+                    json.set("per_image", attribution.toJson());
+                }
+                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), json);
             } catch (IOException e) {
                 err.println("eval: cannot write " + options.json() + ": " + e.getMessage());
                 return 1;
@@ -110,6 +132,13 @@ public final class EvalCommand {
      */
     static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
                                        List<String> stageLabels, PrintStream err) {
+        return evaluate(options, files, pipeline, stageLabels, err, new ArrayList<>(), new ArrayList<>());
+    }
+
+    /** As above, adding each described image and its descriptor to {@code attributed} and {@code described}. */
+    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
+                                       List<String> stageLabels, PrintStream err,
+                                       List<ErrorAttribution.Image> attributed, List<float[]> described) {
         FaceImageReader reader = new FaceImageReader(DecodeLimits.DEFAULTS);
         TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
         List<String> identities = new ArrayList<>();
@@ -144,6 +173,8 @@ public final class EvalCommand {
                 } else {
                     identities.add(file.identity());
                     descriptors.add(outcome.descriptor());
+                    attributed.add(attributionOf(file, outcome));
+                    described.add(outcome.descriptor());
                 }
             } catch (UnreadableImageException e) {
                 skipped.add(new Skipped(file.name(), e.getMessage()));
@@ -165,6 +196,18 @@ public final class EvalCommand {
                 notEnrolled, skipped, options.threshold(), pairs.metrics(), seconds > 0 ? images / seconds : 0, facesByStage);
     }
 
+    private static ErrorAttribution.Image attributionOf(LabelledFile file, TightCropProtocol.Outcome outcome) {
+        FacePipeline.Face face = outcome.face();
+        String stage = outcome.fallback() ? "fallback" : outcome.stage();
+        if (face == null || face.quality() == null) {
+            return new ErrorAttribution.Image(file.name(), file.identity(), stage, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN);
+        }
+        return new ErrorAttribution.Image(file.name(), file.identity(), stage,
+                outcome.fallback() ? Double.NaN : face.detection().score(), face.quality().score(),
+                face.quality().yaw(), face.quality().pitch(), face.quality().roll());
+    }
+
     static Options parse(List<String> args, Settings settings) throws UsageException {
         if (args.isEmpty() || !args.get(0).equals("verify")) {
             throw new UsageException("eval: the only evaluation is 'verify'");
@@ -178,12 +221,15 @@ public final class EvalCommand {
         String crop = vision.crop();
         boolean mirror = vision.mirrorAverage();
         String cascade = null;
+        int landmarkPasses = vision.landmarkPasses();
+        boolean landmarkMirror = vision.landmarkMirror();
+        boolean perImage = false;
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             boolean inline = arg.contains("=");
             switch (name) {
-                case "--json", "--threshold", "--border", "--crop" -> {
+                case "--json", "--threshold", "--border", "--crop", "--landmark-passes" -> {
                     String value;
                     if (inline) {
                         value = arg.substring(arg.indexOf('=') + 1);
@@ -196,11 +242,14 @@ public final class EvalCommand {
                         case "--json" -> json = Path.of(value);
                         case "--threshold" -> threshold = positive(name, value);
                         case "--crop" -> crop = cropName(value);
+                        case "--landmark-passes" -> landmarkPasses = landmarkPasses(value);
                         default -> border = borderFraction(value);
                     }
                 }
                 case "--no-fallback" -> fallback = false;
                 case "--mirror" -> mirror = true;
+                case "--landmark-mirror" -> landmarkMirror = true;
+                case "--per-image" -> perImage = true;
                 case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
@@ -220,7 +269,7 @@ public final class EvalCommand {
             throw new UsageException("eval: folder of " + json + " does not exist");
         }
         return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
-                vision.withDescriptorCrop(crop, mirror), cascade);
+                vision.withDescriptorCrop(crop, mirror).withLandmarkRefinement(landmarkPasses, landmarkMirror), cascade, perImage);
     }
 
     /** {@value #THRESHOLD_KEY} from the configuration layers, {@value #DEFAULT_THRESHOLD} when unset. */
@@ -246,6 +295,19 @@ public final class EvalCommand {
             // refused below
         }
         throw new UsageException("eval: " + name + " must be a positive number, got '" + text + "'");
+    }
+
+    private static int landmarkPasses(String text) throws UsageException {
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= 0 && value <= LandmarkRefinement.MAX_PASSES) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new UsageException("eval: --landmark-passes must be a whole number of further landmark passes from 0 to "
+                + LandmarkRefinement.MAX_PASSES + ", got '" + text + "'");
     }
 
     private static String cropName(String text) throws UsageException {
