@@ -36,15 +36,32 @@ public final class LandmarkRefinement {
     private final FaceLandmarkNet net;
     private final int passes;
     private final boolean mirror;
+    private final boolean regionsOnly;
 
     /** {@code passes}: further passes after the first (0 = none); {@code mirror}: average with the mirrored crop's points. */
     public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror) {
+        this(net, passes, mirror, false);
+    }
+
+    /**
+     * With {@code regionsOnly}, the further passes are for regions no detector gave (a fallback
+     * crop, an analyst's region: {@link FacePipeline#describeRegion}); a detector's boxes get the
+     * first pass only ({@link #forDetectorBoxes}): on bbt, refinement helps the former and hurts
+     * the SSD's own boxes (docs/accuracy.md).
+     */
+    public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly) {
         if (passes < 0 || passes > MAX_PASSES) {
             throw new IllegalArgumentException("landmark passes must be between 0 and " + MAX_PASSES + ", got " + passes);
         }
         this.net = net;
         this.passes = passes;
         this.mirror = mirror;
+        this.regionsOnly = regionsOnly;
+    }
+
+    /** The refinement for boxes a detector found: without further passes where they are for regions only. */
+    public LandmarkRefinement forDetectorBoxes() {
+        return regionsOnly && passes > 0 ? new LandmarkRefinement(net, 0, mirror, false) : this;
     }
 
     public boolean isOff() {

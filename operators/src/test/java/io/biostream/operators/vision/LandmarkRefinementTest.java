@@ -66,6 +66,10 @@ class LandmarkRefinementTest {
                         box.y() + 0.2f * box.height() - box.height() / 6, box.width() * 4 / 3, box.height() * 4 / 3, box.score());
                 FaceLandmarks once = net.detect(sample.image(), badly);
                 FaceLandmarks again = refined.detectEach(List.of(sample.image()), List.of(badly)).get(0);
+                // refinement for regions only: a region is refined, a detector's box gets one pass
+                LandmarkRefinement regionsOnly = new LandmarkRefinement(net, 3, false, true);
+                assertThat(regionsOnly.detectEach(List.of(sample.image()), List.of(badly)).get(0)).isEqualTo(again);
+                assertThat(regionsOnly.forDetectorBoxes().detectEach(List.of(sample.image()), List.of(badly)).get(0)).isEqualTo(once);
                 singlePass.add(LandmarkRefinement.meanMovement(wellFramed, once));
                 afterRefinement.add(LandmarkRefinement.meanMovement(wellFramed, again));
             }

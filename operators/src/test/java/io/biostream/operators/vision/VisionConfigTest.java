@@ -49,6 +49,9 @@ class VisionConfigTest {
         assertThat(changed.landmarkPasses()).isEqualTo(2);
         assertThat(changed.landmarkMirror()).isTrue();
         assertThat(refined.withLandmarkRefinement(0, false)).isEqualTo(defaults);
+        assertThat(defaults.landmarkRefineScope()).isEqualTo("all");
+        assertThat(VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-refine-scope", "Regions")))
+                .withCascade("on").landmarkRefineScope()).isEqualTo("regions");
     }
 
     @Test
@@ -62,6 +65,9 @@ class VisionConfigTest {
         assertThatThrownBy(() -> VisionConfig.DEFAULTS.withLandmarkRefinement(-1, false))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("biostream.vision.landmark-passes");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-refine-scope", "some"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-refine-scope").hasMessageContaining("regions");
         assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-mirror", "maybe"))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("biostream.vision.landmark-mirror");
