@@ -2,6 +2,7 @@ package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.launcher.eval.DescribedSet;
+import io.biostream.launcher.eval.ErrorAttribution;
 import io.biostream.launcher.eval.IdentificationReport;
 import io.biostream.launcher.eval.IdentificationSearch;
 import io.biostream.launcher.eval.IdentityFolders;
@@ -12,6 +13,7 @@ import io.biostream.operators.config.Settings;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
+import io.biostream.operators.vision.LandmarkRefinement;
 import io.biostream.operators.vision.VisionConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,7 +24,8 @@ import java.util.List;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
- * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]}: face-verification figures of the
+ * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror]
+ * [--per-image]}: face-verification figures of the
  * configured vision path (the crop and mirror average flags override {@code biostream.vision.crop}
  * and {@code biostream.vision.mirror-average}) over a set of identity folders (see
  * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
@@ -30,6 +33,10 @@ import java.util.List;
  * stages, or the comma list given; {@link DetectionCascade}) whatever
  * {@code biostream.vision.cascade} says, with no time budget unless
  * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
+ * {@code --landmark-passes} and {@code --landmark-mirror} override {@code biostream.vision.landmark-passes}
+ * and {@code landmark-mirror} ({@code LandmarkRefinement}); {@code --per-image} lists on stderr, and
+ * in the JSON as {@code per_image}, the errors each image takes part in at the equal-error
+ * threshold, with its detection stage, score, quality and pose ({@link ErrorAttribution}).
  * Progress and skipped files go to stderr, the table to stdout.
  *
  * <p>{@code biostream eval identify DIR [--strangers DIR2] [--seed S]} and the same pipeline flags:
@@ -48,18 +55,18 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]\n"
+            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror] [--per-image]\n"
             + "       biostream eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]"
-            + " [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
+            + " [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration.
      * {@code identify}: {@code eval identify} (else verify); {@code strangers} and {@code seed}, its
-     * stranger set and enrolment seed, null when not given.
+     * stranger set and enrolment seed, null when not given. {@code perImage}: verify's per-image error list.
      */
     record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade,
-                   boolean identify, Path strangers, Long seed) {}
+                   boolean identify, Path strangers, Long seed, boolean perImage) {}
 
 
     private EvalCommand() {}
@@ -87,19 +94,32 @@ public final class EvalCommand {
         VisionConfig vision = evaluatedVision(options, settings);
         List<String> stageLabels = stageLabels(vision);
         Object report;
+        List<ErrorAttribution.Image> attributed = new ArrayList<>();
+        List<float[]> described = new ArrayList<>();
         try (FacePipeline pipeline = vision.openPipeline()) {
             report = options.identify()
                     ? identify(options, files, strangerFiles, pipeline, stageLabels, err)
-                    : evaluate(options, files, pipeline, stageLabels, err);
+                    : evaluate(options, files, pipeline, stageLabels, err, attributed, described);
         }
         if (report == null) {
             return 1;
         }
         out.print(report instanceof IdentificationReport r ? r.table() : ((VerificationReport) report).table());
+        ErrorAttribution attribution = options.perImage() ? ErrorAttribution.of(attributed, described) : null;
+        if (attribution != null) {
+            err.printf(java.util.Locale.ROOT, "images with errors at the EER threshold %.3f (false rejects / false accepts):%n",
+                    attribution.threshold());
+            attribution.counted().stream().filter(c -> c.errors() > 0).forEach(c -> err.printf(java.util.Locale.ROOT,
+                    "  %-28s %-10s score %.2f quality %.2f yaw %6.1f  %d / %d%n", c.image().file(), c.image().stage(),
+                    c.image().detectionScore(), c.image().quality(), c.image().yaw(), c.falseRejects(), c.falseAccepts()));
+        }
         if (options.json() != null) {
             try {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(),
-                        report instanceof IdentificationReport r ? r.toJson() : ((VerificationReport) report).toJson());
+                var json = report instanceof IdentificationReport r ? r.toJson() : ((VerificationReport) report).toJson();
+                if (attribution != null) {
+                    json.set("per_image", attribution.toJson());
+                }
+                JSON.writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), json);
             } catch (IOException e) {
                 err.println("eval: cannot write " + options.json() + ": " + e.getMessage());
                 return 1;
@@ -157,6 +177,13 @@ public final class EvalCommand {
      */
     static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
                                        List<String> stageLabels, PrintStream err) {
+        return evaluate(options, files, pipeline, stageLabels, err, new ArrayList<>(), new ArrayList<>());
+    }
+
+    /** As above, adding each described image and its descriptor to {@code attributed} and {@code described}. */
+    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
+                                       List<String> stageLabels, PrintStream err,
+                                       List<ErrorAttribution.Image> attributed, List<float[]> described) {
         TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
         DescribedSet set = DescribedSet.describe(files, protocol, pipeline, stageLabels, "eval verify", err);
         List<String> identities = new ArrayList<>();
@@ -164,6 +191,8 @@ public final class EvalCommand {
         for (DescribedSet.Image image : set.described()) {
             identities.add(image.file().identity());
             descriptors.add(image.descriptor());
+            attributed.add(attributionOf(image.file(), image.outcome()));
+            described.add(image.descriptor());
         }
         VerificationPairs pairs = VerificationPairs.of(identities, descriptors);
         if (pairs.sameDistances().length == 0 || pairs.differentDistances().length == 0) {
@@ -176,6 +205,18 @@ public final class EvalCommand {
                 options.border(), options.fallback(), set.images().size(), set.identities().size(), set.withoutDetection(),
                 set.fallbacks(), set.notDescribed(), set.skipped(), options.threshold(), pairs.metrics(), set.imagesPerSecond(),
                 set.facesByStage());
+    }
+
+    private static ErrorAttribution.Image attributionOf(LabelledFile file, TightCropProtocol.Outcome outcome) {
+        FacePipeline.Face face = outcome.face();
+        String stage = outcome.fallback() ? "fallback" : outcome.stage();
+        if (face == null || face.quality() == null) {
+            return new ErrorAttribution.Image(file.name(), file.identity(), stage, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN);
+        }
+        return new ErrorAttribution.Image(file.name(), file.identity(), stage,
+                outcome.fallback() ? Double.NaN : face.detection().score(), face.quality().score(),
+                face.quality().yaw(), face.quality().pitch(), face.quality().roll());
     }
 
     static Options parse(List<String> args, Settings settings) throws UsageException {
@@ -194,12 +235,15 @@ public final class EvalCommand {
         String crop = vision.crop();
         boolean mirror = vision.mirrorAverage();
         String cascade = null;
+        int landmarkPasses = vision.landmarkPasses();
+        boolean landmarkMirror = vision.landmarkMirror();
+        boolean perImage = false;
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             boolean inline = arg.contains("=");
             switch (name) {
-                case "--json", "--threshold", "--border", "--crop", "--strangers", "--seed" -> {
+                case "--json", "--threshold", "--border", "--crop", "--strangers", "--seed", "--landmark-passes" -> {
                     if (!identify && (name.equals("--strangers") || name.equals("--seed"))) {
                         throw new UsageException("eval: " + name + " is for 'eval identify'");
                     }
@@ -217,11 +261,19 @@ public final class EvalCommand {
                         case "--crop" -> crop = cropName(value);
                         case "--strangers" -> strangers = Path.of(value);
                         case "--seed" -> seed = seedValue(value);
+                        case "--landmark-passes" -> landmarkPasses = landmarkPasses(value);
                         default -> border = borderFraction(value);
                     }
                 }
                 case "--no-fallback" -> fallback = false;
                 case "--mirror" -> mirror = true;
+                case "--landmark-mirror" -> landmarkMirror = true;
+                case "--per-image" -> {
+                    if (identify) {
+                        throw new UsageException("eval: --per-image is for 'eval verify'");
+                    }
+                    perImage = true;
+                }
                 case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
@@ -241,7 +293,8 @@ public final class EvalCommand {
             throw new UsageException("eval: folder of " + json + " does not exist");
         }
         return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
-                vision.withDescriptorCrop(crop, mirror), cascade, identify, strangers, seed);
+                vision.withDescriptorCrop(crop, mirror).withLandmarkRefinement(landmarkPasses, landmarkMirror), cascade,
+                identify, strangers, seed, perImage);
     }
 
     private static long seedValue(String text) throws UsageException {
@@ -275,6 +328,19 @@ public final class EvalCommand {
             // refused below
         }
         throw new UsageException("eval: " + name + " must be a positive number, got '" + text + "'");
+    }
+
+    private static int landmarkPasses(String text) throws UsageException {
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= 0 && value <= LandmarkRefinement.MAX_PASSES) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new UsageException("eval: --landmark-passes must be a whole number of further landmark passes from 0 to "
+                + LandmarkRefinement.MAX_PASSES + ", got '" + text + "'");
     }
 
     private static String cropName(String text) throws UsageException {

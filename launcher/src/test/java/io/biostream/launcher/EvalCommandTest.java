@@ -325,4 +325,25 @@ class EvalCommandTest {
         assertThat(off.status()).isEqualTo(2);
         assertThat(off.err()).contains("--cascade names no stage");
     }
+
+    @Test
+    void landmarkFlagsTurnRefinementOnAndPerImageAsksForTheErrorAttribution() throws Exception {
+        Settings none = Settings.of(Map.of());
+        EvalCommand.Options plain = EvalCommand.parse(List.of("verify", "d"), none);
+        assertThat(plain.vision().landmarkPasses()).isZero();
+        assertThat(plain.vision().landmarkMirror()).isFalse();
+        assertThat(plain.perImage()).isFalse();
+        EvalCommand.Options refined = EvalCommand.parse(List.of("verify", "d", "--landmark-passes", "2", "--landmark-mirror",
+                "--per-image", "--crop", "aligned"), none);
+        assertThat(refined.vision().landmarkPasses()).isEqualTo(2);
+        assertThat(refined.vision().landmarkMirror()).isTrue();
+        assertThat(refined.vision().crop()).isEqualTo("aligned");
+        assertThat(refined.perImage()).isTrue();
+        // the flag overrides the setting
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--landmark-passes=1"),
+                Settings.of(Map.of("biostream.vision.landmark-passes", "3"))).vision().landmarkPasses()).isEqualTo(1);
+        Run tooMany = eval(none, "verify", "d", "--landmark-passes", "9");
+        assertThat(tooMany.status()).isEqualTo(2);
+        assertThat(tooMany.err()).contains("--landmark-passes must be a whole number").contains("from 0 to 5");
+    }
 }

@@ -32,8 +32,12 @@ public record DescribedSet(
         Map<String, Integer> facesByStage,
         double seconds) {
 
-    /** One image of the set; descriptor null when no face was described. */
-    public record Image(LabelledFile file, float[] descriptor) {
+    /** One image of the set; descriptor null when no face was described; outcome: how it was described (null if not kept). */
+    public record Image(LabelledFile file, float[] descriptor, TightCropProtocol.Outcome outcome) {
+        public Image(LabelledFile file, float[] descriptor) {
+            this(file, descriptor, null);
+        }
+
         public boolean described() {
             return descriptor != null;
         }
@@ -89,7 +93,7 @@ public record DescribedSet(
                 if (outcome.descriptor() == null) {
                     notDescribed.add(file.name());
                 }
-                images.add(new Image(file, outcome.descriptor()));
+                images.add(new Image(file, outcome.descriptor(), outcome));
             } catch (UnreadableImageException e) {
                 skipped.add(new Skipped(file.name(), e.getMessage()));
                 progress.note("eval: skipped " + file.path() + ": " + e.getMessage());

@@ -19,8 +19,10 @@ public final class TightCropProtocol {
      * What happened to one image; descriptor is null only when fallback is off and no face was
      * described. {@code stage} names the detection stage that found the face described (see
      * {@link FacePipeline#detectionStage}); null for a fallback or when none was described.
+     * {@code face}: the face described (the fallback region's for a fallback), with its detection
+     * score, landmarks and quality; null when none was.
      */
-    public record Outcome(float[] descriptor, boolean detected, boolean fallback, String stage) {}
+    public record Outcome(float[] descriptor, boolean detected, boolean fallback, String stage, FacePipeline.Face face) {}
 
     private final double borderFraction;
     private final boolean fallback;
@@ -47,17 +49,17 @@ public final class TightCropProtocol {
         Optional<FacePipeline.Face> largest = largest(faces);
         if (largest.isPresent() && largest.get().described()) {
             return new Outcome(largest.get().descriptor(), true, false,
-                    pipeline.detectionStage(largest.get().detection()));
+                    pipeline.detectionStage(largest.get().detection()), largest.get());
         }
         if (!fallback) {
-            return new Outcome(null, largest.isPresent(), false, null);
+            return new Outcome(null, largest.isPresent(), false, null, null);
         }
         // The peer's fallback: the crop region (inside the border) as the detection box, through
         // the same landmark, crop and descriptor steps.
         DetectedFace region = new DetectedFace(padding(borderFraction, crop.width()), padding(borderFraction, crop.height()),
                 crop.width(), crop.height(), 0f);
         FacePipeline.Face face = pipeline.describeRegion(bordered, region);
-        return new Outcome(face.descriptor(), largest.isPresent(), true, null);
+        return new Outcome(face.descriptor(), largest.isPresent(), true, null, face.described() ? face : null);
     }
 
     /** The face with the largest detection box (area), as face-api's users pick "the" face. */

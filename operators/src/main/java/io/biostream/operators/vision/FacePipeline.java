@@ -32,6 +32,7 @@ public final class FacePipeline implements AutoCloseable {
     private final double minQuality;
     private final DescriptorCrop crop;
     private final boolean mirrorAverage;
+    private final LandmarkRefinement landmarkRefinement;
 
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality) {
@@ -45,6 +46,15 @@ public final class FacePipeline implements AutoCloseable {
      */
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage) {
+        this(detector, landmarkNet, descriptorNet, minFaceSize, minQuality, crop, mirrorAverage,
+                new LandmarkRefinement(landmarkNet, 0, false));
+    }
+
+    /** With the landmarks placed by {@code landmarkRefinement} (further passes, mirror average) instead of one net pass. */
+    public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
+                        int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage,
+                        LandmarkRefinement landmarkRefinement) {
+        this.landmarkRefinement = landmarkRefinement;
         this.detector = detector;
         this.landmarkNet = landmarkNet;
         this.descriptorNet = descriptorNet;
@@ -133,6 +143,11 @@ public final class FacePipeline implements AutoCloseable {
      * Each frame's faces are what {@link #analyze} gives for it alone.
      */
     public List<List<Face>> describe(List<Detected> frames, StageTimes times) {
+        return describe(frames, times, landmarkRefinement.forDetectorBoxes());
+    }
+
+    /** As above, the landmarks placed by {@code refinement}. */
+    private List<List<Face>> describe(List<Detected> frames, StageTimes times, LandmarkRefinement refinement) {
         List<RgbImage> landmarkImages = new ArrayList<>();
         List<DetectedFace> measurable = new ArrayList<>();
         for (Detected frame : frames) {
@@ -146,7 +161,8 @@ public final class FacePipeline implements AutoCloseable {
         List<FaceLandmarks> landmarks = List.of();
         if (!measurable.isEmpty()) {
             long start = System.nanoTime();
-            landmarks = landmarkNet.detectEach(landmarkImages, measurable);
+            landmarks = refinement.isOff() ? landmarkNet.detectEach(landmarkImages, measurable)
+                    : refinement.detectEach(landmarkImages, measurable);
             times.took(Stage.LANDMARKS, System.nanoTime() - start, measurable.size());
         }
         List<Face[]> faces = new ArrayList<>(frames.size());
@@ -185,7 +201,8 @@ public final class FacePipeline implements AutoCloseable {
 
     /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
     public Face describeRegion(RgbImage image, DetectedFace region) {
-        return describe(List.of(new Detected(image, List.of(region), minFaceSize, minQuality)), StageTimes.NONE).get(0).get(0);
+        return describe(List.of(new Detected(image, List.of(region), minFaceSize, minQuality)), StageTimes.NONE,
+                landmarkRefinement).get(0).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */

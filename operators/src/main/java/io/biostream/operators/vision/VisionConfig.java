@@ -12,16 +12,30 @@ import java.util.Locale;
  * crop the descriptor net sees ({@code face-api}'s axis-aligned square or dlib's {@code aligned}
  * chip, {@link AlignedFaceChip}) and whether it describes the crop and its mirror image averaged;
  * {@code cascade} adds later detection stages for faces the SSD misses ({@link DetectionCascade}:
- * {@code off}, {@code on} or a comma list of stages) within {@code cascadeBudgetMs} per frame.
+ * {@code off}, {@code on} or a comma list of stages) within {@code cascadeBudgetMs} per frame;
+ * {@code landmarkPasses} further landmark passes on the box derived from the points before and
+ * {@code landmarkMirror} averaging the points with the mirrored crop's ({@link LandmarkRefinement}),
+ * the passes for every face or ({@code landmarkRefineScope} {@code regions}) only for regions no detector gave.
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
                            int minFaceSize, double minQuality, int maxDetectSide,
-                           String crop, boolean mirrorAverage, String cascade, int cascadeBudgetMs) implements Serializable {
+                           String crop, boolean mirrorAverage, String cascade, int cascadeBudgetMs,
+                           int landmarkPasses, boolean landmarkMirror, String landmarkRefineScope) implements Serializable {
     public static final List<String> DETECTORS = List.of("ssd", "tiny", "haar");
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
     public static final List<String> CROPS = List.of("face-api", "aligned");
+    /** Which faces get the further landmark passes: every face, or only regions no detector gave. */
+    public static final List<String> LANDMARK_REFINE_SCOPES = List.of("all", "regions");
     public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960,
             "face-api", false, "off", 1000);
+
+    /** Without landmark refinement or mirror average (both off). */
+    public VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
+                        int minFaceSize, double minQuality, int maxDetectSide,
+                        String crop, boolean mirrorAverage, String cascade, int cascadeBudgetMs) {
+        this(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs, 0, false, "all");
+    }
 
     public VisionConfig {
         if (!DETECTORS.contains(detector)) {
@@ -59,6 +73,14 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         if (cascadeBudgetMs < 0) {
             throw new Settings.ConfigException("biostream.vision.cascade-budget-ms", "must be >= 0, got " + cascadeBudgetMs);
         }
+        if (landmarkPasses < 0 || landmarkPasses > LandmarkRefinement.MAX_PASSES) {
+            throw new Settings.ConfigException("biostream.vision.landmark-passes", "must be between 0 (off) and "
+                    + LandmarkRefinement.MAX_PASSES + " further landmark passes, got " + landmarkPasses);
+        }
+        if (!LANDMARK_REFINE_SCOPES.contains(landmarkRefineScope)) {
+            throw new Settings.ConfigException("biostream.vision.landmark-refine-scope", "must be one of "
+                    + LANDMARK_REFINE_SCOPES + ", got '" + landmarkRefineScope + "'");
+        }
     }
 
     public static VisionConfig from(Settings s) {
@@ -73,40 +95,49 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.get("biostream.vision.crop", DEFAULTS.crop).toLowerCase(Locale.ROOT),
                 s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage),
                 s.get("biostream.vision.cascade", DEFAULTS.cascade).toLowerCase(Locale.ROOT),
-                s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000));
+                s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000),
+                s.getInt("biostream.vision.landmark-passes", DEFAULTS.landmarkPasses, 0, LandmarkRefinement.MAX_PASSES),
+                s.getBoolean("biostream.vision.landmark-mirror", DEFAULTS.landmarkMirror),
+                s.get("biostream.vision.landmark-refine-scope", DEFAULTS.landmarkRefineScope).toLowerCase(Locale.ROOT));
     }
 
     public VisionConfig withDetector(String name) {
         return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                crop, mirrorAverage, cascade, cascadeBudgetMs);
+                crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     public VisionConfig withMinQuality(double quality) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide,
-                crop, mirrorAverage, cascade, cascadeBudgetMs);
+                crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     public VisionConfig withMinFaceSize(int size) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide,
-                crop, mirrorAverage, cascade, cascadeBudgetMs);
+                crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     /** The same settings with the descriptor crop {@code name} and mirror averaging on or off. */
     public VisionConfig withDescriptorCrop(String name, boolean mirror) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                name, mirror, cascade, cascadeBudgetMs);
+                name, mirror, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     /** The same settings with the cascade's stages ({@code off}, {@code on} or a stage list). */
     public VisionConfig withCascade(String stages) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                crop, mirrorAverage, stages, cascadeBudgetMs);
+                crop, mirrorAverage, stages, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     /** The same settings with this per-frame time budget for the cascade's later stages. */
     public VisionConfig withCascadeBudgetMs(int budgetMs) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                crop, mirrorAverage, cascade, budgetMs);
+                crop, mirrorAverage, cascade, budgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
+    }
+
+    /** The same settings with {@code passes} further landmark passes and the landmark mirror average on or off. */
+    public VisionConfig withLandmarkRefinement(int passes, boolean mirror) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs, passes, mirror, landmarkRefineScope);
     }
 
     /** Loads the nets this configuration names (seconds: do it once per subtask or process). */
@@ -125,6 +156,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                     landmarkNet, stages, cascadeBudgetMs);
         }
         return new FacePipeline(faceDetector, landmarkNet, FaceDescriptorNet.load(), minFaceSize, minQuality,
-                DescriptorCrop.named(crop), mirrorAverage);
+                DescriptorCrop.named(crop), mirrorAverage, new LandmarkRefinement(landmarkNet, landmarkPasses, landmarkMirror,
+                        landmarkRefineScope.equals("regions")));
     }
 }

@@ -34,4 +34,42 @@ class VisionConfigTest {
                 .hasMessageContaining("biostream.vision.mirror-average");
         assertThatThrownBy(() -> DescriptorCrop.named("dlib")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void landmarkRefinementIsOffUnlessConfiguredAndKeptByTheOtherSettings() {
+        VisionConfig defaults = VisionConfig.from(Settings.of(Map.of()));
+        assertThat(defaults.landmarkPasses()).isZero();
+        assertThat(defaults.landmarkMirror()).isFalse();
+        VisionConfig refined = VisionConfig.from(Settings.of(Map.of(
+                "biostream.vision.landmark-passes", "2", "biostream.vision.landmark-mirror", "true")));
+        assertThat(refined.landmarkPasses()).isEqualTo(2);
+        assertThat(refined.landmarkMirror()).isTrue();
+        VisionConfig changed = refined.withDetector("ssd").withMinQuality(0.1).withMinFaceSize(30)
+                .withDescriptorCrop("aligned", true).withCascade("on").withCascadeBudgetMs(10);
+        assertThat(changed.landmarkPasses()).isEqualTo(2);
+        assertThat(changed.landmarkMirror()).isTrue();
+        assertThat(refined.withLandmarkRefinement(0, false)).isEqualTo(defaults);
+        assertThat(defaults.landmarkRefineScope()).isEqualTo("all");
+        assertThat(VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-refine-scope", "Regions")))
+                .withCascade("on").landmarkRefineScope()).isEqualTo("regions");
+    }
+
+    @Test
+    void landmarkPassesOutOfRangeAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-passes", "6"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-passes").hasMessageContaining("between 0 and 5");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-passes", "two"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-passes");
+        assertThatThrownBy(() -> VisionConfig.DEFAULTS.withLandmarkRefinement(-1, false))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-passes");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-refine-scope", "some"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-refine-scope").hasMessageContaining("regions");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-mirror", "maybe"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-mirror");
+    }
 }
