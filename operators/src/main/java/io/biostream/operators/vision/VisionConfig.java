@@ -13,6 +13,11 @@ import java.util.Locale;
  * chip, {@link AlignedFaceChip}) and whether it describes the crop and its mirror image averaged;
  * {@code cascade} adds later detection stages for faces the SSD misses ({@link DetectionCascade}:
  * {@code off}, {@code on} or a comma list of stages) within {@code cascadeBudgetMs} per frame.
+ * <p>The defaults are the most accurate path measured (docs/accuracy.md): the aligned crop with the
+ * mirror average and the whole cascade. Its templates carry the model id
+ * {@code face-api-recognition-1.7.15+aligned+mirror-average}. The peer's path (face-api's crop, no
+ * average, cascade off) is what face-api computes, for parity. The cascade's 1000 ms per frame
+ * bounds what a frame without a face costs (it runs every later stage) on a loaded camera stream.
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
                            int minFaceSize, double minQuality, int maxDetectSide,
@@ -21,7 +26,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
     public static final List<String> CROPS = List.of("face-api", "aligned");
     public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960,
-            "face-api", false, "off", 1000);
+            "aligned", true, "on", 1000);
 
     public VisionConfig {
         if (!DETECTORS.contains(detector)) {
@@ -62,8 +67,9 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
     }
 
     public static VisionConfig from(Settings s) {
+        String detector = s.get("biostream.vision.detector", DEFAULTS.detector).toLowerCase(Locale.ROOT);
         return new VisionConfig(
-                s.get("biostream.vision.detector", DEFAULTS.detector).toLowerCase(Locale.ROOT),
+                detector,
                 s.getDouble("biostream.vision.min-confidence", DEFAULTS.minConfidence),
                 s.getInt("biostream.vision.tiny-input-size", DEFAULTS.tinyInputSize, 32, 4096),
                 s.get("biostream.vision.landmarks", DEFAULTS.landmarks).toLowerCase(Locale.ROOT),
@@ -72,13 +78,18 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384),
                 s.get("biostream.vision.crop", DEFAULTS.crop).toLowerCase(Locale.ROOT),
                 s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage),
-                s.get("biostream.vision.cascade", DEFAULTS.cascade).toLowerCase(Locale.ROOT),
+                // the default cascade starts with the SSD: another detector runs alone unless a cascade is asked for (refused)
+                s.get("biostream.vision.cascade", detector.equals("ssd") ? DEFAULTS.cascade : "off").toLowerCase(Locale.ROOT),
                 s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000));
     }
 
+    /**
+     * The same settings with detector {@code name} (a live SETTINGS_CHANGED may pick any): the
+     * cascade, whose first stage is the SSD, is kept only with {@code ssd}.
+     */
     public VisionConfig withDetector(String name) {
         return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                crop, mirrorAverage, cascade, cascadeBudgetMs);
+                crop, mirrorAverage, name.equals("ssd") ? cascade : "off", cascadeBudgetMs);
     }
 
     public VisionConfig withMinQuality(double quality) {
