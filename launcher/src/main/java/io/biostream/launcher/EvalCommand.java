@@ -11,6 +11,7 @@ import io.biostream.launcher.eval.VerificationReport;
 import io.biostream.launcher.eval.VerificationReport.Skipped;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.decode.DecodeLimits;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
@@ -29,20 +30,21 @@ import java.util.Set;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
- * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]}: face-verification figures of the
- * configured vision path (the crop and mirror average flags override {@code biostream.vision.crop}
- * and {@code biostream.vision.mirror-average}) over a set of identity folders (see
- * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
- * crops ({@link TightCropProtocol}). {@code --cascade} turns the detection cascade on (all its
- * stages, or the comma list given; {@link DetectionCascade}) whatever
- * {@code biostream.vision.cascade} says, with no time budget unless
- * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
+ * [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]]}: face-verification
+ * figures of the configured vision path (by default the product's: aligned crop, mirror average,
+ * cascade on; the flags override {@code biostream.vision.crop}, {@code biostream.vision.mirror-average}
+ * and {@code biostream.vision.cascade}; {@code --crop face-api --no-mirror --cascade=off} is the
+ * JavaScript peer's path) over a set of identity folders (see {@link IdentityFolders}), every pair
+ * compared, with the peer's protocol for tight crops ({@link TightCropProtocol}). The cascade
+ * ({@link DetectionCascade}), whether configured or asked for by {@code --cascade}, runs with no
+ * time budget unless {@code biostream.vision.cascade-budget-ms} is given, so the figures do not
+ * depend on the machine's load, and the report counts the faces each stage found.
  * Progress and skipped files go to stderr, the table to stdout.
  */
 public final class EvalCommand {
     public static final String THRESHOLD_KEY = "biostream.identity.match-threshold";
-    /** face-api's distance threshold for "same person". */
-    public static final double DEFAULT_THRESHOLD = 0.6;
+    /** The product's match threshold ({@code biostream.identity.match-threshold}'s default). */
+    public static final double DEFAULT_THRESHOLD = IdentityConfig.DEFAULT_MATCH_THRESHOLD;
     public static final double DEFAULT_BORDER = 0.25;
     static final String CASCADE_BUDGET_KEY = "biostream.vision.cascade-budget-ms";
     /** The cascade's budget in an evaluation unless one is configured: the setting's maximum. */
@@ -50,10 +52,10 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]";
+            + " [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration. */
+    /** {@code cascade}: the stages {@code --cascade} asked for ({@code off} for none), null to follow the configuration. */
     record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade) {}
 
 
@@ -75,14 +77,7 @@ public final class EvalCommand {
             err.println("eval: " + e.getMessage());
             return 1;
         }
-        VisionConfig vision = options.vision();
-        if (options.cascade() != null) {
-            vision = vision.withCascade(options.cascade());
-            if (settings.get(CASCADE_BUDGET_KEY, null) == null) {
-                // figures that do not depend on the machine's speed, unless a budget is asked for
-                vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
-            }
-        }
+        VisionConfig vision = evaluatedPath(options, settings);
         List<DetectionCascade.Stage> stages = DetectionCascade.parseStages(vision.cascade());
         List<String> stageLabels = stages.isEmpty() ? List.of() : DetectionCascade.stageLabels(stages);
         VerificationReport report;
@@ -102,6 +97,22 @@ public final class EvalCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * The vision path the evaluation runs: the options' ({@code --cascade} over the configured
+     * cascade), its cascade, configured or asked for, without a time budget unless
+     * {@value #CASCADE_BUDGET_KEY} is given, so figures do not depend on the machine's load.
+     */
+    static VisionConfig evaluatedPath(Options options, Settings settings) {
+        VisionConfig vision = options.vision();
+        if (options.cascade() != null) {
+            vision = vision.withCascade(options.cascade());
+        }
+        if (!DetectionCascade.parseStages(vision.cascade()).isEmpty() && settings.get(CASCADE_BUDGET_KEY, null) == null) {
+            vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
+        }
+        return vision;
     }
 
     /**
@@ -201,6 +212,7 @@ public final class EvalCommand {
                 }
                 case "--no-fallback" -> fallback = false;
                 case "--mirror" -> mirror = true;
+                case "--no-mirror" -> mirror = false;
                 case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
@@ -257,8 +269,8 @@ public final class EvalCommand {
 
     private static String cascadeStages(String text) throws UsageException {
         try {
-            if (DetectionCascade.parseStages(text).isEmpty()) {
-                throw new UsageException("eval: --cascade names no stage ('" + text + "'); leave it out to run without");
+            if (DetectionCascade.parseStages(text).isEmpty() && !text.equalsIgnoreCase("off")) {
+                throw new UsageException("eval: --cascade names no stage ('" + text + "'); --cascade=off runs without");
             }
             return text;
         } catch (IllegalArgumentException e) {
