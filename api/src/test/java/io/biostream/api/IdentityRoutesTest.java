@@ -146,7 +146,7 @@ class IdentityRoutesTest {
             // Other tests enroll the same people under other ids (howard-r): any of them is the right answer.
             assertThat(matches.findValuesAsText("subjectId")).allMatch(id -> id.startsWith(person + "-"));
             double threshold = found.get("threshold").asDouble();
-            assertThat(threshold).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(threshold).isCloseTo(IdentityConfig.DEFAULTS.matchThreshold(), org.assertj.core.data.Offset.offset(1e-6));
             for (int i = 0; i < matches.size(); i++) {
                 double distance = matches.get(i).get("distance").asDouble();
                 assertThat(distance).isLessThan(threshold);
@@ -294,7 +294,7 @@ class IdentityRoutesTest {
         JsonNode differentBody = json(post("/api/v1/verify", analyst, different.contentType(), different.body()));
 
         double threshold = sameBody.get("threshold").asDouble();
-        assertThat(threshold).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(threshold).isCloseTo(IdentityConfig.DEFAULTS.matchThreshold(), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(sameBody.get("same").asBoolean()).isTrue();
         assertThat(sameBody.get("distance").asDouble()).isLessThan(threshold);
         assertThat(differentBody.get("same").asBoolean()).isFalse();
@@ -360,7 +360,8 @@ class IdentityRoutesTest {
         assertThat(json(stale).get("error").asText()).isEqualTo("version_conflict");
 
         HttpResponse<byte[]> restored = put("/api/v1/config", admin,
-                "{\"version\": " + (version + 1) + ", \"threshold\": 0.6, \"topK\": 5, \"cameras\": {}}");
+                "{\"version\": " + (version + 1) + ", \"threshold\": " + IdentityConfig.DEFAULTS.matchThreshold()
+                        + ", \"topK\": 5, \"cameras\": {}}");
         assertThat(restored.statusCode()).isEqualTo(200);
         assertThat(json(restored).get("version").asLong()).isEqualTo(version + 2);
         assertThat(json(restored).get("cameras")).isEmpty();

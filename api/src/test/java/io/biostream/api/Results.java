@@ -16,7 +16,8 @@ import java.util.Random;
 
 /** Builds CameraLatest values as the job does: faces with descriptors sealed by a real TemplateCipher. */
 final class Results {
-    static final String MODEL = "face-api-recognition-1.7.15";
+    /** The default vision path's model id (aligned crop, mirror average), as the job seals with. */
+    static final String MODEL = "face-api-recognition-1.7.15+aligned+mirror-average";
 
     private Results() {}
 

@@ -10,6 +10,7 @@ import io.biostream.launcher.eval.IdentityFolders.LabelledFile;
 import io.biostream.launcher.eval.TightCropProtocol;
 import io.biostream.launcher.eval.VerificationReport;
 import io.biostream.operators.config.Settings;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.vision.DetectionCascade;
 import io.biostream.operators.vision.FacePipeline;
@@ -24,15 +25,16 @@ import java.util.List;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
- * [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror]
- * [--per-image]}: face-verification figures of the
- * configured vision path (the crop and mirror average flags override {@code biostream.vision.crop}
- * and {@code biostream.vision.mirror-average}) over a set of identity folders (see
- * {@link IdentityFolders}), every pair compared, with the JavaScript peer's protocol for tight
- * crops ({@link TightCropProtocol}). {@code --cascade} turns the detection cascade on (all its
- * stages, or the comma list given; {@link DetectionCascade}) whatever
- * {@code biostream.vision.cascade} says, with no time budget unless
- * {@code biostream.vision.cascade-budget-ms} is given, and the report counts the faces each stage found.
+ * [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N]
+ * [--landmark-mirror] [--per-image]}: face-verification figures of the configured vision path (by
+ * default the product's: aligned crop with the mirror average; the flags override
+ * {@code biostream.vision.crop}, {@code biostream.vision.mirror-average} and
+ * {@code biostream.vision.cascade}; {@code --crop face-api --no-mirror --cascade=off} is the
+ * JavaScript peer's path) over a set of identity folders (see {@link IdentityFolders}), every pair
+ * compared, with the peer's protocol for tight crops ({@link TightCropProtocol}). The cascade
+ * ({@link DetectionCascade}), whether configured or asked for by {@code --cascade}, runs with no
+ * time budget unless {@code biostream.vision.cascade-budget-ms} is given, so the figures do not
+ * depend on the machine's load, and the report counts the faces each stage found.
  * {@code --landmark-passes} and {@code --landmark-mirror} override {@code biostream.vision.landmark-passes}
  * and {@code landmark-mirror} ({@code LandmarkRefinement}); {@code --per-image} lists on stderr, and
  * in the JSON as {@code per_image}, the errors each image takes part in at the equal-error
@@ -46,8 +48,8 @@ import java.util.List;
  */
 public final class EvalCommand {
     public static final String THRESHOLD_KEY = "biostream.identity.match-threshold";
-    /** face-api's distance threshold for "same person". */
-    public static final double DEFAULT_THRESHOLD = 0.6;
+    /** The product's match threshold ({@code biostream.identity.match-threshold}'s default). */
+    public static final double DEFAULT_THRESHOLD = IdentityConfig.DEFAULT_MATCH_THRESHOLD;
     public static final double DEFAULT_BORDER = 0.25;
     static final String CASCADE_BUDGET_KEY = "biostream.vision.cascade-budget-ms";
     /** The cascade's budget in an evaluation unless one is configured: the setting's maximum. */
@@ -55,13 +57,13 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror] [--per-image]\n"
+            + " [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N] [--landmark-mirror] [--per-image]\n"
             + "       biostream eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]"
-            + " [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]] [--landmark-passes N] [--landmark-mirror]";
+            + " [--no-fallback] [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N] [--landmark-mirror]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * {@code cascade}: the stages {@code --cascade} asked for, null to follow the configuration.
+     * {@code cascade}: the stages {@code --cascade} asked for ({@code off} for none), null to follow the configuration.
      * {@code identify}: {@code eval identify} (else verify); {@code strangers} and {@code seed}, its
      * stranger set and enrolment seed, null when not given. {@code perImage}: verify's per-image error list.
      */
@@ -91,7 +93,7 @@ public final class EvalCommand {
             err.println("eval: " + e.getMessage());
             return 1;
         }
-        VisionConfig vision = evaluatedVision(options, settings);
+        VisionConfig vision = evaluatedPath(options, settings);
         List<String> stageLabels = stageLabels(vision);
         Object report;
         List<ErrorAttribution.Image> attributed = new ArrayList<>();
@@ -129,17 +131,17 @@ public final class EvalCommand {
     }
 
     /**
-     * The vision path an evaluation runs: the configuration with the flags applied; {@code --cascade}
-     * runs without a time budget unless {@value #CASCADE_BUDGET_KEY} is given.
+     * The vision path the evaluation runs: the options' ({@code --cascade} over the configured
+     * cascade), its cascade, configured or asked for, without a time budget unless
+     * {@value #CASCADE_BUDGET_KEY} is given, so figures do not depend on the machine's load.
      */
-    static VisionConfig evaluatedVision(Options options, Settings settings) {
+    static VisionConfig evaluatedPath(Options options, Settings settings) {
         VisionConfig vision = options.vision();
         if (options.cascade() != null) {
             vision = vision.withCascade(options.cascade());
-            if (settings.get(CASCADE_BUDGET_KEY, null) == null) {
-                // figures that do not depend on the machine's speed, unless a budget is asked for
-                vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
-            }
+        }
+        if (!DetectionCascade.parseStages(vision.cascade()).isEmpty() && settings.get(CASCADE_BUDGET_KEY, null) == null) {
+            vision = vision.withCascadeBudgetMs(UNBOUNDED_BUDGET_MS);
         }
         return vision;
     }
@@ -274,6 +276,7 @@ public final class EvalCommand {
                     }
                     perImage = true;
                 }
+                case "--no-mirror" -> mirror = false;
                 case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
@@ -352,8 +355,8 @@ public final class EvalCommand {
 
     private static String cascadeStages(String text) throws UsageException {
         try {
-            if (DetectionCascade.parseStages(text).isEmpty()) {
-                throw new UsageException("eval: --cascade names no stage ('" + text + "'); leave it out to run without");
+            if (DetectionCascade.parseStages(text).isEmpty() && !text.equalsIgnoreCase("off")) {
+                throw new UsageException("eval: --cascade names no stage ('" + text + "'); --cascade=off runs without");
             }
             return text;
         } catch (IllegalArgumentException e) {

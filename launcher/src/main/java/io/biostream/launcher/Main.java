@@ -62,7 +62,7 @@ public final class Main {
                                                      cluster's queryable-state proxy
                   describe [--crop] FILE...          print faces and 128-d descriptors of image files as JSON lines
                   eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
-                              [--crop face-api|aligned] [--mirror]
+                              [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]]
                                                      verification figures over a folder of identity folders
                   eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]
                                 [--no-fallback] [--crop face-api|aligned] [--mirror] [--cascade[=STAGES]]

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.vision.GoldenTolerances;
 import io.biostream.operators.vision.Goldens;
+import io.biostream.operators.vision.PeerPath;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code biostream describe}: the job's vision code on files, one JSON line per file, errors per file. */
+/**
+ * {@code biostream describe}: the job's vision code on files, one JSON line per file, errors per
+ * file; on face-api's path ({@link PeerPath}), whose goldens it is compared with.
+ */
 class DescribeCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -31,7 +34,8 @@ class DescribeCommandTest {
     private static Run describe(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = DescribeCommand.run(List.of(args), Settings.of(Map.of()),
+        // face-api's path, not the defaults: the descriptors are compared with face-api's goldens
+        int status = DescribeCommand.run(List.of(args), Settings.of(PeerPath.SETTINGS),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         return new Run(status, text.isEmpty() ? List.of() : List.of(text.split("\n")), err.toString(StandardCharsets.UTF_8));

@@ -11,6 +11,7 @@ import io.biostream.operators.identity.VerificationMetrics;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.testing.SharedFolder;
 import io.biostream.operators.vision.Goldens;
+import io.biostream.operators.vision.VisionConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,8 @@ class EvalCommandTest {
      * decimals, rates to 0.01 %).
      */
     private static final double FIGURE_ROUNDING = 5e-5;
+    /** The JavaScript peer's path (face-api's crop, no mirror average, no cascade), which the parity tests pin. */
+    private static final List<String> PEER_PATH = List.of("--crop", "face-api", "--no-mirror", "--cascade=off");
 
     @TempDir
     Path dir;
@@ -39,9 +42,21 @@ class EvalCommandTest {
     private record Run(int status, String out, String err) {}
 
     private static Run eval(Settings settings, String... args) {
+        return eval(settings, List.of(args));
+    }
+
+    /** {@code eval verify} on the peer's path ({@link #PEER_PATH}), then these arguments (a later flag overrides). */
+    private static Run evalPeerPath(String... args) {
+        List<String> all = new ArrayList<>(List.of("verify"));
+        all.addAll(PEER_PATH);
+        all.addAll(List.of(args));
+        return eval(Settings.of(Map.of()), all);
+    }
+
+    private static Run eval(Settings settings, List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = EvalCommand.run(List.of(args), settings, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = EvalCommand.run(args, settings, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -135,7 +150,7 @@ class EvalCommandTest {
         Files.writeString(set.resolve("README"), "a top-level file is nobody's image");
         Path report = dir.resolve("report.json");
 
-        Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", report.toString());
+        Run run = evalPeerPath(set.toString(), "--json", report.toString());
 
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.err()).contains("skipped " + set.resolve("sheldon").resolve("notes.txt"));
@@ -150,7 +165,8 @@ class EvalCommandTest {
         assertThat(json.get("same_pairs").asInt()).as("2 x C(3,2)").isEqualTo(6);
         assertThat(json.get("different_pairs").asInt()).as("C(6,2) - 6").isEqualTo(9);
         assertThat(json.get("skipped").get(0).get("file").asText()).isEqualTo("sheldon/notes.txt");
-        assertThat(json.get("threshold").asDouble()).isEqualTo(0.6);
+        assertThat(json.get("threshold").asDouble()).as("the product's default").isEqualTo(0.55);
+        assertThat(json.get("model").asText()).isEqualTo("face-api-recognition-1.7.15");
         assertThat(json.get("fallbacks").asInt()).as("fallback on: every undetected image falls back")
                 .isEqualTo(json.get("failures_to_detect").asInt());
         assertThat(json.get("tar_at_far_1e-2").isNull()).as("9 different pairs are too few for FAR 1e-2").isTrue();
@@ -166,15 +182,15 @@ class EvalCommandTest {
     }
 
     /**
-     * docs/accuracy.md's bbt row: the whole set (93 crops) gives face-api's published figures
-     * (goldens/peer/bbt.metrics.json) figure for figure.
+     * docs/accuracy.md's bbt row: the whole set (93 crops) on the peer's path gives face-api's
+     * published figures (goldens/peer/bbt.metrics.json, accuracy at face-api's 0.6) figure for figure.
      */
     @Test
     void theBbtSetGivesFaceApisFiguresFigureForFigure() throws Exception {
         Path bbt = bbt();
         Path report = dir.resolve("bbt.json");
 
-        Run run = eval(Settings.of(Map.of()), "verify", bbt.toString(), "--json", report.toString());
+        Run run = evalPeerPath(bbt.toString(), "--threshold", "0.6", "--json", report.toString());
 
         assertThat(run.status()).as(run.err()).isZero();
         JsonNode json = JSON.readTree(report.toFile());
@@ -212,7 +228,7 @@ class EvalCommandTest {
         Path set = orlFirstFourPeople(keys);
         Path report = dir.resolve("orl.json");
 
-        Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", report.toString());
+        Run run = evalPeerPath(set.toString(), "--json", report.toString());
 
         assertThat(run.status()).as(run.err()).isZero();
         JsonNode json = JSON.readTree(report.toFile());
@@ -246,15 +262,16 @@ class EvalCommandTest {
         Path faceApiReport = dir.resolve("face-api.json");
         Path alignedReport = dir.resolve("aligned.json");
 
-        Run faceApi = eval(Settings.of(Map.of()), "verify", set.toString(), "--json", faceApiReport.toString());
-        Run aligned = eval(Settings.of(Map.of()), "verify", set.toString(), "--crop", "aligned", "--json", alignedReport.toString());
+        Run faceApi = evalPeerPath(set.toString(), "--json", faceApiReport.toString());
+        // the aligned crop alone: the peer's path but for the crop (the last --crop counts)
+        Run aligned = evalPeerPath(set.toString(), "--json", alignedReport.toString(), "--crop", "aligned");
 
         assertThat(faceApi.status()).as(faceApi.err()).isZero();
         assertThat(aligned.status()).as(aligned.err()).isZero();
         System.out.printf("ORL s1-s4, face-api crop:%n%s%naligned crop:%n%s", faceApi.out(), aligned.out());
         JsonNode before = JSON.readTree(faceApiReport.toFile());
         JsonNode after = JSON.readTree(alignedReport.toFile());
-        assertThat(after.get("model").asText()).endsWith("+aligned");
+        assertThat(after.get("model").asText()).isEqualTo("face-api-recognition-1.7.15+aligned");
         assertThat(after.get("same_pairs").asInt()).isEqualTo(before.get("same_pairs").asInt());
         assertThat(after.get("failures_to_detect").asInt()).isEqualTo(before.get("failures_to_detect").asInt());
         assertThat(after.get("auc").asDouble()).isGreaterThanOrEqualTo(before.get("auc").asDouble());
@@ -272,10 +289,13 @@ class EvalCommandTest {
     }
 
     @Test
-    void thresholdComesFromTheFlagThenTheSettingThenFaceApisDefault() throws Exception {
+    void thresholdComesFromTheFlagThenTheSettingThenTheProductsDefault() throws Exception {
         Settings none = Settings.of(Map.of());
         Settings configured = Settings.of(Map.of(EvalCommand.THRESHOLD_KEY, "0.45"));
-        assertThat(EvalCommand.parse(List.of("verify", "d"), none).threshold()).isEqualTo(0.6);
+        // the job's and the API's default (IdentityConfig), so the accuracy at the threshold is the product's
+        assertThat(EvalCommand.parse(List.of("verify", "d"), none).threshold()).isEqualTo(0.55);
+        assertThat((float) EvalCommand.parse(List.of("verify", "d"), none).threshold())
+                .isEqualTo(io.biostream.operators.identity.IdentityConfig.DEFAULTS.matchThreshold());
         assertThat(EvalCommand.parse(List.of("verify", "d"), configured).threshold()).isEqualTo(0.45);
         assertThat(EvalCommand.parse(List.of("verify", "d", "--threshold", "0.5"), configured).threshold()).isEqualTo(0.5);
         assertThat(EvalCommand.parse(List.of("verify", "d", "--threshold=0.55"), configured).threshold()).isEqualTo(0.55);
@@ -284,7 +304,7 @@ class EvalCommandTest {
     }
 
     @Test
-    void optionsHaveThePeersDefaultsAndBadArgumentsGiveUsage() throws Exception {
+    void optionsHaveThePeersProtocolAndTheProductsPathAndBadArgumentsGiveUsage() throws Exception {
         EvalCommand.Options options = EvalCommand.parse(List.of("verify", "d", "--biostream.vision.detector=haar"), Settings.of(Map.of()));
         assertThat(options.border()).isEqualTo(0.25);
         assertThat(options.fallback()).isTrue();
@@ -293,11 +313,17 @@ class EvalCommandTest {
                 .satisfies(o -> assertThat(o.border()).isEqualTo(0.5))
                 .satisfies(o -> assertThat(o.fallback()).isFalse());
 
-        assertThat(options.vision().crop()).isEqualTo("face-api");
-        assertThat(options.vision().mirrorAverage()).isFalse();
-        EvalCommand.Options aligned = EvalCommand.parse(List.of("verify", "d", "--crop", "aligned", "--mirror"), Settings.of(Map.of()));
-        assertThat(aligned.vision().crop()).isEqualTo("aligned");
-        assertThat(aligned.vision().mirrorAverage()).isTrue();
+        // the product's default path: the aligned crop with the mirror average, the cascade as configured (on)
+        assertThat(options.vision().crop()).isEqualTo("aligned");
+        assertThat(options.vision().mirrorAverage()).isTrue();
+        assertThat(options.vision().cascade()).isEqualTo("on");
+        assertThat(options.cascade()).isNull();
+        EvalCommand.Options peer = EvalCommand.parse(List.of("verify", "d", "--crop", "face-api", "--no-mirror"), Settings.of(Map.of()));
+        assertThat(peer.vision().crop()).isEqualTo("face-api");
+        assertThat(peer.vision().mirrorAverage()).isFalse();
+        EvalCommand.Options mirrored = EvalCommand.parse(List.of("verify", "d", "--mirror"),
+                Settings.of(Map.of("biostream.vision.mirror-average", "false")));
+        assertThat(mirrored.vision().mirrorAverage()).isTrue();
         // the flag overrides the setting
         assertThat(EvalCommand.parse(List.of("verify", "d", "--crop=face-api"), Settings.of(Map.of("biostream.vision.crop", "aligned")))
                 .vision().crop()).isEqualTo("face-api");
@@ -315,15 +341,33 @@ class EvalCommandTest {
     }
 
     @Test
-    void cascadeFlagTurnsTheCascadeOnWithAllOrTheNamedStages() throws Exception {
+    void cascadeFlagTurnsTheCascadeOnWithAllOrTheNamedStagesOrOff() throws Exception {
         Settings none = Settings.of(Map.of());
         assertThat(EvalCommand.parse(List.of("verify", "d"), none).cascade()).isNull();
         assertThat(EvalCommand.parse(List.of("verify", "d", "--cascade"), none).cascade()).isEqualTo("on");
         assertThat(EvalCommand.parse(List.of("verify", "d", "--cascade=tiny,refine"), none).cascade()).isEqualTo("tiny,refine");
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--cascade=off"), none).cascade()).isEqualTo("off");
         assertThat(eval(none, "verify", "d", "--cascade=bogus").err()).contains("unknown cascade stage 'bogus'");
-        Run off = eval(none, "verify", "d", "--cascade=off");
-        assertThat(off.status()).isEqualTo(2);
-        assertThat(off.err()).contains("--cascade names no stage");
+        Run empty = eval(none, "verify", "d", "--cascade=");
+        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.err()).contains("--cascade names no stage");
+    }
+
+    /** The default path's cascade, as the flag's, runs without a time budget unless one is configured. */
+    @Test
+    void theEvaluatedCascadeHasNoTimeBudgetUnlessOneIsConfigured() throws Exception {
+        Settings none = Settings.of(Map.of());
+        VisionConfig byDefault = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d"), none), none);
+        assertThat(byDefault.cascade()).isEqualTo("on");
+        assertThat(byDefault.cascadeBudgetMs()).isEqualTo(EvalCommand.UNBOUNDED_BUDGET_MS);
+        assertThat(byDefault.withCascadeBudgetMs(VisionConfig.DEFAULTS.cascadeBudgetMs())).isEqualTo(VisionConfig.DEFAULTS);
+        VisionConfig named = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d", "--cascade=refine"), none), none);
+        assertThat(named.cascade()).isEqualTo("refine");
+        assertThat(named.cascadeBudgetMs()).isEqualTo(EvalCommand.UNBOUNDED_BUDGET_MS);
+        Settings budget = Settings.of(Map.of("biostream.vision.cascade-budget-ms", "400"));
+        assertThat(EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d"), budget), budget).cascadeBudgetMs()).isEqualTo(400);
+        assertThat(EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d", "--cascade=off"), none), none).cascade())
+                .isEqualTo("off");
     }
 
     @Test

@@ -152,7 +152,7 @@ class EvalIdentifyTest {
             EvalCommand.Options options = EvalCommand.parse(List.of("identify", set.toString(), "--strangers", strangersSet.toString()),
                     NO_SETTINGS);
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            var vision = EvalCommand.evaluatedVision(options, NO_SETTINGS);
+            var vision = EvalCommand.evaluatedPath(options, NO_SETTINGS);
             try (FacePipeline pipeline = vision.openPipeline()) {
                 orl = EvalCommand.identify(options, IdentityFolders.list(set, 100), IdentityFolders.list(strangersSet, 100),
                         pipeline, EvalCommand.stageLabels(vision), new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -104,15 +104,17 @@ class IdentityPipelineTest {
                 Map<Long, FrameResult> results = awaitResults("door-1", 2);
                 Identification raj = onlyIdentification(results.get(1L));
                 Identification stranger = onlyIdentification(results.get(2L));
+                float threshold = config.defaultMatchSettings().getThreshold();
+                assertThat(raj.getThreshold()).isEqualTo(threshold);
                 double rajDistance = PipelineIntegrationTest.distance(descriptors.get(RAJ_PROBE), descriptors.get(RAJ_ENROLL));
                 System.out.printf("identity through the job: raj_4 -> %s at %.4f (direct %.4f); sheldon_2 -> nearest %s at %.4f%n",
                         raj.getSubjectId(), raj.getDistance(), rajDistance, stranger.getCandidates().get(0).getSubjectId(), stranger.getDistance());
                 assertThat(raj.getMatched()).isTrue();
                 assertThat(raj.getSubjectId()).isEqualTo("raj");
-                assertThat((double) raj.getDistance()).isCloseTo(rajDistance, org.assertj.core.api.Assertions.within(1e-3)).isLessThan(0.6);
+                assertThat((double) raj.getDistance()).isCloseTo(rajDistance, org.assertj.core.api.Assertions.within(1e-3)).isLessThan(threshold);
                 assertThat(raj.getGallerySize()).isEqualTo(2);
                 assertThat(stranger.getMatched()).isFalse();
-                assertThat(stranger.getDistance()).isGreaterThanOrEqualTo(0.6f);
+                assertThat(stranger.getDistance()).isGreaterThanOrEqualTo(threshold);
                 assertThat(results.get(1L).getSessionId()).as("stamped with the camera's open session").isEqualTo("visit-1");
 
                 // A client of the queryable-state proxy without the keys (any local user) reads ciphertext only.

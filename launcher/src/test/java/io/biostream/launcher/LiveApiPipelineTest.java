@@ -11,6 +11,7 @@ import io.biostream.api.auth.Role;
 import io.biostream.api.state.FlinkJobStatus;
 import io.biostream.launcher.local.FramePublisher;
 import io.biostream.operators.identity.FacePhotos;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.testing.LiveSocket;
 import io.biostream.operators.testing.SharedFaces;
 import java.net.http.HttpResponse;
@@ -95,7 +96,7 @@ class LiveApiPipelineTest {
                 assertThat(alert.path("subjectId").asText()).isEqualTo("raj");
                 assertThat(alert.path("cameraId").asText()).isEqualTo("gate-1");
                 assertThat(alert.path("sequence").asLong()).isEqualTo(2);
-                assertThat(alert.path("distance").asDouble()).isBetween(0.0, 0.6);
+                assertThat(alert.path("distance").asDouble()).isBetween(0.0, (double) IdentityConfig.DEFAULTS.matchThreshold());
 
                 // A video view of gate-1: its frames come back as JPEGs with the latest result's boxes.
                 live.send("{\"type\":\"subscribe\",\"channel\":\"video\",\"cameraIds\":[\"gate-1\"],\"fps\":5}");

@@ -14,8 +14,8 @@ import io.biostream.operators.decode.TestImages;
 import io.biostream.operators.functions.PipelineConfig;
 import io.biostream.operators.vision.FacePipeline;
 import io.biostream.operators.vision.Goldens;
+import io.biostream.operators.vision.PeerPath;
 import io.biostream.operators.image.RgbImage;
-import io.biostream.operators.vision.VisionConfig;
 import io.biostream.schemas.AssociatedData;
 import io.biostream.schemas.DeadLetter;
 import io.biostream.schemas.DeadLetterReason;
@@ -65,11 +65,13 @@ class PipelineIntegrationTest {
     static ApiServer api;
     static final Map<String, String> KEYS = new HashMap<>();
     static FramePublisher frames;
+    static PipelineConfig config;
 
     @BeforeAll
     static void start() throws Exception {
         cluster = new PipelineCluster(dir);
-        PipelineConfig config = cluster.pipelineConfig(Map.of());
+        // face-api's path, not the defaults: the golden samples must give face-api's own descriptors
+        config = cluster.pipelineConfig(PeerPath.SETTINGS);
         job = cluster.submit(config, Optional.empty());
         api = cluster.startApi(PipelineCluster.keys(KEYS), job.getJobID());
         frames = cluster.publisher(cluster.topics.frames());
@@ -90,7 +92,7 @@ class PipelineIntegrationTest {
         }
         FrameDecoder decoder = new FrameDecoder(DecodeLimits.DEFAULTS);
         int totalFaces = 0;
-        try (FacePipeline direct = VisionConfig.DEFAULTS.openPipeline()) {
+        try (FacePipeline direct = config.vision().openPipeline()) {
             for (int i = 0; i < photos.size(); i++) {
                 String camera = "cam-" + i;
                 JsonNode latest = awaitLatest(camera, KEYS.get("analyst+descriptors"));

@@ -17,7 +17,14 @@ public record IdentityConfig(float matchThreshold, int topK, long retentionSecon
         implements Serializable {
     /** How long the summary of a session that frames name but nobody started is kept. */
     public static final long DEFAULT_UNSTARTED_SESSION_TTL_SECONDS = 3600;
-    public static final IdentityConfig DEFAULTS = new IdentityConfig(0.6f, 5, MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
+    /**
+     * The match threshold of the default vision path (aligned crop, mirror average, cascade): its
+     * best-accuracy and TAR@FAR 1e-3 thresholds are 0.56 on bbt, 0.47-0.50 on ORL (docs/accuracy.md,
+     * "Threshold"). face-api's 0.6 is its own crop's.
+     */
+    public static final double DEFAULT_MATCH_THRESHOLD = 0.55;
+    public static final IdentityConfig DEFAULTS = new IdentityConfig((float) DEFAULT_MATCH_THRESHOLD, 5,
+            MatchSettingsRules.DEFAULT_RETENTION_SECONDS);
 
     public IdentityConfig(float matchThreshold, int topK) {
         this(matchThreshold, topK, MatchSettingsRules.DEFAULT_RETENTION_SECONDS);

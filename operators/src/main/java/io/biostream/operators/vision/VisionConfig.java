@@ -16,6 +16,13 @@ import java.util.Locale;
  * {@code landmarkPasses} further landmark passes on the box derived from the points before and
  * {@code landmarkMirror} averaging the points with the mirrored crop's ({@link LandmarkRefinement}),
  * the passes for every face or ({@code landmarkRefineScope} {@code regions}) only for regions no detector gave.
+ * <p>The defaults are the most accurate path measured (docs/accuracy.md): the aligned crop with the
+ * mirror average. Its templates carry the model id
+ * {@code face-api-recognition-1.7.15+aligned+mirror-average}. The detection cascade stays off by
+ * default: on whole images (no border) its extra faces made bbt's verification worse than the
+ * peer's (docs/accuracy.md, "Whole images"); {@code on} trades that for recall. The peer's path
+ * (face-api's crop, no average, cascade off) is what face-api computes, for parity. The cascade's
+ * 1000 ms per frame bounds what a frame without a face costs (it runs every later stage).
  */
 public record VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
                            int minFaceSize, double minQuality, int maxDetectSide,
@@ -27,7 +34,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
     /** Which faces get the further landmark passes: every face, or only regions no detector gave. */
     public static final List<String> LANDMARK_REFINE_SCOPES = List.of("all", "regions");
     public static final VisionConfig DEFAULTS = new VisionConfig("ssd", 0.5, 416, "full", 40, 0.0, 960,
-            "face-api", false, "off", 1000);
+            "aligned", true, "off", 1000);
 
     /** Without landmark refinement or mirror average (both off). */
     public VisionConfig(String detector, double minConfidence, int tinyInputSize, String landmarks,
@@ -84,8 +91,9 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
     }
 
     public static VisionConfig from(Settings s) {
+        String detector = s.get("biostream.vision.detector", DEFAULTS.detector).toLowerCase(Locale.ROOT);
         return new VisionConfig(
-                s.get("biostream.vision.detector", DEFAULTS.detector).toLowerCase(Locale.ROOT),
+                detector,
                 s.getDouble("biostream.vision.min-confidence", DEFAULTS.minConfidence),
                 s.getInt("biostream.vision.tiny-input-size", DEFAULTS.tinyInputSize, 32, 4096),
                 s.get("biostream.vision.landmarks", DEFAULTS.landmarks).toLowerCase(Locale.ROOT),
@@ -94,16 +102,21 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.getInt("biostream.vision.max-detect-side", DEFAULTS.maxDetectSide, 64, 16_384),
                 s.get("biostream.vision.crop", DEFAULTS.crop).toLowerCase(Locale.ROOT),
                 s.getBoolean("biostream.vision.mirror-average", DEFAULTS.mirrorAverage),
-                s.get("biostream.vision.cascade", DEFAULTS.cascade).toLowerCase(Locale.ROOT),
+                // the default cascade starts with the SSD: another detector runs alone unless a cascade is asked for (refused)
+                s.get("biostream.vision.cascade", detector.equals("ssd") ? DEFAULTS.cascade : "off").toLowerCase(Locale.ROOT),
                 s.getInt("biostream.vision.cascade-budget-ms", DEFAULTS.cascadeBudgetMs, 0, 60_000),
                 s.getInt("biostream.vision.landmark-passes", DEFAULTS.landmarkPasses, 0, LandmarkRefinement.MAX_PASSES),
                 s.getBoolean("biostream.vision.landmark-mirror", DEFAULTS.landmarkMirror),
                 s.get("biostream.vision.landmark-refine-scope", DEFAULTS.landmarkRefineScope).toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * The same settings with detector {@code name} (a live SETTINGS_CHANGED may pick any): the
+     * cascade, whose first stage is the SSD, is kept only with {@code ssd}.
+     */
     public VisionConfig withDetector(String name) {
         return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
-                crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
+                crop, mirrorAverage, name.equals("ssd") ? cascade : "off", cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope);
     }
 
     public VisionConfig withMinQuality(double quality) {

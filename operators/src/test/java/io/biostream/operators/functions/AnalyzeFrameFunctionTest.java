@@ -1,6 +1,7 @@
 package io.biostream.operators.functions;
 
 import io.biostream.operators.testing.KeyedStates;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.identity.Identifications;
 import io.biostream.operators.records.ControlRecord;
 import io.biostream.operators.records.FrameRecord;
@@ -130,8 +131,10 @@ class AnalyzeFrameFunctionTest {
         byte[] png = Files.readAllBytes(facePhoto());
         Frame frame = frame("lobby-1", 3, "png", 150, 150, png);
         List<FacePipeline.Face> expected;
+        String detector;
         try (FacePipeline reference = config.vision().openPipeline()) {
             expected = reference.analyze(new FrameDecoder(config.decodeLimits()).decode(png));
+            detector = reference.detectorName();
         }
         List<FacePipeline.Face> described = expected.stream().filter(FacePipeline.Face::described).toList();
         assertThat(described).as("faces the reference pipeline describes in " + FACE_PHOTO).isNotEmpty();
@@ -145,7 +148,8 @@ class AnalyzeFrameFunctionTest {
         assertThat(result.getSessionId()).isEqualTo("session-1");
         assertThat(result.getWidth()).isEqualTo(150);
         assertThat(result.getHeight()).isEqualTo(150);
-        assertThat(result.getDetector()).isEqualTo(config.vision().detector());
+        // the detector that ran: the SSD with the default cascade behind it
+        assertThat(result.getDetector()).isEqualTo(detector).isEqualTo("ssd+cascade");
         assertThat(result.getFaces()).hasSize(expected.size());
         for (FacePipeline.Face face : expected) {
             FaceResult faceResult = result.getFaces().get(face.index());
@@ -160,7 +164,7 @@ class AnalyzeFrameFunctionTest {
             assertThat(faceResult.getTemplateRef()).isEqualTo(face.described() ? faceId : null);
             // Nothing enrolled: described faces are matched against an empty gallery, the others not at all.
             assertThat(faceResult.getIdentification())
-                    .isEqualTo(face.described() ? Identifications.of(new ArrayList<>(), 0.6f, 0) : null);
+                    .isEqualTo(face.described() ? Identifications.of(new ArrayList<>(), IdentityConfig.DEFAULTS.matchThreshold(), 0) : null);
         }
 
         List<Outbound> templateRecords = outboundTo(config.topics().templates());

@@ -14,6 +14,7 @@ import io.biostream.operators.crypto.TemplateCipher;
 import io.biostream.operators.crypto.TestKeyRings;
 import io.biostream.operators.decode.FrameDecoder;
 import io.biostream.operators.identity.Enrollments;
+import io.biostream.operators.identity.IdentityConfig;
 import io.biostream.operators.identity.TestControlEvents;
 import io.biostream.operators.identity.VerificationPairs;
 import io.biostream.operators.records.ControlRecord;
@@ -170,9 +171,10 @@ class AnalyzeFrameIdentityTest {
                 distance(STRANGER_PROBE, RAJ_ENROLL), distance(STRANGER_PROBE, LENNARD_ENROLL));
         assertThat(raj.getMatched()).isTrue();
         assertThat(raj.getSubjectId()).isEqualTo("raj");
-        assertThat(raj.getThreshold()).isEqualTo(0.6f);
+        float threshold = IdentityConfig.DEFAULTS.matchThreshold();
+        assertThat(raj.getThreshold()).isEqualTo(threshold);
         assertThat(raj.getGallerySize()).isEqualTo(2);
-        assertThat((double) raj.getDistance()).isCloseTo(distance(RAJ_PROBE, RAJ_ENROLL), within(1e-3)).isLessThan(0.6);
+        assertThat((double) raj.getDistance()).isCloseTo(distance(RAJ_PROBE, RAJ_ENROLL), within(1e-3)).isLessThan(threshold);
         assertThat(raj.getCandidates()).extracting(Candidate::getSubjectId).containsExactly("raj", "lennard");
         assertThat((double) raj.getCandidates().get(1).getDistance()).isCloseTo(distance(RAJ_PROBE, LENNARD_ENROLL), within(1e-3));
         assertThat(side(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)).singleElement().satisfies(s -> {
@@ -186,7 +188,7 @@ class AnalyzeFrameIdentityTest {
         double nearest = Math.min(distance(STRANGER_PROBE, RAJ_ENROLL), distance(STRANGER_PROBE, LENNARD_ENROLL));
         assertThat(stranger.getMatched()).isFalse();
         assertThat(stranger.getSubjectId()).isNull();
-        assertThat((double) stranger.getDistance()).isCloseTo(nearest, within(1e-3)).isGreaterThanOrEqualTo(0.6);
+        assertThat((double) stranger.getDistance()).isCloseTo(nearest, within(1e-3)).isGreaterThanOrEqualTo(threshold);
         assertThat(stranger.getCandidates()).hasSize(2);
         assertThat(side(AnalyzeFrameFunction.SUBJECT_SIGHTINGS)).hasSize(1);
         assertThat(latest("door-1").getFrameResult().getFaces().get(0).getIdentification()).isEqualTo(stranger);

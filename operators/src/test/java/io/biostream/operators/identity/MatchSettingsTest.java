@@ -38,7 +38,8 @@ class MatchSettingsTest {
                 "biostream.identity.match-threshold", "0.45", "biostream.identity.top-k", "7")));
         MatchSettings defaults = identity.defaultSettings(VisionConfig.DEFAULTS.withMinFaceSize(30));
 
-        assertThat(IdentityConfig.from(Settings.of(Map.of()))).isEqualTo(new IdentityConfig(0.6f, 5));
+        // the default vision path's threshold (docs/accuracy.md, "Threshold"), not face-api's 0.6
+        assertThat(IdentityConfig.from(Settings.of(Map.of()))).isEqualTo(new IdentityConfig(0.55f, 5));
         assertThat(defaults).isEqualTo(new MatchSettings(0.45f, 30, 0f, "ssd", 7, Map.of(), 0L, "full", 2_592_000L));
         assertThat(MatchPolicy.forCamera(defaults, "any").privacyMode()).isEqualTo(PrivacyMode.FULL);
         assertThat(MatchPolicy.forCamera(defaults, "any").unenrolledRetention()).isEqualTo(Duration.ofDays(30));

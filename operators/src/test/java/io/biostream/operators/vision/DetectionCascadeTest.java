@@ -163,7 +163,8 @@ class DetectionCascadeTest {
 
     @Test
     void theCascadeSettingIsCheckedWhenTheConfigurationIsBuilt() {
-        assertThat(VisionConfig.DEFAULTS.cascade()).isEqualTo("off");
+        assertThat(VisionConfig.DEFAULTS.cascade()).isEqualTo("on");
+        assertThat(VisionConfig.DEFAULTS.cascadeBudgetMs()).isEqualTo(1000);
         assertThat(DetectionCascade.parseStages("on")).isEqualTo(DetectionCascade.DEFAULT_STAGES);
         assertThat(DetectionCascade.parseStages("tiny, refine"))
                 .containsExactly(DetectionCascade.Stage.TINY, DetectionCascade.Stage.REFINE);
@@ -178,6 +179,12 @@ class DetectionCascadeTest {
         assertThatThrownBy(() -> VisionConfig.DEFAULTS.withCascade("tiny,tiny")).hasMessageContaining("twice");
         assertThatThrownBy(() -> VisionConfig.DEFAULTS.withDetector("haar").withCascade("on"))
                 .hasMessageContaining("needs biostream.vision.detector ssd");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.detector", "tiny",
+                "biostream.vision.cascade", "on")))).hasMessageContaining("needs biostream.vision.detector ssd");
+        // the default cascade follows the detector: another one (configured, or a live SETTINGS_CHANGED) runs alone
+        assertThat(VisionConfig.from(Settings.of(Map.of("biostream.vision.detector", "tiny"))).cascade()).isEqualTo("off");
+        assertThat(VisionConfig.DEFAULTS.withDetector("haar").cascade()).isEqualTo("off");
+        assertThat(VisionConfig.DEFAULTS.withDetector("ssd")).isEqualTo(VisionConfig.DEFAULTS);
         assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.cascade-budget-ms", "-1"))))
                 .hasMessageContaining("cascade-budget-ms");
     }

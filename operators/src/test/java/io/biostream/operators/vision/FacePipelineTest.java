@@ -10,7 +10,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The whole face path on a golden group photo: pose from the real landmark net, the quality gate, regions. */
+/**
+ * The whole face path on a golden group photo: pose from the real landmark net, the quality gate,
+ * regions; the peer's path (face-api's crop) beside the aligned crop and the mirror average, and
+ * the defaults, which are both.
+ */
 class FacePipelineTest {
     private static FacePipeline pipeline;
     private static RgbImage sample;
@@ -19,7 +23,7 @@ class FacePipelineTest {
     static void load() throws Exception {
         Path goldens = Goldens.dir();
         sample = Goldens.png(goldens.resolve("images/sample1.png"));
-        pipeline = VisionConfig.DEFAULTS.openPipeline();
+        pipeline = PeerPath.vision().openPipeline();
     }
 
     @AfterAll
@@ -50,7 +54,7 @@ class FacePipelineTest {
 
     @Test
     void facesUnderTheQualityMinimumAreReportedButNotDescribed() {
-        try (FacePipeline strict = VisionConfig.DEFAULTS.withMinQuality(0.99).openPipeline()) {
+        try (FacePipeline strict = PeerPath.vision().withMinQuality(0.99).openPipeline()) {
             List<FacePipeline.Face> faces = strict.analyze(sample);
             assertThat(faces).isNotEmpty().allSatisfy(face -> {
                 assertThat(face.status()).isEqualTo(FaceStatus.LOW_QUALITY);
@@ -78,7 +82,7 @@ class FacePipelineTest {
     @Test
     void theAlignedCropDescribesTheSameFacesWithItsChipUnderItsOwnModelId() {
         List<FacePipeline.Face> faceApi = pipeline.analyze(sample);
-        try (FacePipeline aligned = VisionConfig.DEFAULTS.withDescriptorCrop("aligned", false).openPipeline()) {
+        try (FacePipeline aligned = PeerPath.vision().withDescriptorCrop("aligned", false).openPipeline()) {
             assertThat(aligned.modelId()).isEqualTo(FaceDescriptorNet.MODEL_ID + "+aligned");
             List<FacePipeline.Face> faces = aligned.analyze(sample);
             assertThat(faces).hasSameSizeAs(faceApi);
@@ -100,7 +104,7 @@ class FacePipelineTest {
         RgbImage crop = FaceApiDescriptorCrop.crop(sample, face.landmarks());
         float[] plain = pipeline.describeCrop(crop);
         float[] mirror = pipeline.describeCrop(ImageOps.mirror(crop));
-        try (FacePipeline averaging = VisionConfig.DEFAULTS.withDescriptorCrop("face-api", true).openPipeline()) {
+        try (FacePipeline averaging = PeerPath.vision().withDescriptorCrop("face-api", true).openPipeline()) {
             assertThat(averaging.modelId()).isEqualTo(FaceDescriptorNet.MODEL_ID + "+mirror-average");
             float[] averaged = averaging.analyze(sample).get(0).descriptor();
             float[] expected = FacePipeline.meanOfPair(plain, mirror);
@@ -114,6 +118,22 @@ class FacePipelineTest {
         assertThat(FacePipeline.meanOfPair(a, b)).containsExactly(new float[] {2.1213202f, 2.1213202f},
                 org.assertj.core.api.Assertions.within(1e-6f));
         assertThat(FacePipeline.meanOfPair(a, new float[] {-3, 0})).containsExactly(0f, 0f);
+    }
+
+    @Test
+    void theDefaultPathDescribesTheAlignedChipAveragedWithItsMirror() {
+        List<FacePipeline.Face> faceApi = pipeline.analyze(sample);
+        try (FacePipeline defaults = VisionConfig.DEFAULTS.openPipeline()) {
+            assertThat(defaults.modelId()).isEqualTo("face-api-recognition-1.7.15+aligned+mirror-average");
+            List<FacePipeline.Face> faces = defaults.analyze(sample);
+            assertThat(faces).hasSameSizeAs(faceApi);
+            for (FacePipeline.Face face : faces) {
+                assertThat(face.landmarks()).isEqualTo(faceApi.get(face.index()).landmarks());
+                RgbImage chip = AlignedFaceChip.crop(sample, face.landmarks());
+                float[] expected = FacePipeline.meanOfPair(pipeline.describeCrop(chip), pipeline.describeCrop(ImageOps.mirror(chip)));
+                assertThat(distance(face.descriptor(), expected)).as("face %d", face.index()).isLessThan(1e-5);
+            }
+        }
     }
 
     private static double distance(float[] a, float[] b) {

@@ -7,21 +7,24 @@ import io.biostream.operators.config.Settings;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The descriptor crop settings: face-api's crop unless configured, bad values refused by key. */
+/** The descriptor crop settings: the aligned crop with the mirror average unless configured, bad values refused by key. */
 class VisionConfigTest {
 
     @Test
-    void theDescriptorCropIsFaceApisUnlessConfigured() {
+    void theDefaultsAreTheAlignedCropWithTheMirrorAverageAndTheCascade() {
         VisionConfig defaults = VisionConfig.from(Settings.of(Map.of()));
-        assertThat(defaults.crop()).isEqualTo("face-api");
-        assertThat(defaults.mirrorAverage()).isFalse();
-        VisionConfig aligned = VisionConfig.from(Settings.of(Map.of(
-                "biostream.vision.crop", "Aligned", "biostream.vision.mirror-average", "true")));
-        assertThat(aligned.crop()).isEqualTo("aligned");
-        assertThat(aligned.mirrorAverage()).isTrue();
-        assertThat(DescriptorCrop.named(aligned.crop())).isEqualTo(DescriptorCrop.ALIGNED);
-        assertThat(aligned.withDetector("tiny").crop()).isEqualTo("aligned");
-        assertThat(aligned.withDescriptorCrop("face-api", false)).isEqualTo(defaults);
+        assertThat(defaults).isEqualTo(VisionConfig.DEFAULTS);
+        assertThat(defaults.crop()).isEqualTo("aligned");
+        assertThat(defaults.mirrorAverage()).isTrue();
+        assertThat(defaults.cascade()).isEqualTo("on");
+        VisionConfig faceApi = VisionConfig.from(Settings.of(Map.of(
+                "biostream.vision.crop", "Face-API", "biostream.vision.mirror-average", "false")));
+        assertThat(faceApi.crop()).isEqualTo("face-api");
+        assertThat(faceApi.mirrorAverage()).isFalse();
+        assertThat(DescriptorCrop.named(faceApi.crop())).isEqualTo(DescriptorCrop.FACE_API);
+        assertThat(defaults.withDetector("tiny").crop()).isEqualTo("aligned");
+        assertThat(faceApi.withDescriptorCrop("aligned", true)).isEqualTo(defaults);
+        assertThat(PeerPath.vision()).isEqualTo(defaults.withDescriptorCrop("face-api", false).withCascade("off"));
     }
 
     @Test
