@@ -313,10 +313,10 @@ class EvalCommandTest {
                 .satisfies(o -> assertThat(o.border()).isEqualTo(0.5))
                 .satisfies(o -> assertThat(o.fallback()).isFalse());
 
-        // the product's default path: the aligned crop with the mirror average, the cascade as configured (on)
+        // the product's default path: the aligned crop with the mirror average, the cascade as configured (off)
         assertThat(options.vision().crop()).isEqualTo("aligned");
         assertThat(options.vision().mirrorAverage()).isTrue();
-        assertThat(options.vision().cascade()).isEqualTo("on");
+        assertThat(options.vision().cascade()).isEqualTo("off");
         assertThat(options.cascade()).isNull();
         EvalCommand.Options peer = EvalCommand.parse(List.of("verify", "d", "--crop", "face-api", "--no-mirror"), Settings.of(Map.of()));
         assertThat(peer.vision().crop()).isEqualTo("face-api");
@@ -357,7 +357,8 @@ class EvalCommandTest {
     @Test
     void theEvaluatedCascadeHasNoTimeBudgetUnlessOneIsConfigured() throws Exception {
         Settings none = Settings.of(Map.of());
-        VisionConfig byDefault = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d"), none), none);
+        Settings cascadeOn = Settings.of(Map.of("biostream.vision.cascade", "on"));
+        VisionConfig byDefault = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d"), cascadeOn), cascadeOn);
         assertThat(byDefault.cascade()).isEqualTo("on");
         assertThat(byDefault.cascadeBudgetMs()).isEqualTo(EvalCommand.UNBOUNDED_BUDGET_MS);
         assertThat(byDefault.withCascadeBudgetMs(VisionConfig.DEFAULTS.cascadeBudgetMs())).isEqualTo(VisionConfig.DEFAULTS);

@@ -148,8 +148,8 @@ class AnalyzeFrameFunctionTest {
         assertThat(result.getSessionId()).isEqualTo("session-1");
         assertThat(result.getWidth()).isEqualTo(150);
         assertThat(result.getHeight()).isEqualTo(150);
-        // the detector that ran: the SSD with the default cascade behind it
-        assertThat(result.getDetector()).isEqualTo(detector).isEqualTo("ssd+cascade");
+        // the detector that ran: the SSD (the cascade is off by default)
+        assertThat(result.getDetector()).isEqualTo(detector).isEqualTo("ssd");
         assertThat(result.getFaces()).hasSize(expected.size());
         for (FacePipeline.Face face : expected) {
             FaceResult faceResult = result.getFaces().get(face.index());

@@ -163,7 +163,7 @@ class DetectionCascadeTest {
 
     @Test
     void theCascadeSettingIsCheckedWhenTheConfigurationIsBuilt() {
-        assertThat(VisionConfig.DEFAULTS.cascade()).isEqualTo("on");
+        assertThat(VisionConfig.DEFAULTS.cascade()).as("off by default: docs/accuracy.md, whole images").isEqualTo("off");
         assertThat(VisionConfig.DEFAULTS.cascadeBudgetMs()).isEqualTo(1000);
         assertThat(DetectionCascade.parseStages("on")).isEqualTo(DetectionCascade.DEFAULT_STAGES);
         assertThat(DetectionCascade.parseStages("tiny, refine"))

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 class VisionConfigTest {
 
     @Test
-    void theDefaultsAreTheAlignedCropWithTheMirrorAverageAndTheCascade() {
+    void theDefaultsAreTheAlignedCropWithTheMirrorAverageWithoutTheCascade() {
         VisionConfig defaults = VisionConfig.from(Settings.of(Map.of()));
         assertThat(defaults).isEqualTo(VisionConfig.DEFAULTS);
         assertThat(defaults.crop()).isEqualTo("aligned");
         assertThat(defaults.mirrorAverage()).isTrue();
-        assertThat(defaults.cascade()).isEqualTo("on");
+        assertThat(defaults.cascade()).isEqualTo("off");
         VisionConfig faceApi = VisionConfig.from(Settings.of(Map.of(
                 "biostream.vision.crop", "Face-API", "biostream.vision.mirror-average", "false")));
         assertThat(faceApi.crop()).isEqualTo("face-api");
