@@ -361,7 +361,7 @@ class EvalCommandTest {
         VisionConfig byDefault = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d"), cascadeOn), cascadeOn);
         assertThat(byDefault.cascade()).isEqualTo("on");
         assertThat(byDefault.cascadeBudgetMs()).isEqualTo(EvalCommand.UNBOUNDED_BUDGET_MS);
-        assertThat(byDefault.withCascadeBudgetMs(VisionConfig.DEFAULTS.cascadeBudgetMs())).isEqualTo(VisionConfig.DEFAULTS);
+        assertThat(byDefault.withCascadeBudgetMs(VisionConfig.DEFAULTS.cascadeBudgetMs())).isEqualTo(VisionConfig.DEFAULTS.withCascade("on"));
         VisionConfig named = EvalCommand.evaluatedPath(EvalCommand.parse(List.of("verify", "d", "--cascade=refine"), none), none);
         assertThat(named.cascade()).isEqualTo("refine");
         assertThat(named.cascadeBudgetMs()).isEqualTo(EvalCommand.UNBOUNDED_BUDGET_MS);

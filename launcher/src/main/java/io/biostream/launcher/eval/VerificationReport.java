@@ -1,5 +1,10 @@
 package io.biostream.launcher.eval;
 
+import static io.biostream.launcher.eval.ReportFormat.names;
+import static io.biostream.launcher.eval.ReportFormat.number;
+import static io.biostream.launcher.eval.ReportFormat.percent;
+import static io.biostream.launcher.eval.ReportFormat.row;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -131,21 +136,5 @@ public record VerificationReport(
 
     static String farLabel(double far) {
         return String.format(Locale.ROOT, "%.0e", far).replace("e-0", "e-");
-    }
-
-    private static void row(StringBuilder table, String label, String value) {
-        table.append(String.format(Locale.ROOT, "%-27s %s%n", label, value));
-    }
-
-    private static String percent(double fraction) {
-        return String.format(Locale.ROOT, "%.2f%%", fraction * 100);
-    }
-
-    private static String number(double value, int decimals) {
-        return String.format(Locale.ROOT, "%." + decimals + "f", value);
-    }
-
-    private static void names(ArrayNode array, List<String> names) {
-        names.forEach(array::add);
     }
 }

@@ -22,12 +22,10 @@ public final class ImageOps {
         if (width == height) {
             return image;
         }
-        int diff = Math.abs(width - height);
-        int after = centered ? jsRound(diff * 0.5) : diff;
-        int before = diff - after;
-        int size = Math.max(width, height);
-        int offsetX = height > width ? before : 0;
-        int offsetY = width > height ? before : 0;
+        SquarePadding square = SquarePadding.of(width, height, centered);
+        int size = square.side();
+        int offsetX = square.offsetX();
+        int offsetY = square.offsetY();
         float[] out = new float[size * size * 3];
         float[] in = image.data();
         for (int y = 0; y < height; y++) {
@@ -154,12 +152,10 @@ public final class ImageOps {
             throw new IllegalArgumentException("region " + region + " of the " + image.width() + "x" + image.height()
                     + " image cannot be a " + size + " px input");
         }
-        int diff = Math.abs(width - height);
-        int after = centered ? jsRound(diff * 0.5) : diff;
-        int before = diff - after;
-        int side = Math.max(width, height);
-        int offsetX = height > width ? before : 0;
-        int offsetY = width > height ? before : 0;
+        SquarePadding square = SquarePadding.of(width, height, centered);
+        int side = square.side();
+        int offsetX = square.offsetX();
+        int offsetY = square.offsetY();
         float[] mean = {(float) meanRgb[0], (float) meanRgb[1], (float) meanRgb[2]};
         float[] in = image.data();
         // Where each square column and row starts in the image's data, -1 in the padding.
@@ -216,6 +212,19 @@ public final class ImageOps {
     }
 
     /** The data index of square column {@code x}'s pixel in its row, -1 in the padding. */
+    /**
+     * Where a width x height image sits in its zero-padded square of {@code side}: centered,
+     * {@code round(diff/2)} (JS round) rows/columns after it and the rest before; else all after.
+     */
+    private record SquarePadding(int side, int offsetX, int offsetY) {
+        static SquarePadding of(int width, int height, boolean centered) {
+            int diff = Math.abs(width - height);
+            int after = centered ? jsRound(diff * 0.5) : diff;
+            int before = diff - after;
+            return new SquarePadding(Math.max(width, height), height > width ? before : 0, width > height ? before : 0);
+        }
+    }
+
     private static int squareColumn(int x, int offsetX, int width, int regionX) {
         int ix = x - offsetX;
         return ix < 0 || ix >= width ? -1 : (regionX + ix) * 3;
