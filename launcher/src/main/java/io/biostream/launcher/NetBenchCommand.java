@@ -34,7 +34,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  */
 final class NetBenchCommand {
     static final String USAGE = "usage: biostream bench describe|detect [--batches 1,4,9,16,32] [--threads 1,2]"
-            + " [--warmup S] [--seconds S] [--crops DIR] [--photos DIR] [--peer] [--json OUT]";
+            + " [--slots 1,2] [--warmup S] [--seconds S] [--crops DIR] [--photos DIR] [--peer] [--json OUT]";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Set in a child JVM's environment: it measures its one thread count and starts no JVM itself. */
     static final String CHILD = "BIOSTREAM_BENCH_CHILD";
@@ -208,6 +208,7 @@ final class NetBenchCommand {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench",
                     name(options.kind()), "--threads", Integer.toString(threads),
                     "--batches", String.join(",", options.plan().batches().stream().map(String::valueOf).toList()),
+                    "--slots", String.join(",", options.plan().slots().stream().map(String::valueOf).toList()),
                     "--warmup", Double.toString(options.plan().warmupSeconds()),
                     "--seconds", Double.toString(options.plan().seconds()),
                     "--crops", options.crops().toString(), "--photos", options.photos().toString(),
@@ -257,7 +258,7 @@ final class NetBenchCommand {
      * 32 photos), plus five times the planned measuring.
      */
     static Duration childLimit(Options options) {
-        double measurements = options.plan().batches().size() * 2 + 1;
+        double measurements = (options.plan().batches().size() * 2 + 1) * options.plan().slots().size();
         double planned = options.plan().warmupSeconds() + measurements * (options.plan().seconds() * 1.2 + 2);
         return Duration.ofSeconds(600 + Math.round(5 * planned));
     }
@@ -265,6 +266,7 @@ final class NetBenchCommand {
     static Options parse(Kind kind, List<String> args, Path home) throws UsageException {
         List<Integer> batches = List.of(1, 4, 9, 16, 32);
         List<Integer> threads = List.of(1, 2);
+        List<Integer> slots = List.of(1);
         double warmup = 20;
         double seconds = 10;
         Path crops = home.resolve("../shared/goldens/crops").normalize();
@@ -285,6 +287,7 @@ final class NetBenchCommand {
             switch (name) {
                 case "--batches" -> batches = list(name, value, 1, 256);
                 case "--threads" -> threads = list(name, value, 1, 256);
+                case "--slots" -> slots = list(name, value, 1, 64);
                 case "--warmup" -> warmup = number(name, value, 0);
                 case "--seconds" -> seconds = number(name, value, 0.001);
                 case "--crops" -> crops = Path.of(value);
@@ -294,7 +297,7 @@ final class NetBenchCommand {
             }
         }
         BenchCommand.requireFolderOf(json);
-        return new Options(kind, new Plan(batches, warmup, seconds), threads, crops, photos, peer, json);
+        return new Options(kind, new Plan(batches, warmup, seconds, slots), threads, crops, photos, peer, json);
     }
 
     private static List<Integer> list(String name, String value, int min, int max) throws UsageException {

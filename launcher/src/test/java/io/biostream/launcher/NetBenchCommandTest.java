@@ -36,12 +36,14 @@ class NetBenchCommandTest {
         assertThat(options.crops()).isEqualTo(Path.of("/opt/shared/goldens/crops"));
         assertThat(options.photos()).isEqualTo(Path.of("/opt/shared/goldens/images"));
         assertThat(options.peer()).isFalse();
+        assertThat(options.plan().slots()).containsExactly(1);
 
         NetBenchCommand.Options set = NetBenchCommand.parse(NetBenchCommand.Kind.DETECT, List.of("--batches", "2,8",
-                "--threads=3", "--peer", "--warmup", "0", "--seconds", "0.5", "--json", dir.resolve("o.json").toString()),
+                "--threads=3", "--slots", "1,2", "--peer", "--warmup", "0", "--seconds", "0.5", "--json", dir.resolve("o.json").toString()),
                 Path.of("/opt/biostream"));
         assertThat(set.plan().batches()).containsExactly(2, 8);
         assertThat(set.threads()).containsExactly(3);
+        assertThat(set.plan().slots()).containsExactly(1, 2);
         assertThat(set.plan().warmupSeconds()).isZero();
         assertThat(set.plan().seconds()).isEqualTo(0.5);
         assertThat(set.peer()).isTrue();
@@ -63,6 +65,7 @@ class NetBenchCommandTest {
         assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--batches", "0"), home)).hasMessageContaining("--batches");
         assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--threads", "1,1"), home)).hasMessageContaining("twice");
         assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--seconds", "0"), home)).hasMessageContaining("--seconds");
+        assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--slots", "0"), home)).hasMessageContaining("--slots");
         assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--fast", "1"), home)).hasMessageContaining("--fast");
         assertThatThrownBy(() -> NetBenchCommand.parse(kind, List.of("--json", dir.resolve("no/such.json").toString()), home))
                 .hasMessageContaining("does not exist");
@@ -125,6 +128,33 @@ class NetBenchCommandTest {
                 .containsPattern("(?m)^ +3 descriptor +3 ");
     }
 
+    /**
+     * Two slots: two descriptor nets called at the same time from two threads, each at least twice;
+     * the row counts both slots' calls and faces.
+     */
+    @Test
+    void slotsRunOneNetEachAtTheSameTime() throws Exception {
+        Path json = dir.resolve("slots.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = BenchCommand.run(List.of("describe", "--batches", "2", "--threads", "1", "--slots", "1,2",
+                "--warmup", "0", "--seconds", "0.2", "--crops", SharedFolder.resolve("goldens/crops").toString(),
+                "--json", json.toString()),
+                Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        List<String> measured = new ArrayList<>();
+        for (JsonNode result : JSON.readTree(json.toFile()).path("results")) {
+            Row row = JSON.treeToValue(result.path("row"), Row.class);
+            measured.add(row.net() + " " + row.batch() + " x" + row.slots());
+            assertThat(row.calls()).as(row.toString()).isGreaterThanOrEqualTo(2L * row.slots());
+            assertThat(row.faces()).as(row.toString()).isEqualTo(row.calls() * row.batch());
+            assertThat(row.facesPerSecond()).as(row.toString()).isPositive().isFinite();
+        }
+        assertThat(measured).containsExactly("descriptor 2 x1", "landmarks 2 x1", "descriptor 2 x2", "landmarks 2 x2");
+        assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern("(?m)^ +1 descriptor +2 +2 ");
+    }
+
     /** The detector on photos at two batch sizes, and the whole vision path: faces are found. */
     @Test
     void detectFindsTheFacesOfThePhotos() throws Exception {
@@ -162,6 +192,6 @@ class NetBenchCommandTest {
     }
 
     private static Row row(String net, int batch, double imagesPerSecond, double facesPerSecond) {
-        return new Row(net, batch, 2, 2, 2, 1, imagesPerSecond, facesPerSecond, 1, 1, 1, 0, 0);
+        return new Row(net, batch, 1, 2, 2, 2, 1, imagesPerSecond, facesPerSecond, 1, 1, 1, 0, 0);
     }
 }
