@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * latency, throughput and memory over synthetic galleries (see {@link GalleryBench}).
  * {@code biostream bench pipeline [...]}: the load test of the whole pipeline in local mode (see
  * {@link PipelineBenchCommand}). {@code biostream bench describe|detect [...]}: the face nets alone (see
- * {@link NetBenchCommand}). Progress to stderr, the table to stdout.
+ * {@link NetBenchCommand}). {@code biostream bench kernels [JMH options]}: the JMH microbenchmarks
+ * (see {@link KernelBenchCommand}). Progress to stderr, the table to stdout.
  */
 public final class BenchCommand {
     static final String USAGE = "usage: biostream bench gallery [--sizes 1000,10000,100000,1000000] [--probes N]"
@@ -42,6 +43,9 @@ public final class BenchCommand {
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (!args.isEmpty() && args.get(0).equals("pipeline")) {
             return PipelineBenchCommand.run(args.subList(1, args.size()), env, out, err);
+        }
+        if (!args.isEmpty() && args.get(0).equals("kernels")) {
+            return KernelBenchCommand.run(args.subList(1, args.size()), err);
         }
         if (!args.isEmpty() && (args.get(0).equals("describe") || args.get(0).equals("detect"))) {
             return NetBenchCommand.run(args.get(0).equals("describe") ? NetBenchCommand.Kind.DESCRIBE : NetBenchCommand.Kind.DETECT,

@@ -74,10 +74,13 @@ public final class Main {
                                  [--bad-control-per-second C] [--drain S] [--photos DIR] [--peer] [--json OUT]
                                                      the load test: N cameras through Kafka, the job and back, with bad
                                                      frames and forged control events (local mode in a temporary folder)
-                  bench describe|detect [--batches 1,4,9,16,32] [--threads 1,2] [--warmup S] [--seconds S]
-                                 [--crops DIR] [--photos DIR] [--peer] [--json OUT]
-                                                     the face nets alone by batch size and OpenMP thread count;
-                                                     --peer: beside the JavaScript peer's benchmark, with ratios
+                  bench describe|detect [--batches 1,4,9,16,32] [--threads 1,2] [--slots 1,2] [--warmup S]
+                                 [--seconds S] [--crops DIR] [--photos DIR] [--peer] [--json OUT]
+                                                     the face nets alone by batch size, OpenMP thread count and slots
+                                                     (net instances at once); --peer: beside the JavaScript peer's
+                                                     benchmark, with ratios
+                  bench kernels [JMH options, -h lists them] [regex]
+                                                     JMH microbenchmarks: 1:N matching, frame decode, template sealing
                   camera (--video FILE | --images DIR | --device /dev/videoN) --camera-id ID [--fps N]
                          [--max-side PX] [--jpeg-quality Q] [--session-id ID] [--max-frames N] [--duration S]
                          [--loop] [--bootstrap-servers HOST:PORT] [--biostream.kafka.*=...]

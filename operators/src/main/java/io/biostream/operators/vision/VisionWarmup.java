@@ -194,6 +194,11 @@ public final class VisionWarmup {
         return Math.max(0, Math.min(255, v));
     }
 
+    /** The synthetic warm-up frame (1280x720, four face-coloured ellipses on a noisy gradient) as JPEG. */
+    public static byte[] syntheticFrameJpeg() {
+        return jpeg(syntheticFrame());
+    }
+
     static byte[] jpeg(RgbImage image) {
         try (Mat bgr = OpenCvImages.toBgrMat(image); BytePointer encoded = new BytePointer()) {
             if (!imencode(".jpg", bgr, encoded)) {
