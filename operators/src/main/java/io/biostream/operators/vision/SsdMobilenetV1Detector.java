@@ -6,16 +6,15 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * face-api 1.7.15's SsdMobilenetv1 face detector on ND4J SameDiff: the image is padded to a
+ * face-api 1.7.15's SsdMobilenetv1 face detector on ND4J: the image is padded to a
  * square (zeros at the bottom/right), resized to 512x512 and scaled to -1..1; MobileNetV1 with
  * SSD box predictors scores 5118 anchors; face-api's own NMS (IoU 0.5) keeps the boxes scoring
  * above {@code minConfidence}, at most {@code maxResults}. Boxes and scores match the
- * JavaScript detector to about 1e-3 px and 1e-6.
+ * JavaScript detector to about 1e-3 px and 1e-6. The net runs op by op on libnd4j with reused
+ * arrays ({@link SsdMobilenetV1Executor}); {@link SsdMobilenetV1Graph} is the same net as a
+ * SameDiff graph, kept as its reference.
  *
  * <p>Output order is face-api's: score descending (NMS pick order), not reading order. Boxes
  * are in image pixels, clamped to the padded square but not to the image, with face-api's
@@ -31,7 +30,7 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
     static final double IOU_THRESHOLD = 0.5;
     static final int INPUT_SIZE = SsdMobilenetV1Graph.INPUT_SIZE;
 
-    private final SameDiff graph;
+    private final SsdMobilenetV1Executor net;
     private final float[] anchors;
     private final double minConfidence;
     private final int maxResults;
@@ -49,7 +48,7 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
             throw new IllegalArgumentException("maxResults must be positive: " + maxResults);
         }
         this.anchors = weights.get("Output/extra_dim", 1, SsdMobilenetV1Graph.ANCHORS, 4).values().clone();
-        this.graph = SsdMobilenetV1Graph.build(weights);
+        this.net = new SsdMobilenetV1Executor(weights);
         this.minConfidence = minConfidence;
         this.maxResults = maxResults;
     }
@@ -101,11 +100,9 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
         float[] boxes = new float[0];
         float[] logits = new float[0];
         if (!present.isEmpty()) {
-            Map<String, INDArray> out = graph.output(Map.of(SsdMobilenetV1Graph.INPUT,
-                    Nd4j.create(input, new long[] {present.size(), INPUT_SIZE, INPUT_SIZE, 3}, 'c')),
-                    SsdMobilenetV1Graph.BOX_ENCODINGS, SsdMobilenetV1Graph.CLASS_LOGITS);
-            boxes = NetGraphs.values(out.get(SsdMobilenetV1Graph.BOX_ENCODINGS));
-            logits = NetGraphs.values(out.get(SsdMobilenetV1Graph.CLASS_LOGITS));
+            net.run(input, present.size());
+            boxes = net.values(SsdMobilenetV1Graph.BOX_ENCODINGS);
+            logits = net.values(SsdMobilenetV1Graph.CLASS_LOGITS);
         }
         List<List<DetectedFace>> result = new ArrayList<>(images.size());
         int n = 0;
@@ -140,9 +137,9 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
     /** Decoded boxes ({@code [ymin,xmin,ymax,xmax]}, relative to the padded square) and scores of every anchor. */
     synchronized Prediction predict(RgbImage image) {
         ensureOpen();
-        Map<String, INDArray> out = run(image, SsdMobilenetV1Graph.BOX_ENCODINGS, SsdMobilenetV1Graph.CLASS_LOGITS);
-        float[] boxes = SsdBoxDecoder.decode(anchors, NetGraphs.values(out.get(SsdMobilenetV1Graph.BOX_ENCODINGS)));
-        float[] scores = SsdBoxDecoder.scores(NetGraphs.values(out.get(SsdMobilenetV1Graph.CLASS_LOGITS)));
+        run(image);
+        float[] boxes = SsdBoxDecoder.decode(anchors, net.values(SsdMobilenetV1Graph.BOX_ENCODINGS));
+        float[] scores = SsdBoxDecoder.scores(net.values(SsdMobilenetV1Graph.CLASS_LOGITS));
         return new Prediction(DetectorInputGeometry.of(image.width(), image.height(), INPUT_SIZE), boxes, scores);
     }
 
@@ -153,16 +150,18 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
      */
     synchronized Map<String, float[]> activations(RgbImage image, String... layers) {
         ensureOpen();
+        run(image);
         Map<String, float[]> result = new LinkedHashMap<>();
-        run(image, layers).forEach((name, value) -> result.put(name, NetGraphs.values(value)));
+        for (String layer : layers) {
+            result.put(layer, net.values(layer));
+        }
         return result;
     }
 
-    private Map<String, INDArray> run(RgbImage image, String... outputs) {
+    private void run(RgbImage image) {
         float[] input = new float[INPUT_SIZE * INPUT_SIZE * 3];
         DetectorInput.squareResizedMinusOneToOne(image, INPUT_SIZE, input, 0);
-        INDArray batch = Nd4j.create(input, new long[] {1, INPUT_SIZE, INPUT_SIZE, 3}, 'c');
-        return graph.output(Map.of(SsdMobilenetV1Graph.INPUT, batch), outputs);
+        net.run(input, 1);
     }
 
     private void ensureOpen() {
@@ -178,6 +177,6 @@ public final class SsdMobilenetV1Detector implements FaceDetector {
             return;
         }
         closed = true;
-        NetGraphs.releaseConstants(graph);
+        net.close();
     }
 }
