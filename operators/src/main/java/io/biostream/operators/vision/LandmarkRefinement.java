@@ -37,6 +37,7 @@ public final class LandmarkRefinement {
     private final int passes;
     private final boolean mirror;
     private final boolean regionsOnly;
+    private final boolean mirrorRegionsOnly;
 
     /** {@code passes}: further passes after the first (0 = none); {@code mirror}: average with the mirrored crop's points. */
     public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror) {
@@ -50,6 +51,14 @@ public final class LandmarkRefinement {
      * the SSD's own boxes (docs/accuracy.md).
      */
     public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly) {
+        this(net, passes, mirror, regionsOnly, false);
+    }
+
+    /**
+     * With {@code mirrorRegionsOnly}, the mirror average too is only for regions no detector gave
+     * (a detector's boxes get one plain pass unless they get further passes).
+     */
+    public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly, boolean mirrorRegionsOnly) {
         if (passes < 0 || passes > MAX_PASSES) {
             throw new IllegalArgumentException("landmark passes must be between 0 and " + MAX_PASSES + ", got " + passes);
         }
@@ -57,11 +66,18 @@ public final class LandmarkRefinement {
         this.passes = passes;
         this.mirror = mirror;
         this.regionsOnly = regionsOnly;
+        this.mirrorRegionsOnly = mirrorRegionsOnly;
     }
 
-    /** The refinement for boxes a detector found: without further passes where they are for regions only. */
+    /**
+     * The refinement for boxes a detector found: without further passes, or without the mirror
+     * average, where they are for regions only.
+     */
     public LandmarkRefinement forDetectorBoxes() {
-        return regionsOnly && passes > 0 ? new LandmarkRefinement(net, 0, mirror, false) : this;
+        boolean dropPasses = regionsOnly && passes > 0;
+        boolean dropMirror = mirrorRegionsOnly && mirror;
+        return dropPasses || dropMirror
+                ? new LandmarkRefinement(net, dropPasses ? 0 : passes, !dropMirror && mirror, false, false) : this;
     }
 
     public boolean isOff() {

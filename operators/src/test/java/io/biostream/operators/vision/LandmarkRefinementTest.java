@@ -109,6 +109,28 @@ class LandmarkRefinementTest {
     }
 
     @Test
+    void theMirrorAverageForRegionsOnlyLeavesADetectorsBoxToOnePlainPass() throws IOException {
+        GoldenFaces sample = GoldenFaces.load("sample1");
+        DetectedFace box = sample.faces().get(0).box();
+        List<RgbImage> image = List.of(sample.image());
+        FaceLandmarks plain = net.detect(sample.image(), box);
+        FaceLandmarks mirrored = new LandmarkRefinement(net, 0, true).detectEach(image, List.of(box)).get(0);
+        assertThat(mirrored).isNotEqualTo(plain);
+        LandmarkRefinement regionsOnly = new LandmarkRefinement(net, 0, true, false, true);
+        // a region (describeRegion) gets the average, a detector's box the plain pass
+        assertThat(regionsOnly.detectEach(image, List.of(box)).get(0)).isEqualTo(mirrored);
+        assertThat(regionsOnly.forDetectorBoxes().isOff()).isTrue();
+        assertThat(regionsOnly.forDetectorBoxes().detectEach(image, List.of(box)).get(0)).isEqualTo(plain);
+        // scoped to all faces, a detector's box keeps it
+        assertThat(new LandmarkRefinement(net, 0, true, false, false).forDetectorBoxes().detectEach(image, List.of(box)).get(0))
+                .isEqualTo(mirrored);
+        // the passes' own scope is kept: passes for all faces stay, the mirror goes
+        LandmarkRefinement passesForAll = new LandmarkRefinement(net, 2, true, false, true).forDetectorBoxes();
+        assertThat(passesForAll.detectEach(image, List.of(box)).get(0))
+                .isEqualTo(new LandmarkRefinement(net, 2, false).detectEach(image, List.of(box)).get(0));
+    }
+
+    @Test
     void passesOutsideTheBoundsAreRefused() {
         assertThatThrownBy(() -> new LandmarkRefinement(net, -1, false)).hasMessageContaining("between 0 and 5");
         assertThatThrownBy(() -> new LandmarkRefinement(net, 6, false)).hasMessageContaining("between 0 and 5");
