@@ -16,7 +16,8 @@ import java.util.Locale;
  * {@code landmarkPasses} further landmark passes on the box derived from the points before and
  * {@code landmarkMirror} averaging the points with the mirrored crop's ({@link LandmarkRefinement}),
  * the passes for every face or ({@code landmarkRefineScope} {@code regions}) only for regions no detector gave;
- * {@code landmarkMirrorScope} likewise for the landmark mirror average;
+ * {@code landmarkMirrorScope} likewise for the landmark mirror average; {@code regionFramings} (1, 3 or 5)
+ * averages a region's first landmark pass over scaled copies of its box;
  * {@code descriptorJitter} ({@code off}, {@code regions}, {@code all}) describes those faces as the mean over
  * jittered aligned chips ({@link DescriptorJitter}) and {@code regionCrop} ({@code same}, {@code face-api},
  * {@code blend}) picks the crop for regions no detector gave ({@link RegionCrop}); both off by default.
@@ -32,7 +33,8 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                            int minFaceSize, double minQuality, int maxDetectSide,
                            String crop, boolean mirrorAverage, String cascade, int cascadeBudgetMs,
                            int landmarkPasses, boolean landmarkMirror, String landmarkRefineScope,
-                           String landmarkMirrorScope, String descriptorJitter, String regionCrop) implements Serializable {
+                           String landmarkMirrorScope, String descriptorJitter, String regionCrop,
+                           int regionFramings) implements Serializable {
     public static final List<String> DETECTORS = List.of("ssd", "tiny", "haar");
     public static final List<String> LANDMARK_NETS = List.of("full", "tiny");
     public static final List<String> CROPS = List.of("face-api", "aligned");
@@ -58,7 +60,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                         int landmarkPasses, boolean landmarkMirror, String landmarkRefineScope) {
         this(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                "all", "off", "same");
+                "all", "off", "same", 1);
     }
 
     public VisionConfig {
@@ -117,6 +119,10 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
             throw new Settings.ConfigException("biostream.vision.descriptor-jitter", "jitters dlib's aligned chip:"
                     + " needs biostream.vision.crop aligned, got '" + crop + "'");
         }
+        if (!LandmarkRefinement.FRAMING_COUNTS.contains(regionFramings)) {
+            throw new Settings.ConfigException("biostream.vision.region-framings", "must be one of "
+                    + LandmarkRefinement.FRAMING_COUNTS + " (1: the region's box alone), got " + regionFramings);
+        }
         if (!RegionCrop.names().contains(regionCrop)) {
             throw new Settings.ConfigException("biostream.vision.region-crop", "must be one of "
                     + RegionCrop.names() + ", got '" + regionCrop + "'");
@@ -143,7 +149,8 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
                 s.get("biostream.vision.landmark-refine-scope", DEFAULTS.landmarkRefineScope).toLowerCase(Locale.ROOT),
                 s.get("biostream.vision.landmark-mirror-scope", DEFAULTS.landmarkMirrorScope).toLowerCase(Locale.ROOT),
                 s.get("biostream.vision.descriptor-jitter", DEFAULTS.descriptorJitter).toLowerCase(Locale.ROOT),
-                s.get("biostream.vision.region-crop", DEFAULTS.regionCrop).toLowerCase(Locale.ROOT));
+                s.get("biostream.vision.region-crop", DEFAULTS.regionCrop).toLowerCase(Locale.ROOT),
+                s.getInt("biostream.vision.region-framings", DEFAULTS.regionFramings, 1, 5));
     }
 
     /**
@@ -153,68 +160,75 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
     public VisionConfig withDetector(String name) {
         return new VisionConfig(name, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, name.equals("ssd") ? cascade : "off", cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     public VisionConfig withMinQuality(double quality) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, quality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     public VisionConfig withMinFaceSize(int size) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, size, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with the descriptor crop {@code name} and mirror averaging on or off. */
     public VisionConfig withDescriptorCrop(String name, boolean mirror) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 name, mirror, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with the cascade's stages ({@code off}, {@code on} or a stage list). */
     public VisionConfig withCascade(String stages) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, stages, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with this per-frame time budget for the cascade's later stages. */
     public VisionConfig withCascadeBudgetMs(int budgetMs) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, budgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with {@code passes} further landmark passes and the landmark mirror average on or off. */
     public VisionConfig withLandmarkRefinement(int passes, boolean mirror) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, passes, mirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with the landmark mirror average for {@code scope} ({@code all} or {@code regions}). */
     public VisionConfig withLandmarkMirrorScope(String scope) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                scope, descriptorJitter, regionCrop);
+                scope, descriptorJitter, regionCrop, regionFramings);
     }
 
     /** The same settings with the descriptor jitter for {@code scope} ({@code off}, {@code regions} or {@code all}). */
     public VisionConfig withDescriptorJitter(String scope) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, scope, regionCrop);
+                landmarkMirrorScope, scope, regionCrop, regionFramings);
     }
 
     /** The same settings with regions no detector gave described with {@code regionCrop} ({@code same}, {@code face-api}, {@code blend}). */
     public VisionConfig withRegionCrop(String regionCrop) {
         return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
                 crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
-                landmarkMirrorScope, descriptorJitter, regionCrop);
+                landmarkMirrorScope, descriptorJitter, regionCrop, regionFramings);
+    }
+
+    /** The same settings with a region's first landmark pass averaged over {@code framings} scalings of its box (1: off). */
+    public VisionConfig withRegionFramings(int framings) {
+        return new VisionConfig(detector, minConfidence, tinyInputSize, landmarks, minFaceSize, minQuality, maxDetectSide,
+                crop, mirrorAverage, cascade, cascadeBudgetMs, landmarkPasses, landmarkMirror, landmarkRefineScope,
+                landmarkMirrorScope, descriptorJitter, regionCrop, framings);
     }
 
     /** Loads the nets this configuration names (seconds: do it once per subtask or process). */
@@ -234,7 +248,7 @@ public record VisionConfig(String detector, double minConfidence, int tinyInputS
         }
         return new FacePipeline(faceDetector, landmarkNet, FaceDescriptorNet.load(), minFaceSize, minQuality,
                 DescriptorCrop.named(crop), mirrorAverage, new LandmarkRefinement(landmarkNet, landmarkPasses, landmarkMirror,
-                        landmarkRefineScope.equals("regions"), landmarkMirrorScope.equals("regions")), DescriptorJitter.Scope.named(descriptorJitter),
+                        landmarkRefineScope.equals("regions"), landmarkMirrorScope.equals("regions"), regionFramings), DescriptorJitter.Scope.named(descriptorJitter),
                 RegionCrop.named(regionCrop));
     }
 }

@@ -100,6 +100,12 @@ class VisionConfigTest {
         assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.descriptor-jitter", "8"))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("biostream.vision.descriptor-jitter").hasMessageContaining("off, regions, all");
+        assertThat(VisionConfig.from(Settings.of(Map.of("biostream.vision.region-framings", "5"))).regionFramings()).isEqualTo(5);
+        assertThat(defaults.regionFramings()).isEqualTo(1);
+        assertThat(regional.withRegionFramings(3).withCascade("on").regionFramings()).isEqualTo(3);
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.region-framings", "2"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.region-framings").hasMessageContaining("[1, 3, 5]");
         assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.region-crop", "plain"))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("biostream.vision.region-crop").hasMessageContaining("same, face-api, blend");
