@@ -33,6 +33,8 @@ public final class FacePipeline implements AutoCloseable {
     private final DescriptorCrop crop;
     private final boolean mirrorAverage;
     private final LandmarkRefinement landmarkRefinement;
+    private final DescriptorJitter.Scope jitter;
+    private final RegionCrop regionCrop;
 
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality) {
@@ -54,6 +56,23 @@ public final class FacePipeline implements AutoCloseable {
     public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
                         int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage,
                         LandmarkRefinement landmarkRefinement) {
+        this(detector, landmarkNet, descriptorNet, minFaceSize, minQuality, crop, mirrorAverage, landmarkRefinement,
+                DescriptorJitter.Scope.OFF, RegionCrop.SAME);
+    }
+
+    /**
+     * With the faces of {@code jitter}'s scope described as the mean over the jittered aligned
+     * chips ({@link DescriptorJitter}; needs the aligned crop), and regions no detector gave
+     * described with {@code regionCrop}.
+     */
+    public FacePipeline(FaceDetector detector, FaceLandmarkNet landmarkNet, FaceDescriptorNet descriptorNet,
+                        int minFaceSize, double minQuality, DescriptorCrop crop, boolean mirrorAverage,
+                        LandmarkRefinement landmarkRefinement, DescriptorJitter.Scope jitter, RegionCrop regionCrop) {
+        if (jitter != DescriptorJitter.Scope.OFF && crop != DescriptorCrop.ALIGNED) {
+            throw new IllegalArgumentException("descriptor jitter needs the aligned crop, got " + crop.configName());
+        }
+        this.jitter = jitter;
+        this.regionCrop = regionCrop;
         this.landmarkRefinement = landmarkRefinement;
         this.detector = detector;
         this.landmarkNet = landmarkNet;
@@ -143,11 +162,11 @@ public final class FacePipeline implements AutoCloseable {
      * Each frame's faces are what {@link #analyze} gives for it alone.
      */
     public List<List<Face>> describe(List<Detected> frames, StageTimes times) {
-        return describe(frames, times, landmarkRefinement.forDetectorBoxes());
+        return describe(frames, times, landmarkRefinement.forDetectorBoxes(), false);
     }
 
-    /** As above, the landmarks placed by {@code refinement}. */
-    private List<List<Face>> describe(List<Detected> frames, StageTimes times, LandmarkRefinement refinement) {
+    /** As above, the landmarks placed by {@code refinement}; {@code regions}: the boxes are regions no detector gave. */
+    private List<List<Face>> describe(List<Detected> frames, StageTimes times, LandmarkRefinement refinement, boolean regions) {
         List<RgbImage> landmarkImages = new ArrayList<>();
         List<DetectedFace> measurable = new ArrayList<>();
         for (Detected frame : frames) {
@@ -167,11 +186,11 @@ public final class FacePipeline implements AutoCloseable {
         }
         List<Face[]> faces = new ArrayList<>(frames.size());
         List<RgbImage> crops = new ArrayList<>();
-        List<int[]> cropOwners = new ArrayList<>(); // {frame, face}
+        List<int[]> cropOwners = new ArrayList<>(); // {frame, face, role}: role MEAN is averaged, BLENDED paired with the mean
         int m = 0;
         for (int f = 0; f < frames.size(); f++) {
             Detected frame = frames.get(f);
-            Face[] frameFaces = faceStatuses(frame, landmarks.subList(m, m + frame.measurableFaces()), crops, cropOwners, f);
+            Face[] frameFaces = faceStatuses(frame, landmarks.subList(m, m + frame.measurableFaces()), crops, cropOwners, f, regions);
             m += frame.measurableFaces();
             faces.add(frameFaces);
         }
@@ -179,10 +198,24 @@ public final class FacePipeline implements AutoCloseable {
             long start = System.nanoTime();
             float[][] descriptors = describeAll(crops);
             times.took(Stage.DESCRIBE, System.nanoTime() - start, crops.size());
-            for (int c = 0; c < crops.size(); c++) {
-                Face[] frameFaces = faces.get(cropOwners.get(c)[0]);
-                Face f = frameFaces[cropOwners.get(c)[1]];
-                frameFaces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptors[c], f.status());
+            for (int c = 0; c < crops.size(); ) {
+                int[] owner = cropOwners.get(c);
+                List<float[]> mean = new ArrayList<>();
+                float[] blended = null;
+                for (; c < crops.size() && cropOwners.get(c)[0] == owner[0] && cropOwners.get(c)[1] == owner[1]; c++) {
+                    if (cropOwners.get(c)[2] == BLENDED) {
+                        blended = descriptors[c];
+                    } else {
+                        mean.add(descriptors[c]);
+                    }
+                }
+                float[] descriptor = mean.size() == 1 ? mean.get(0) : meanOf(mean);
+                if (blended != null) {
+                    descriptor = meanOfPair(descriptor, blended);
+                }
+                Face[] frameFaces = faces.get(owner[0]);
+                Face f = frameFaces[owner[1]];
+                frameFaces[f.index()] = new Face(f.index(), f.detection(), f.landmarks(), f.quality(), descriptor, f.status());
             }
         }
         return faces.stream().map(List::of).toList();
@@ -202,7 +235,7 @@ public final class FacePipeline implements AutoCloseable {
     /** The same path for a face box found elsewhere (a tight crop with no detection, an analyst's region). */
     public Face describeRegion(RgbImage image, DetectedFace region) {
         return describe(List.of(new Detected(image, List.of(region), minFaceSize, minQuality)), StageTimes.NONE,
-                landmarkRefinement).get(0).get(0);
+                landmarkRefinement, true).get(0).get(0);
     }
 
     /** Describes an image that already is the descriptor input (padded and resized as face-api does). */
@@ -225,6 +258,59 @@ public final class FacePipeline implements AutoCloseable {
             out[i] = meanOfPair(all[i], all[crops.size() + i]);
         }
         return out;
+    }
+
+    /** The mean of several descriptors rescaled to their mean length (as {@link #meanOfPair} for two). */
+    static float[] meanOf(List<float[]> descriptors) {
+        int length = descriptors.get(0).length;
+        double[] mean = new double[length];
+        double norms = 0;
+        for (float[] d : descriptors) {
+            double norm = 0;
+            for (int i = 0; i < length; i++) {
+                mean[i] += d[i];
+                norm += (double) d[i] * d[i];
+            }
+            norms += Math.sqrt(norm);
+        }
+        double normMean = 0;
+        for (int i = 0; i < length; i++) {
+            mean[i] /= descriptors.size();
+            normMean += mean[i] * mean[i];
+        }
+        double scale = normMean == 0 ? 0 : norms / descriptors.size() / Math.sqrt(normMean);
+        float[] out = new float[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = (float) (mean[i] * scale);
+        }
+        return out;
+    }
+
+    /** Role of a crop in its face's descriptor: one of those averaged, or the other crop a region's mean is blended with. */
+    private static final int MEAN = 0;
+    private static final int BLENDED = 1;
+
+    /**
+     * The crops whose descriptors make a face's: the configured crop (the jittered chips where
+     * the jitter's scope takes the face), for a region the {@link RegionCrop}'s instead; with
+     * {@code blend}, the other crop last, marked {@link #BLENDED} in {@code roles}.
+     */
+    private List<RgbImage> descriptorCrops(RgbImage image, FaceLandmarks lm, boolean region, List<Integer> roles) {
+        DescriptorCrop main = region && regionCrop == RegionCrop.FACE_API ? DescriptorCrop.FACE_API : crop;
+        boolean jittered = main == DescriptorCrop.ALIGNED
+                && (jitter == DescriptorJitter.Scope.ALL || jitter == DescriptorJitter.Scope.REGIONS && region);
+        List<RgbImage> crops = new ArrayList<>(jittered ? DescriptorJitter.chips(image, lm) : List.of(main.cut(image, lm)));
+        for (int i = 0; i < crops.size(); i++) {
+            roles.add(MEAN);
+        }
+        if (region && regionCrop == RegionCrop.BLEND && crops.get(0).width() > 0) {
+            RgbImage other = (crop == DescriptorCrop.ALIGNED ? DescriptorCrop.FACE_API : DescriptorCrop.ALIGNED).cut(image, lm);
+            if (other.width() > 0 && other.height() > 0) {
+                crops.add(other);
+                roles.add(BLENDED);
+            }
+        }
+        return crops;
     }
 
     /**
@@ -255,7 +341,7 @@ public final class FacePipeline implements AutoCloseable {
      * descriptor crops of the faces to describe are added to {@code crops}, with their owners.
      */
     private Face[] faceStatuses(Detected frame, List<FaceLandmarks> landmarks, List<RgbImage> crops,
-                                       List<int[]> cropOwners, int frameIndex) {
+                                       List<int[]> cropOwners, int frameIndex, boolean regions) {
         RgbImage image = frame.image();
         List<DetectedFace> detections = frame.detections();
         Face[] faces = new Face[detections.size()];
@@ -275,14 +361,17 @@ public final class FacePipeline implements AutoCloseable {
                 faces[i] = new Face(i, d, lm, quality, null, FaceStatus.LOW_QUALITY);
                 continue;
             }
-            RgbImage faceCrop = crop.cut(image, lm);
-            if (faceCrop.width() == 0 || faceCrop.height() == 0) {
+            List<Integer> roles = new ArrayList<>();
+            List<RgbImage> faceCrops = descriptorCrops(image, lm, regions, roles);
+            if (faceCrops.get(0).width() == 0 || faceCrops.get(0).height() == 0) {
                 faces[i] = new Face(i, d, lm, quality, null, FaceStatus.NOT_DESCRIBED);
                 continue;
             }
             faces[i] = new Face(i, d, lm, quality, null, FaceStatus.DESCRIBED);
-            crops.add(faceCrop);
-            cropOwners.add(new int[] {frameIndex, i});
+            for (int c = 0; c < faceCrops.size(); c++) {
+                crops.add(faceCrops.get(c));
+                cropOwners.add(new int[] {frameIndex, i, roles.get(c)});
+            }
         }
         return faces;
     }

@@ -37,6 +37,8 @@ public final class LandmarkRefinement {
     private final int passes;
     private final boolean mirror;
     private final boolean regionsOnly;
+    private final boolean mirrorRegionsOnly;
+    private final double[] framings;
 
     /** {@code passes}: further passes after the first (0 = none); {@code mirror}: average with the mirrored crop's points. */
     public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror) {
@@ -50,6 +52,36 @@ public final class LandmarkRefinement {
      * the SSD's own boxes (docs/accuracy.md).
      */
     public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly) {
+        this(net, passes, mirror, regionsOnly, false);
+    }
+
+    /**
+     * With {@code mirrorRegionsOnly}, the mirror average too is only for regions no detector gave
+     * (a detector's boxes get one plain pass unless they get further passes).
+     */
+    public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly, boolean mirrorRegionsOnly) {
+        this(net, passes, mirror, regionsOnly, mirrorRegionsOnly, 1);
+    }
+
+    /** The scales of a region's box the first pass averages over, by their count ({@code 1}: the box alone). */
+    public static final List<Integer> FRAMING_COUNTS = List.of(1, 3, 5);
+
+    /**
+     * With {@code framings} 3 or 5, the first pass on a region no detector gave runs on the box
+     * and on copies scaled about its centre (90 and 110 %; with 5 also 80 and 120 %) and averages
+     * the points: a region is not framed as the detector boxes the net was trained on, and how it
+     * is framed is not known, so no one framing is trusted. A detector's box keeps its own.
+     */
+    public LandmarkRefinement(FaceLandmarkNet net, int passes, boolean mirror, boolean regionsOnly, boolean mirrorRegionsOnly,
+                              int framings) {
+        if (!FRAMING_COUNTS.contains(framings)) {
+            throw new IllegalArgumentException("region framings must be one of " + FRAMING_COUNTS + ", got " + framings);
+        }
+        this.framings = switch (framings) {
+            case 1 -> new double[] {1};
+            case 3 -> new double[] {1, 0.9, 1.1};
+            default -> new double[] {1, 0.9, 1.1, 0.8, 1.2};
+        };
         if (passes < 0 || passes > MAX_PASSES) {
             throw new IllegalArgumentException("landmark passes must be between 0 and " + MAX_PASSES + ", got " + passes);
         }
@@ -57,20 +89,27 @@ public final class LandmarkRefinement {
         this.passes = passes;
         this.mirror = mirror;
         this.regionsOnly = regionsOnly;
+        this.mirrorRegionsOnly = mirrorRegionsOnly;
     }
 
-    /** The refinement for boxes a detector found: without further passes where they are for regions only. */
+    /**
+     * The refinement for boxes a detector found: without further passes, or without the mirror
+     * average, where they are for regions only.
+     */
     public LandmarkRefinement forDetectorBoxes() {
-        return regionsOnly && passes > 0 ? new LandmarkRefinement(net, 0, mirror, false) : this;
+        boolean dropPasses = regionsOnly && passes > 0;
+        boolean dropMirror = mirrorRegionsOnly && mirror;
+        return dropPasses || dropMirror || framings.length > 1
+                ? new LandmarkRefinement(net, dropPasses ? 0 : passes, !dropMirror && mirror, false, false, 1) : this;
     }
 
     public boolean isOff() {
-        return passes == 0 && !mirror;
+        return passes == 0 && !mirror && framings.length == 1;
     }
 
     /** The landmarks of {@code faces} (face {@code i} in {@code images.get(i)}), refined as configured. */
     public List<FaceLandmarks> detectEach(List<RgbImage> images, List<DetectedFace> faces) {
-        List<FaceLandmarks> current = once(images, faces);
+        List<FaceLandmarks> current = framings.length == 1 ? once(images, faces) : overFramings(images, faces);
         for (int pass = 0; pass < passes; pass++) {
             List<Integer> moving = new ArrayList<>();
             List<RgbImage> movingImages = new ArrayList<>();
@@ -104,6 +143,38 @@ public final class LandmarkRefinement {
             }
         }
         return current;
+    }
+
+    /** {@link #once} on each box and on its scaled copies ({@link #framings}), the points averaged; raw and crop of the box itself. */
+    private List<FaceLandmarks> overFramings(List<RgbImage> images, List<DetectedFace> faces) {
+        List<FaceLandmarks> first = once(images, faces);
+        double[][] sums = new double[faces.size()][];
+        for (int i = 0; i < faces.size(); i++) {
+            sums[i] = first.get(i).points().clone();
+        }
+        for (int k = 1; k < framings.length; k++) {
+            List<DetectedFace> scaled = new ArrayList<>(faces.size());
+            for (DetectedFace f : faces) {
+                float w = (float) (f.width() * framings[k]);
+                float h = (float) (f.height() * framings[k]);
+                scaled.add(new DetectedFace(f.x() + (f.width() - w) / 2, f.y() + (f.height() - h) / 2, w, h, f.score()));
+            }
+            List<FaceLandmarks> found = once(images, scaled);
+            for (int i = 0; i < faces.size(); i++) {
+                double[] p = found.get(i).points();
+                for (int j = 0; j < p.length; j++) {
+                    sums[i][j] += p[j];
+                }
+            }
+        }
+        List<FaceLandmarks> out = new ArrayList<>(faces.size());
+        for (int i = 0; i < faces.size(); i++) {
+            for (int j = 0; j < sums[i].length; j++) {
+                sums[i][j] /= framings.length;
+            }
+            out.add(new FaceLandmarks(sums[i], first.get(i).raw(), first.get(i).crop()));
+        }
+        return out;
     }
 
     /** One run of the net on each box, averaged with its mirrored crop's when so configured. */

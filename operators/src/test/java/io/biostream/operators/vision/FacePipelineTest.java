@@ -136,6 +136,55 @@ class FacePipelineTest {
         }
     }
 
+    @Test
+    void descriptorJitterAndTheBlendForRegionsChangeARegionsDescriptorAndNotADetectedFaces() {
+        VisionConfig config = VisionConfig.DEFAULTS.withDescriptorJitter("regions").withRegionCrop("blend");
+        try (FacePipeline regional = config.openPipeline()) {
+            assertThat(regional.modelId()).isEqualTo("face-api-recognition-1.7.15+aligned+mirror-average");
+            List<FacePipeline.Face> faces = regional.analyze(sample);
+            assertThat(faces).isNotEmpty();
+            for (FacePipeline.Face face : faces) { // detected: the default path's descriptor, one chip
+                RgbImage chip = AlignedFaceChip.crop(sample, face.landmarks());
+                assertThat(distance(face.descriptor(), mirrorAveraged(chip))).as("face %d", face.index()).isLessThan(1e-5);
+            }
+            FacePipeline.Face detected = faces.get(0);
+            FacePipeline.Face region = regional.describeRegion(sample, detected.detection());
+            assertThat(region.landmarks()).isEqualTo(detected.landmarks());
+            // a region: the mean over the nine jittered chips (each with its mirror), blended with face-api's crop
+            List<RgbImage> chips = DescriptorJitter.chips(sample, region.landmarks());
+            assertThat(chips).hasSize(9);
+            List<float[]> jittered = chips.stream().map(FacePipelineTest::mirrorAveraged).toList();
+            float[] faceApi = mirrorAveraged(FaceApiDescriptorCrop.crop(sample, region.landmarks()));
+            float[] expected = FacePipeline.meanOfPair(FacePipeline.meanOf(jittered), faceApi);
+            assertThat(distance(region.descriptor(), expected)).isLessThan(1e-5);
+            assertThat(distance(region.descriptor(), detected.descriptor())).isGreaterThan(0.01);
+        }
+        try (FacePipeline faceApiRegions = VisionConfig.DEFAULTS.withRegionCrop("face-api").openPipeline()) {
+            FacePipeline.Face detected = faceApiRegions.analyze(sample).get(0);
+            RgbImage chip = AlignedFaceChip.crop(sample, detected.landmarks());
+            assertThat(distance(detected.descriptor(), mirrorAveraged(chip))).isLessThan(1e-5);
+            FacePipeline.Face region = faceApiRegions.describeRegion(sample, detected.detection());
+            float[] expected = mirrorAveraged(FaceApiDescriptorCrop.crop(sample, region.landmarks()));
+            assertThat(distance(region.descriptor(), expected)).isLessThan(1e-5);
+            assertThat(distance(region.descriptor(), detected.descriptor())).isGreaterThan(0.02);
+        }
+    }
+
+    @Test
+    void theMeanOfSeveralDescriptorsIsRescaledToTheirMeanLength() {
+        float[] mean = FacePipeline.meanOf(List.of(new float[] {3, 0}, new float[] {0, 3}, new float[] {0, 6}));
+        // the plain mean (1, 3) has length sqrt(10); rescaled to the mean length 4
+        double scale = 4 / Math.sqrt(10);
+        assertThat(mean).containsExactly(new float[] {(float) scale, (float) (3 * scale)}, org.assertj.core.api.Assertions.within(1e-6f));
+        assertThat(FacePipeline.meanOf(List.of(new float[] {3, 0}, new float[] {0, 3})))
+                .containsExactly(FacePipeline.meanOfPair(new float[] {3, 0}, new float[] {0, 3}), org.assertj.core.api.Assertions.within(1e-6f));
+    }
+
+    /** The peer pipeline's descriptor of {@code crop} averaged with its mirror's: what the default path gives a crop. */
+    private static float[] mirrorAveraged(RgbImage crop) {
+        return FacePipeline.meanOfPair(pipeline.describeCrop(crop), pipeline.describeCrop(ImageOps.mirror(crop)));
+    }
+
     private static double distance(float[] a, float[] b) {
         double sum = 0;
         for (int i = 0; i < a.length; i++) {

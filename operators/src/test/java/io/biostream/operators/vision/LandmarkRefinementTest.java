@@ -109,6 +109,59 @@ class LandmarkRefinementTest {
     }
 
     @Test
+    void theMirrorAverageForRegionsOnlyLeavesADetectorsBoxToOnePlainPass() throws IOException {
+        GoldenFaces sample = GoldenFaces.load("sample1");
+        DetectedFace box = sample.faces().get(0).box();
+        List<RgbImage> image = List.of(sample.image());
+        FaceLandmarks plain = net.detect(sample.image(), box);
+        FaceLandmarks mirrored = new LandmarkRefinement(net, 0, true).detectEach(image, List.of(box)).get(0);
+        assertThat(mirrored).isNotEqualTo(plain);
+        LandmarkRefinement regionsOnly = new LandmarkRefinement(net, 0, true, false, true);
+        // a region (describeRegion) gets the average, a detector's box the plain pass
+        assertThat(regionsOnly.detectEach(image, List.of(box)).get(0)).isEqualTo(mirrored);
+        assertThat(regionsOnly.forDetectorBoxes().isOff()).isTrue();
+        assertThat(regionsOnly.forDetectorBoxes().detectEach(image, List.of(box)).get(0)).isEqualTo(plain);
+        // scoped to all faces, a detector's box keeps it
+        assertThat(new LandmarkRefinement(net, 0, true, false, false).forDetectorBoxes().detectEach(image, List.of(box)).get(0))
+                .isEqualTo(mirrored);
+        // the passes' own scope is kept: passes for all faces stay, the mirror goes
+        LandmarkRefinement passesForAll = new LandmarkRefinement(net, 2, true, false, true).forDetectorBoxes();
+        assertThat(passesForAll.detectEach(image, List.of(box)).get(0))
+                .isEqualTo(new LandmarkRefinement(net, 2, false).detectEach(image, List.of(box)).get(0));
+    }
+
+    @Test
+    void regionFramingsAverageTheFirstPassOverTheBoxScaledAboutItsCentre() throws IOException {
+        GoldenFaces sample = GoldenFaces.load("sample1");
+        DetectedFace box = sample.faces().get(0).box();
+        List<RgbImage> image = List.of(sample.image());
+        LandmarkRefinement threeFramings = new LandmarkRefinement(net, 0, false, false, false, 3);
+        FaceLandmarks averaged = threeFramings.detectEach(image, List.of(box)).get(0);
+        FaceLandmarks plain = net.detect(sample.image(), box);
+        double[] expected = plain.points().clone();
+        for (double scale : new double[] {0.9, 1.1}) {
+            float w = (float) (box.width() * scale);
+            float h = (float) (box.height() * scale);
+            FaceLandmarks scaled = net.detect(sample.image(),
+                    new DetectedFace(box.x() + (box.width() - w) / 2, box.y() + (box.height() - h) / 2, w, h, box.score()));
+            for (int j = 0; j < expected.length; j++) {
+                expected[j] += scaled.points()[j];
+            }
+        }
+        double moved = 0;
+        for (int j = 0; j < expected.length; j++) {
+            assertThat(averaged.points()[j]).as("coordinate %d", j).isCloseTo(expected[j] / 3, org.assertj.core.data.Offset.offset(1e-4));
+            moved += Math.abs(averaged.points()[j] - plain.points()[j]);
+        }
+        assertThat(moved / expected.length).as("mean shift from the box alone, px").isGreaterThan(0.05);
+        assertThat(averaged.crop()).isEqualTo(plain.crop());
+        // a detector's box: the box alone
+        assertThat(threeFramings.forDetectorBoxes().isOff()).isTrue();
+        assertThat(threeFramings.forDetectorBoxes().detectEach(image, List.of(box)).get(0)).isEqualTo(plain);
+        assertThatThrownBy(() -> new LandmarkRefinement(net, 0, false, false, false, 2)).hasMessageContaining("[1, 3, 5]");
+    }
+
+    @Test
     void passesOutsideTheBoundsAreRefused() {
         assertThatThrownBy(() -> new LandmarkRefinement(net, -1, false)).hasMessageContaining("between 0 and 5");
         assertThatThrownBy(() -> new LandmarkRefinement(net, 6, false)).hasMessageContaining("between 0 and 5");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.biostream.operators.config.Settings;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,5 +75,43 @@ class VisionConfigTest {
         assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-mirror", "maybe"))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("biostream.vision.landmark-mirror");
+    }
+
+    @Test
+    void theRegionLeversAreOffUnlessConfiguredAndBadValuesAreRefusedNamingTheirKey() {
+        VisionConfig defaults = VisionConfig.from(Settings.of(Map.of()));
+        assertThat(defaults.landmarkMirrorScope()).isEqualTo("all");
+        assertThat(defaults.descriptorJitter()).isEqualTo("off");
+        assertThat(defaults.regionCrop()).isEqualTo("same");
+        VisionConfig regional = VisionConfig.from(Settings.of(Map.of(
+                "biostream.vision.landmark-mirror-scope", "Regions", "biostream.vision.descriptor-jitter", "regions",
+                "biostream.vision.region-crop", "blend")));
+        assertThat(regional.landmarkMirrorScope()).isEqualTo("regions");
+        assertThat(regional.descriptorJitter()).isEqualTo("regions");
+        assertThat(regional.regionCrop()).isEqualTo("blend");
+        VisionConfig changed = regional.withDetector("ssd").withMinQuality(0.1).withMinFaceSize(30)
+                .withDescriptorCrop("aligned", false).withCascade("on").withCascadeBudgetMs(10).withLandmarkRefinement(1, true);
+        assertThat(List.of(changed.landmarkMirrorScope(), changed.descriptorJitter(), changed.regionCrop()))
+                .containsExactly("regions", "regions", "blend");
+        assertThat(regional.withLandmarkMirrorScope("all").withDescriptorJitter("off").withRegionCrop("same")).isEqualTo(defaults);
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.landmark-mirror-scope", "some"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.landmark-mirror-scope").hasMessageContaining("regions");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.descriptor-jitter", "8"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.descriptor-jitter").hasMessageContaining("off, regions, all");
+        assertThat(VisionConfig.from(Settings.of(Map.of("biostream.vision.region-framings", "5"))).regionFramings()).isEqualTo(5);
+        assertThat(defaults.regionFramings()).isEqualTo(1);
+        assertThat(regional.withRegionFramings(3).withCascade("on").regionFramings()).isEqualTo(3);
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.region-framings", "2"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.region-framings").hasMessageContaining("[1, 3, 5]");
+        assertThatThrownBy(() -> VisionConfig.from(Settings.of(Map.of("biostream.vision.region-crop", "plain"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.region-crop").hasMessageContaining("same, face-api, blend");
+        // the jitter moves dlib's aligned chip: face-api's crop has none to move
+        assertThatThrownBy(() -> regional.withDescriptorCrop("face-api", true))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("biostream.vision.descriptor-jitter").hasMessageContaining("aligned");
     }
 }
