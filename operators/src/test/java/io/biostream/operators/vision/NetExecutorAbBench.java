@@ -18,6 +18,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * CPU with THREAD_CPU=1 and OMP_NUM_THREADS=1. B's first call at each batch size allocates its arrays.
  */
 public class NetExecutorAbBench {
+    /** Calls of each variant before the timed ones (JIT, oneDNN kernels). */
+    private static final int WARMUP = 12;
+
     public static void main(String[] args) throws Exception {
         int reps = Integer.parseInt(args[0]);
         Path dir = Path.of(System.getProperty("crops", "../shared/goldens/crops"));
@@ -40,7 +43,7 @@ public class NetExecutorAbBench {
             long[][] cpu = new long[2][reps];
             long firstB = 0;
             double maxDelta = 0;
-            for (int r = -4; r < reps; r++) {
+            for (int r = -WARMUP; r < reps; r++) {
                 List<RgbImage> chunk = new ArrayList<>();
                 for (int i = 0; i < batch; i++) chunk.add(crops.get(Math.floorMod(r * batch + i, crops.size())));
                 float[][] a = null;
@@ -55,7 +58,7 @@ public class NetExecutorAbBench {
                         out = executor.values(output);
                     }
                     long spent = SsdOpTimesBench.cpu() - c0;
-                    if (r == -4 && v == 1) firstB = spent;
+                    if (r == -WARMUP && v == 1) firstB = spent;
                     if (r >= 0) cpu[v][r] = spent;
                     if (v == 0) a = out;
                     else for (int i = 0; i < batch; i++) maxDelta = Math.max(maxDelta, SsdOpTimesBench.maxAbs(a[i], out[i]));
