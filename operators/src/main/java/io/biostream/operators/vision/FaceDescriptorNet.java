@@ -4,12 +4,14 @@ import io.biostream.operators.image.RgbImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SameDiff;
+import java.util.LinkedHashMap;
 
 /**
  * Face descriptors: face-api 1.7.15's FaceRecognitionNet (150x150 RGB face crop → 128 floats,
- * compared by Euclidean distance) run on ND4J SameDiff, which reaches oneDNN on the
- * onednn-avx2 native build. Outputs match the JavaScript net to about 1e-6 per element.
+ * compared by Euclidean distance) run op by op on libnd4j ({@link FaceRecognitionExecutor}: the
+ * ops of the SameDiff graph {@link FaceRecognitionGraph} without its per-call session), which
+ * reaches oneDNN on the onednn-avx2 native build. Outputs match the JavaScript net to about 1e-6
+ * per element.
  *
  * <p>Thread-safety: calls on one instance are serialised (the methods are synchronized), so
  * an instance may be shared, but for throughput use one instance per thread, e.g. one per
@@ -29,11 +31,11 @@ public final class FaceDescriptorNet implements AutoCloseable {
     /** Larger requests run in chunks of this many faces, bounding native memory per call. */
     static final int MAX_BATCH = 32;
 
-    private final SameDiff graph;
+    private final FaceRecognitionExecutor net;
     private boolean closed;
 
     public FaceDescriptorNet(FaceApiWeights weights) {
-        this.graph = FaceRecognitionGraph.build(weights);
+        this.net = new FaceRecognitionExecutor(weights);
     }
 
     /** The net with face-api's weights from the classpath ({@code models/face-api/}). */
@@ -87,7 +89,13 @@ public final class FaceDescriptorNet implements AutoCloseable {
     }
 
     private Map<String, float[][]> run(List<RgbImage> crops, String... outputs) {
-        return NetGraphs.runCentredCrops(graph, FaceRecognitionGraph.INPUT, crops, INPUT_SIZE, MEAN_RGB, DIVISOR, outputs);
+        net.run(NetGraphs.centredRegionsInput(crops, NetGraphs.wholeCrops(crops), INPUT_SIZE, MEAN_RGB, DIVISOR),
+                crops.size());
+        Map<String, float[][]> values = new LinkedHashMap<>();
+        for (String name : outputs) {
+            values.put(name, net.values(name));
+        }
+        return values;
     }
 
     private void ensureOpen() {
@@ -103,6 +111,6 @@ public final class FaceDescriptorNet implements AutoCloseable {
             return;
         }
         closed = true;
-        NetGraphs.releaseConstants(graph);
+        net.close();
     }
 }

@@ -63,18 +63,23 @@ final class FaceLandmarkGraph {
             channels *= 2;
         }
         // 'valid' pool of the whole map: 7x7 (full) or 14x14 (tiny), stride 2 -> 1x1.
-        x = sd.cnn.avgPooling2d(poolName(variant), x, Pooling2DConfig.builder()
-                .kH(size).kW(size).sH(2).sW(2)
-                .paddingMode(PaddingMode.VALID)
-                .isNHWC(true)
-                .build());
+        x = sd.cnn.avgPooling2d(poolName(variant), x, poolConfig(size));
         x = sd.reshape(x, sd.constant(Nd4j.createFromArray(-1L, channelsIn)));
         SDVariable fc = sd.mmul(x, constant(weights.get("fc/weights", channelsIn, OUTPUTS)));
         fc.add(RAW, constant(weights.get("fc/bias", OUTPUTS)));
         return sd;
     }
 
-    private static String poolName(FaceLandmarkNet.Variant variant) {
+    /** 'valid' pool of the whole {@code size x size} map, stride 2 -> 1x1. */
+    static Pooling2DConfig poolConfig(int size) {
+        return Pooling2DConfig.builder()
+                .kH(size).kW(size).sH(2).sW(2)
+                .paddingMode(PaddingMode.VALID)
+                .isNHWC(true)
+                .build();
+    }
+
+    static String poolName(FaceLandmarkNet.Variant variant) {
         int size = FaceLandmarkNet.INPUT_SIZE >> variant.blocks();
         return "avgpool" + size + "x" + size + "s2";
     }
@@ -123,7 +128,7 @@ final class FaceLandmarkGraph {
         return sd.cnn.conv2d(y, pointwise, bias, config(1, 1));
     }
 
-    private static Conv2DConfig config(int kernel, int stride) {
+    static Conv2DConfig config(int kernel, int stride) {
         return Conv2DConfig.builder()
                 .kH(kernel).kW(kernel).sH(stride).sW(stride)
                 .paddingMode(PaddingMode.SAME)

@@ -5,11 +5,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SameDiff;
+import java.util.LinkedHashMap;
 
 /**
  * 68 facial landmarks: face-api 1.7.15's FaceLandmark68Net ({@link Variant#FULL}) or
- * FaceLandmark68TinyNet ({@link Variant#TINY}) on ND4J SameDiff, with face-api's crop and
+ * FaceLandmark68TinyNet ({@link Variant#TINY}) run op by op on libnd4j ({@link FaceLandmarkExecutor}:
+ * the ops of the SameDiff graph {@link FaceLandmarkGraph} without its per-call session), with face-api's crop and
  * post-processing reproduced step for step, quirks included:
  * <ol>
  *   <li>crop: the detection box clipped at the image borders, x, y, width and height floored
@@ -67,12 +68,12 @@ public final class FaceLandmarkNet implements AutoCloseable {
     }
 
     private final Variant variant;
-    private final SameDiff graph;
+    private final FaceLandmarkExecutor net;
     private boolean closed;
 
     public FaceLandmarkNet(Variant variant, FaceApiWeights weights) {
         this.variant = variant;
-        this.graph = FaceLandmarkGraph.build(weights, variant);
+        this.net = new FaceLandmarkExecutor(weights, variant);
     }
 
     /** The net with face-api's weights from the classpath ({@code models/face-api/}). */
@@ -120,8 +121,7 @@ public final class FaceLandmarkNet implements AutoCloseable {
         for (int start = 0; start < regions.size(); start += MAX_BATCH) {
             int end = Math.min(regions.size(), start + MAX_BATCH);
             // The crops are read in place from the images (no copy per face).
-            float[][] raw = NetGraphs.runCentredRegions(graph, FaceLandmarkGraph.INPUT, images.subList(start, end),
-                    regions.subList(start, end), INPUT_SIZE, FaceDescriptorNet.MEAN_RGB, DIVISOR, FaceLandmarkGraph.RAW)
+            float[][] raw = runRegions(images.subList(start, end), regions.subList(start, end), FaceLandmarkGraph.RAW)
                     .get(FaceLandmarkGraph.RAW);
             for (int i = start; i < end; i++) {
                 result.add(toImage(raw[i - start], regions.get(i), faces.get(i).x(), faces.get(i).y()));
@@ -199,7 +199,17 @@ public final class FaceLandmarkNet implements AutoCloseable {
     }
 
     private Map<String, float[][]> run(List<RgbImage> crops, String... outputs) {
-        return NetGraphs.runCentredCrops(graph, FaceLandmarkGraph.INPUT, crops, INPUT_SIZE, FaceDescriptorNet.MEAN_RGB, DIVISOR, outputs);
+        return runRegions(crops, NetGraphs.wholeCrops(crops), outputs);
+    }
+
+    private Map<String, float[][]> runRegions(List<RgbImage> images, List<PixelRect> regions, String... outputs) {
+        net.run(NetGraphs.centredRegionsInput(images, regions, INPUT_SIZE, FaceDescriptorNet.MEAN_RGB, DIVISOR),
+                regions.size());
+        Map<String, float[][]> values = new LinkedHashMap<>();
+        for (String name : outputs) {
+            values.put(name, net.values(name));
+        }
+        return values;
     }
 
     private void ensureOpen() {
@@ -215,6 +225,6 @@ public final class FaceLandmarkNet implements AutoCloseable {
             return;
         }
         closed = true;
-        NetGraphs.releaseConstants(graph);
+        net.close();
     }
 }

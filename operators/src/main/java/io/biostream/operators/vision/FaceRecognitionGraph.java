@@ -97,7 +97,7 @@ final class FaceRecognitionGraph {
     }
 
     /** Output size of a 'valid' convolution or pooling. */
-    private static int validSize(int in, int kernel, int stride) {
+    static int validSize(int in, int kernel, int stride) {
         return (in - kernel) / stride + 1;
     }
 
@@ -110,18 +110,22 @@ final class FaceRecognitionGraph {
                                  int stride, PaddingMode padding) {
         SDVariable filters = constant(weights.get(prefix + "/conv/filters", kernel, kernel, in, out));
         SDVariable bias = constant(weights.get(prefix + "/conv/bias", out));
-        Conv2DConfig config = Conv2DConfig.builder()
+        SDVariable y = sd.cnn.conv2d(x, filters, bias, convConfig(kernel, stride, padding));
+        return y.mul(constant(weights.get(prefix + "/scale/weights", out)))
+                .add(constant(weights.get(prefix + "/scale/biases", out)));
+    }
+
+    /** NHWC, TF filter layout {@code [kh,kw,in,out]}. */
+    static Conv2DConfig convConfig(int kernel, int stride, PaddingMode padding) {
+        return Conv2DConfig.builder()
                 .kH(kernel).kW(kernel).sH(stride).sW(stride)
                 .paddingMode(padding)
                 .dataFormat(Conv2DConfig.NHWC)
                 .weightsFormat(WeightsFormat.YXIO)
                 .build();
-        SDVariable y = sd.cnn.conv2d(x, filters, bias, config);
-        return y.mul(constant(weights.get(prefix + "/scale/weights", out)))
-                .add(constant(weights.get(prefix + "/scale/biases", out)));
     }
 
-    private static Pooling2DConfig pooling(int kernel, int stride) {
+    static Pooling2DConfig pooling(int kernel, int stride) {
         return Pooling2DConfig.builder()
                 .kH(kernel).kW(kernel).sH(stride).sW(stride)
                 .paddingMode(PaddingMode.VALID)

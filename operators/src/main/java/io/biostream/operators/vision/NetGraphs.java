@@ -28,11 +28,7 @@ final class NetGraphs {
      */
     static Map<String, float[][]> runCentredCrops(SameDiff graph, String inputName, List<RgbImage> crops, int size,
                                                   double[] meanRgb, float divisor, String... outputs) {
-        List<PixelRect> whole = new ArrayList<>(crops.size());
-        for (RgbImage crop : crops) {
-            whole.add(new PixelRect(0, 0, crop.width(), crop.height()));
-        }
-        return runCentredRegions(graph, inputName, crops, whole, size, meanRgb, divisor, outputs);
+        return runCentredRegions(graph, inputName, crops, wholeCrops(crops), size, meanRgb, divisor, outputs);
     }
 
     /**
@@ -42,14 +38,7 @@ final class NetGraphs {
     static Map<String, float[][]> runCentredRegions(SameDiff graph, String inputName, List<RgbImage> images,
                                                     List<PixelRect> regions, int size, double[] meanRgb, float divisor,
                                                     String... outputs) {
-        if (images.size() != regions.size()) {
-            throw new IllegalArgumentException(images.size() + " images for " + regions.size() + " regions");
-        }
-        int pixels = size * size * 3;
-        float[] batch = new float[regions.size() * pixels];
-        for (int i = 0; i < regions.size(); i++) {
-            ImageOps.squareInputInto(images.get(i), regions.get(i), size, true, meanRgb, divisor, batch, i * pixels);
-        }
+        float[] batch = centredRegionsInput(images, regions, size, meanRgb, divisor);
         INDArray input = Nd4j.create(batch, new long[] {regions.size(), size, size, 3}, 'c');
         // Outputs are left to ND4J's GC-driven deallocation: the session may still hold them.
         Map<String, INDArray> values = graph.output(Map.of(inputName, input), outputs);
@@ -58,6 +47,32 @@ final class NetGraphs {
             result.put(name, values.get(name).reshape(regions.size(), -1).toFloatMatrix());
         }
         return result;
+    }
+
+    /** Whole crops as regions of themselves. */
+    static List<PixelRect> wholeCrops(List<RgbImage> crops) {
+        List<PixelRect> whole = new ArrayList<>(crops.size());
+        for (RgbImage crop : crops) {
+            whole.add(new PixelRect(0, 0, crop.width(), crop.height()));
+        }
+        return whole;
+    }
+
+    /**
+     * The NHWC input batch of {@link #runCentredRegions}, row-major: region {@code i} of
+     * {@code images.get(i)} padded to a centred square, resized to {@code size}, normalised.
+     */
+    static float[] centredRegionsInput(List<RgbImage> images, List<PixelRect> regions, int size, double[] meanRgb,
+                                       float divisor) {
+        if (images.size() != regions.size()) {
+            throw new IllegalArgumentException(images.size() + " images for " + regions.size() + " regions");
+        }
+        int pixels = size * size * 3;
+        float[] batch = new float[regions.size() * pixels];
+        for (int i = 0; i < regions.size(); i++) {
+            ImageOps.squareInputInto(images.get(i), regions.get(i), size, true, meanRgb, divisor, batch, i * pixels);
+        }
+        return batch;
     }
 
     /** Frees the native memory of a graph's constants (the weights) now rather than at GC. */
