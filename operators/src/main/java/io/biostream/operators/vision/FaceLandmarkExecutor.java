@@ -1,9 +1,7 @@
 package io.biostream.operators.vision;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
@@ -25,20 +23,11 @@ final class FaceLandmarkExecutor extends NetExecutor {
     static final int MAX_CACHED_CROPS = 2 * FaceLandmarkNet.MAX_BATCH;
 
     private final FaceLandmarkNet.Variant variant;
-    private FaceApiWeights source;
-    private final Map<String, INDArray> loaded = new HashMap<>();
 
     FaceLandmarkExecutor(FaceApiWeights weights, FaceLandmarkNet.Variant variant) {
         super("FaceLandmarkExecutor", FaceLandmarkGraph.INPUT, FaceLandmarkNet.INPUT_SIZE, MAX_CACHED_CROPS);
         this.variant = variant;
-        source = weights;
-        // Loads every weight once (the plan of batch 1 stays cached), then lets the parsed floats go.
-        prepare(1);
-        source = null;
-    }
-
-    private INDArray tensor(String name, int... shape) {
-        return loaded.computeIfAbsent(name, n -> weight(source.get(n, shape)));
+        loadWeights(weights);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.biostream.operators.vision;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.nd4j.enums.PadMode;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,19 +26,10 @@ final class FaceRecognitionExecutor extends NetExecutor {
     /** Batch sizes kept allocated: up to two full chunks' worth of crops (about 4.4 MB each). */
     static final int MAX_CACHED_CROPS = 2 * FaceDescriptorNet.MAX_BATCH;
 
-    private FaceApiWeights source;
-    private final Map<String, INDArray> loaded = new HashMap<>();
 
     FaceRecognitionExecutor(FaceApiWeights weights) {
         super("FaceRecognitionExecutor", FaceRecognitionGraph.INPUT, FaceDescriptorNet.INPUT_SIZE, MAX_CACHED_CROPS);
-        source = weights;
-        // Loads every weight once (the plan of batch 1 stays cached), then lets the parsed floats go.
-        prepare(1);
-        source = null;
-    }
-
-    private INDArray tensor(String name, int... shape) {
-        return loaded.computeIfAbsent(name, n -> weight(source.get(n, shape)));
+        loadWeights(weights);
     }
 
     @Override

@@ -37,6 +37,10 @@ abstract class NetExecutor implements AutoCloseable {
     private final LinkedHashMap<Integer, Plan> plans = new LinkedHashMap<>(8, 0.75f, true);
     private Plan last;
     private boolean closed;
+    /** Weights and constants by name, loaded once. */
+    final Map<String, INDArray> loaded = new HashMap<>();
+    /** The parsed weights, only while the first plan is built. */
+    private FaceApiWeights source;
 
     NetExecutor(String name, String inputName, int inputSize, int maxCachedCrops) {
         this.name = name;
@@ -55,6 +59,18 @@ abstract class NetExecutor implements AutoCloseable {
             weights.add(array);
             return array;
         }
+    }
+
+    /** Loads every weight once (the plan of batch 1 stays cached), then lets the parsed floats go. */
+    final void loadWeights(FaceApiWeights weights) {
+        source = weights;
+        prepare(1);
+        source = null;
+    }
+
+    /** The named weight tensor of {@code shape}, loaded on first use by {@link #loadWeights}. */
+    final INDArray tensor(String name, int... shape) {
+        return loaded.computeIfAbsent(name, n -> weight(source.get(n, shape)));
     }
 
     /** A constant array (pads' paddings) kept until {@link #close}. */
