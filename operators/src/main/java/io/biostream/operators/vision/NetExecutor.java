@@ -73,6 +73,18 @@ abstract class NetExecutor implements AutoCloseable {
         return loaded.computeIfAbsent(name, n -> weight(source.get(n, shape)));
     }
 
+    /**
+     * A tensor computed from loaded weights (a scale folded into a conv's filters), made once
+     * by {@link #loadWeights} from {@code source}'s parsed weights and kept until {@link #close}.
+     */
+    final INDArray derived(String name, long[] shape, java.util.function.Function<FaceApiWeights, float[]> values) {
+        return loaded.computeIfAbsent(name, n -> {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return constant(Nd4j.create(values.apply(source), shape, 'c'));
+            }
+        });
+    }
+
     /** A constant array (pads' paddings) kept until {@link #close}. */
     final INDArray constant(INDArray array) {
         weights.add(array);

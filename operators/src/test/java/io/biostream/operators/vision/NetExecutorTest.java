@@ -23,10 +23,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class NetExecutorTest {
     /**
-     * The same libnd4j ops on the same values, the graph differing only in how it calls them and
-     * where results are written: bit for bit the same (a sum in another order is not).
+     * The landmark nets: the same libnd4j ops on the same values, the graph differing only in how
+     * it calls them and where results are written: bit for bit the same (a sum in another order is not).
      */
-    private static final double MAX_DELTA = 0;
+    private static final double SAME_OPS_MAX_DELTA = 0;
+    /**
+     * The descriptor net folds each conv's scale and shift into its filters and bias (two passes
+     * over every conv's output fewer): the same arithmetic rounded at other places. Measured:
+     * 1.8e-5 in any activation, 4.2e-7 in the descriptors.
+     */
+    private static final double FOLDED_MAX_DELTA = 1e-4;
     private static final List<String> FACES = List.of("s1_f00", "s1_f01", "s1_f02");
 
     @Test
@@ -36,7 +42,7 @@ class NetExecutorTest {
         names.add(FaceRecognitionGraph.INPUT);
         try (FaceRecognitionExecutor executor = new FaceRecognitionExecutor(weights)) {
             double worst = compareAcrossBatches(FaceRecognitionGraph.build(weights), FaceRecognitionGraph.INPUT, executor,
-                    crops(FaceDescriptorNet.INPUT_SIZE), FaceDescriptorNet.INPUT_SIZE, names);
+                    crops(FaceDescriptorNet.INPUT_SIZE), FaceDescriptorNet.INPUT_SIZE, names, FOLDED_MAX_DELTA);
             System.out.printf("descriptor executor vs graph: max |delta| %.3g; %.2f MB of activations per crop%n", worst,
                     executor.allocatedBytes() / 4.0 / 1e6);
         }
@@ -50,7 +56,7 @@ class NetExecutorTest {
             names.add(FaceLandmarkGraph.INPUT);
             try (FaceLandmarkExecutor executor = new FaceLandmarkExecutor(weights, variant)) {
                 double worst = compareAcrossBatches(FaceLandmarkGraph.build(weights, variant), FaceLandmarkGraph.INPUT,
-                        executor, crops(FaceLandmarkNet.INPUT_SIZE), FaceLandmarkNet.INPUT_SIZE, names);
+                        executor, crops(FaceLandmarkNet.INPUT_SIZE), FaceLandmarkNet.INPUT_SIZE, names, SAME_OPS_MAX_DELTA);
                 System.out.printf("%s landmark executor vs graph: max |delta| %.3g; %.2f MB of activations per crop%n",
                         variant, worst, executor.allocatedBytes() / 4.0 / 1e6);
             }
@@ -101,7 +107,7 @@ class NetExecutorTest {
      * [2,0,1], comparing every named array per crop; returns the largest difference.
      */
     private static double compareAcrossBatches(SameDiff graph, String inputName, NetExecutor executor, List<RgbImage> crops,
-                                               int size, List<String> names) {
+                                               int size, List<String> names, double maxDelta) {
         float[] input = NetGraphs.centredRegionsInput(crops, NetGraphs.wholeCrops(crops), size, FaceDescriptorNet.MEAN_RGB, 255f);
         Map<String, float[][]> reference = new LinkedHashMap<>();
         graph.output(Map.of(inputName, Nd4j.create(input, new long[] {crops.size(), size, size, 3}, 'c')),
@@ -125,7 +131,7 @@ class NetExecutorTest {
                             .hasSameSizeAs(expected);
                     double delta = DetectorGoldens.maxAbs(expected, actual[i]);
                     assertThat(delta).as("max |delta| of %s, crop %d, batch %s", name, order[i], Arrays.toString(order))
-                            .isLessThanOrEqualTo(MAX_DELTA);
+                            .isLessThanOrEqualTo(maxDelta);
                     worst = Math.max(worst, delta);
                 }
             }
