@@ -17,11 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class DecodeBudget {
     /**
-     * Estimated peak bytes per decoded pixel: the RGB float image the nets read (12, heap) plus
-     * OpenCV's 8-bit BGR matrix (3, native) held together while converting; the decoder's own
-     * working memory (a progressive JPEG's coefficients, up to 6) is freed before that.
+     * Estimated peak bytes per decoded pixel: while decoding, OpenCV's 8-bit BGR matrix (3,
+     * native) plus the decoder's working memory (a progressive JPEG's coefficients, up to 6);
+     * after it, the BGR matrix and the 8-bit RGB image the nets read (3, heap), the converted
+     * strip aside. The larger of the two, with a byte to spare.
      */
-    public static final long BYTES_PER_PIXEL = 16;
+    public static final long BYTES_PER_PIXEL = 10;
     private static final Map<Sizing, DecodeBudget> SHARED = new ConcurrentHashMap<>();
 
     private record Sizing(long capacityBytes, Duration maxWait) {}

@@ -1,54 +1,50 @@
 package io.biostream.operators.image;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /** Conversions between OpenCV's BGR 8-bit matrices and the nets' RGB float layout. */
 public final class OpenCvImages {
     /**
-     * Floats converted natively per strip of rows (1 MiB): bounds the native working memory to a
+     * Rows converted natively per strip (768 KiB of RGB): bounds the native working memory to a
      * strip whatever the image size, while each strip is still a few hundred KB of SIMD work.
      */
-    static final int STRIP_VALUES = 1 << 18;
+    static final int STRIP_VALUES = 3 << 18;
 
     private OpenCvImages() {}
 
     /**
-     * The RGB float image of an 8-bit BGR matrix. OpenCV swaps the channels and widens to float
-     * (exact: every 0..255 level is a float) a strip of rows at a time, and each strip is copied
-     * into the result in one bulk copy: no per-pixel Java loop, and no RGB copy of the whole image
-     * besides the result (3 bytes a pixel native + 12 heap at the peak, as {@code DecodeBudget} counts).
+     * The RGB image of an 8-bit BGR matrix, keeping 8-bit samples ({@link RgbImage#ofRgbBytes}).
+     * OpenCV swaps the channels a strip of rows at a time, and each strip is copied into the result
+     * in one bulk copy: no per-pixel Java loop, and no copy of the whole image besides the result
+     * (3 bytes a pixel native + 3 heap at the peak, as {@code DecodeBudget} counts). The nets
+     * read the same float values a float image would hold: every 0..255 level is exact in float.
      */
     public static RgbImage toRgbImage(Mat bgr) {
         checkBgr(bgr);
         int width = bgr.cols();
         int height = bgr.rows();
-        float[] data = new float[RgbImage.values(width, height)];
+        byte[] data = new byte[RgbImage.values(width, height)];
         if (data.length == 0) {
-            return new RgbImage(width, height, data);
+            return RgbImage.ofRgbBytes(width, height, data);
         }
         int rowValues = width * 3;
         int stripRows = Math.max(1, Math.min(height, STRIP_VALUES / rowValues));
-        try (Mat rgb = new Mat(); Mat floats = new Mat()) {
+        try (Mat rgb = new Mat()) {
             for (int y = 0; y < height; y += stripRows) {
                 int rows = Math.min(stripRows, height - y);
                 try (Mat strip = bgr.rowRange(y, y + rows)) {
                     cvtColor(strip, rgb, COLOR_BGR2RGB);
-                    rgb.convertTo(floats, CV_32F);
-                    // A freshly allocated matrix is continuous: rows x width x 3 floats in order.
-                    try (FloatPointer values = new FloatPointer(floats.data())) {
-                        values.get(data, y * rowValues, rows * rowValues);
-                    }
+                    // A freshly allocated matrix is continuous: rows x width x 3 bytes in order.
+                    rgb.data().get(data, y * rowValues, rows * rowValues);
                 }
             }
         }
-        return new RgbImage(width, height, data);
+        return RgbImage.ofRgbBytes(width, height, data);
     }
 
     /**
@@ -81,10 +77,9 @@ public final class OpenCvImages {
 
     /** BGR 8-bit matrix of an RGB image (values rounded half-up and clamped to 0..255). */
     public static Mat toBgrMat(RgbImage image) {
-        float[] src = image.data(); // RgbImage guarantees width * height * 3 fits an int
-        byte[] bytes = new byte[src.length];
-        for (int i = 0; i < src.length; i++) {
-            bytes[i] = (byte) Math.max(0, Math.min(255, Math.round(src[i])));
+        byte[] bytes = new byte[image.width() * image.height() * 3]; // RgbImage guarantees this fits an int
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) Math.max(0, Math.min(255, Math.round(image.sample(i))));
         }
         try (Mat rgb = new Mat(image.height(), image.width(), CV_8UC3)) {
             rgb.data().put(bytes);

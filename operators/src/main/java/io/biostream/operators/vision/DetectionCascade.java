@@ -303,12 +303,11 @@ public final class DetectionCascade implements FaceDetector {
     static RgbImage window(RgbImage image, int left, int top, int side, float grey) {
         float[] out = new float[side * side * 3];
         Arrays.fill(out, grey);
-        float[] in = image.data();
         int fromX = Math.max(0, left);
         int toX = Math.min(image.width(), left + side);
         if (toX > fromX) {
             for (int y = Math.max(0, top); y < Math.min(image.height(), top + side); y++) {
-                System.arraycopy(in, (y * image.width() + fromX) * 3, out, ((y - top) * side + fromX - left) * 3,
+                image.copyTo((y * image.width() + fromX) * 3, out, ((y - top) * side + fromX - left) * 3,
                         (toX - fromX) * 3);
             }
         }
@@ -380,9 +379,8 @@ public final class DetectionCascade implements FaceDetector {
         int height = image.height() + 2 * pad;
         float[] out = new float[width * height * 3];
         Arrays.fill(out, grey);
-        float[] in = image.data();
         for (int y = 0; y < image.height(); y++) {
-            System.arraycopy(in, y * image.width() * 3, out, ((y + pad) * width + pad) * 3, image.width() * 3);
+            image.copyTo(y * image.width() * 3, out, ((y + pad) * width + pad) * 3, image.width() * 3);
         }
         return new RgbImage(width, height, out);
     }

@@ -52,7 +52,6 @@ final class DetectorInput {
             right[c] = col1 < width ? col1 * 3 : -1;
             colFrac[c] = source - col0;
         }
-        float[] in = image.data();
         int rowStride = width * 3;
         int o = offset;
         for (int r = 0; r < size; r++) {
@@ -68,10 +67,10 @@ final class DetectorInput {
                 int rt = right[c];
                 float frac = colFrac[c];
                 for (int ch = 0; ch < 3; ch++) {
-                    float topLeft = top >= 0 && l >= 0 ? in[top + l + ch] : 0f;
-                    float topRight = top >= 0 && rt >= 0 ? in[top + rt + ch] : 0f;
-                    float bottomLeft = bottom >= 0 && l >= 0 ? in[bottom + l + ch] : 0f;
-                    float bottomRight = bottom >= 0 && rt >= 0 ? in[bottom + rt + ch] : 0f;
+                    float topLeft = top >= 0 && l >= 0 ? image.sample(top + l + ch) : 0f;
+                    float topRight = top >= 0 && rt >= 0 ? image.sample(top + rt + ch) : 0f;
+                    float bottomLeft = bottom >= 0 && l >= 0 ? image.sample(bottom + l + ch) : 0f;
+                    float bottomRight = bottom >= 0 && rt >= 0 ? image.sample(bottom + rt + ch) : 0f;
                     float upper = topLeft + (topRight - topLeft) * frac;
                     float lower = bottomLeft + (bottomRight - bottomLeft) * frac;
                     float value = upper + (lower - upper) * rowFrac;

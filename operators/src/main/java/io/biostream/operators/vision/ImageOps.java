@@ -27,9 +27,8 @@ public final class ImageOps {
         int offsetX = square.offsetX();
         int offsetY = square.offsetY();
         float[] out = new float[size * size * 3];
-        float[] in = image.data();
         for (int y = 0; y < height; y++) {
-            System.arraycopy(in, y * width * 3, out, ((y + offsetY) * size + offsetX) * 3, width * 3);
+            image.copyTo(y * width * 3, out, ((y + offsetY) * size + offsetX) * 3, width * 3);
         }
         return new RgbImage(size, size, out);
     }
@@ -61,7 +60,6 @@ public final class ImageOps {
             col1[c] = Math.min(inWidth - 1, (int) Math.ceil(source));
             colFrac[c] = source - col0[c];
         }
-        float[] in = image.data();
         float[] out = new float[outWidth * outHeight * 3];
         int o = 0;
         for (int r = 0; r < outHeight; r++) {
@@ -75,10 +73,10 @@ public final class ImageOps {
                 int bottomLeft = (row1 * inWidth + col0[c]) * 3;
                 int bottomRight = (row1 * inWidth + col1[c]) * 3;
                 for (int ch = 0; ch < 3; ch++) {
-                    double tl = in[topLeft + ch];
-                    double bl = in[bottomLeft + ch];
-                    double top = tl + (in[topRight + ch] - tl) * colFrac[c];
-                    double bottom = bl + (in[bottomRight + ch] - bl) * colFrac[c];
+                    double tl = image.sample(topLeft + ch);
+                    double bl = image.sample(bottomLeft + ch);
+                    double top = tl + (image.sample(topRight + ch) - tl) * colFrac[c];
+                    double bottom = bl + (image.sample(bottomRight + ch) - bl) * colFrac[c];
                     out[o++] = (float) (top + (bottom - top) * rowFrac);
                 }
             }
@@ -99,10 +97,9 @@ public final class ImageOps {
             throw new IllegalArgumentException("crop " + width + "x" + height + "+" + x + "+" + y
                     + " outside the " + image.width() + "x" + image.height() + " image");
         }
-        float[] in = image.data();
         float[] out = new float[width * height * 3];
         for (int row = 0; row < height; row++) {
-            System.arraycopy(in, ((y + row) * image.width() + x) * 3, out, row * width * 3, width * 3);
+            image.copyTo(((y + row) * image.width() + x) * 3, out, row * width * 3, width * 3);
         }
         return new RgbImage(width, height, out);
     }
@@ -131,9 +128,9 @@ public final class ImageOps {
      */
     public static void normalizeInto(RgbImage image, double[] meanRgb, float divisor, float[] target, int offset) {
         float[] mean = {(float) meanRgb[0], (float) meanRgb[1], (float) meanRgb[2]};
-        float[] in = image.data();
-        for (int i = 0; i < in.length; i++) {
-            target[offset + i] = (in[i] - mean[i % 3]) / divisor;
+        int values = image.width() * image.height() * 3;
+        for (int i = 0; i < values; i++) {
+            target[offset + i] = (image.sample(i) - mean[i % 3]) / divisor;
         }
     }
 
@@ -157,7 +154,6 @@ public final class ImageOps {
         int offsetX = square.offsetX();
         int offsetY = square.offsetY();
         float[] mean = {(float) meanRgb[0], (float) meanRgb[1], (float) meanRgb[2]};
-        float[] in = image.data();
         // Where each square column and row starts in the image's data, -1 in the padding.
         int rowStride = image.width() * 3;
         int o = offset;
@@ -168,7 +164,7 @@ public final class ImageOps {
                     int column = squareColumn(x, offsetX, width, region.x());
                     int at = row < 0 || column < 0 ? -1 : row + column;
                     for (int ch = 0; ch < 3; ch++) {
-                        float value = at < 0 ? 0f : in[at + ch];
+                        float value = at < 0 ? 0f : image.sample(at + ch);
                         target[o++] = (value - mean[ch]) / divisor;
                     }
                 }
@@ -198,10 +194,10 @@ public final class ImageOps {
                 int bottomLeft = at(row1, col0[c]);
                 int bottomRight = at(row1, col1[c]);
                 for (int ch = 0; ch < 3; ch++) {
-                    double tl = topLeft < 0 ? 0f : in[topLeft + ch];
-                    double bl = bottomLeft < 0 ? 0f : in[bottomLeft + ch];
-                    double tr = topRight < 0 ? 0f : in[topRight + ch];
-                    double br = bottomRight < 0 ? 0f : in[bottomRight + ch];
+                    double tl = topLeft < 0 ? 0f : image.sample(topLeft + ch);
+                    double bl = bottomLeft < 0 ? 0f : image.sample(bottomLeft + ch);
+                    double tr = topRight < 0 ? 0f : image.sample(topRight + ch);
+                    double br = bottomRight < 0 ? 0f : image.sample(bottomRight + ch);
                     double top = tl + (tr - tl) * colFrac[c];
                     double bottom = bl + (br - bl) * colFrac[c];
                     float value = (float) (top + (bottom - top) * rowFrac);
@@ -243,11 +239,10 @@ public final class ImageOps {
     /** The image flipped left to right. */
     public static RgbImage mirror(RgbImage image) {
         int width = image.width();
-        float[] in = image.data();
-        float[] out = new float[in.length];
+        float[] out = new float[width * image.height() * 3];
         for (int y = 0; y < image.height(); y++) {
             for (int x = 0; x < width; x++) {
-                System.arraycopy(in, (y * width + x) * 3, out, (y * width + width - 1 - x) * 3, 3);
+                image.copyTo((y * width + x) * 3, out, (y * width + width - 1 - x) * 3, 3);
             }
         }
         return new RgbImage(width, image.height(), out);

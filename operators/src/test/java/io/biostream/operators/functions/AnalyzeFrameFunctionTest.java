@@ -251,8 +251,8 @@ class AnalyzeFrameFunctionTest {
 
     @Test
     void framesOverTheDecodeBudgetOrWithoutAShareInTimeAreDeadLettersAndTheNextFrameIsProcessed() throws Exception {
-        byte[] large = TestImages.black(2100, 2000, ".png"); // 4.2 MP: about 64.1 MiB to decode, over the budget
-        Frame overBudget = frame("gate-3", 1, "png", 2100, 2000, large);
+        byte[] large = TestImages.black(3000, 2400, ".png"); // 7.2 MP: about 68.7 MiB to decode, over the budget
+        Frame overBudget = frame("gate-3", 1, "png", 3000, 2400, large);
         byte[] png = TestImages.gradient(64, 48, ".png");
         Frame starved = frame("gate-3", 2, "png", 64, 48, png);
         Frame good = frame("gate-3", 3, "png", 64, 48, png);

@@ -42,6 +42,7 @@ class OpenCvImagesTest {
             assertThat(bgr.cols()).isEqualTo(1920);
             RgbImage expected = OpenCvImages.toRgbImageByPixel(bgr);
             RgbImage actual = OpenCvImages.toRgbImage(bgr);
+            assertThat(actual.eightBit()).as("a decoded frame keeps its 8-bit samples").isTrue();
             assertThat(actual.width()).isEqualTo(expected.width());
             assertThat(actual.height()).isEqualTo(expected.height());
             assertSameValues(actual, expected);
@@ -52,7 +53,7 @@ class OpenCvImagesTest {
     void nativeConversionEqualsThePixelByPixelOneOnANonContinuousRegionWithAPartStrip() {
         try (Mat bgr = demoPhotoAsJpeg();
                 Mat region = new Mat(bgr, new Rect(101, 37, 1001, 803))) {
-            // 1001 px rows: 87 rows a strip, so 803 rows end in a strip of 20; the region's rows
+            // 1001 px rows: 261 rows a strip, so 803 rows end in a strip of 20; the region's rows
             // are not adjacent in memory (the photo's stride is 1920 px).
             assertThat(region.isContinuous()).isFalse();
             assertThat(803 % (OpenCvImages.STRIP_VALUES / (1001 * 3))).isNotZero();

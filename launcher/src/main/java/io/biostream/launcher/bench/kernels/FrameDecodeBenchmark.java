@@ -1,5 +1,10 @@
 package io.biostream.launcher.bench.kernels;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+
 import io.biostream.launcher.bench.PipelineBench;
 import io.biostream.operators.decode.DecodeLimits;
 import io.biostream.operators.decode.FrameDecoder;
@@ -11,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -67,5 +74,15 @@ public class FrameDecodeBenchmark {
     @Benchmark
     public RgbImage decode() throws FrameRejectedException {
         return decoder.decode(jpeg);
+    }
+
+    /** OpenCV's JPEG decode alone, to 8-bit BGR: what {@link #decode} costs beyond the conversion to floats. */
+    @Benchmark
+    public long openCvDecode() {
+        try (BytePointer data = new BytePointer(jpeg);
+                Mat encoded = new Mat(1, jpeg.length, CV_8UC1, data);
+                Mat bgr = imdecode(encoded, IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)) {
+            return bgr.total();
+        }
     }
 }
