@@ -7,6 +7,7 @@ import io.biostream.launcher.eval.IdentificationReport;
 import io.biostream.launcher.eval.IdentificationSearch;
 import io.biostream.launcher.eval.IdentityFolders;
 import io.biostream.launcher.eval.IdentityFolders.LabelledFile;
+import io.biostream.launcher.eval.ScoreNormalisation;
 import io.biostream.launcher.eval.TightCropProtocol;
 import io.biostream.launcher.eval.VerificationReport;
 import io.biostream.operators.config.Settings;
@@ -21,7 +22,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]
@@ -38,7 +41,16 @@ import java.util.List;
  * {@code --landmark-passes} and {@code --landmark-mirror} override {@code biostream.vision.landmark-passes}
  * and {@code landmark-mirror} ({@code LandmarkRefinement}); {@code --per-image} lists on stderr, and
  * in the JSON as {@code per_image}, the errors each image takes part in at the equal-error
- * threshold, with its detection stage, score, quality and pose ({@link ErrorAttribution}).
+ * threshold, with its detection stage, score, quality and pose ({@link ErrorAttribution}), of the raw distances.
+ *
+ * <p>{@code --score-norm none|s-norm|as-norm} (a comma list runs several on the same descriptors,
+ * one table each; default {@code none}) normalises every pair's distance against an impostor
+ * cohort ({@link ScoreNormalisation}): {@code --cohort DIR}, identity folders of people not in the
+ * set, read and described exactly as the set; {@code as-norm} takes each template's
+ * {@code --cohort-top K} closest cohort templates (a comma list of K runs each).
+ * {@code --cohort-from-set} uses instead, per pair, the set's own templates of the other
+ * identities (leave-identities-out): a diagnostic, optimistic, labelled so in the report. With
+ * several tables the JSON holds them as {@code variants}.
  * Progress and skipped files go to stderr, the table to stdout.
  *
  * <p>{@code biostream eval identify DIR [--strangers DIR2] [--seed S]} and the same pipeline flags:
@@ -57,7 +69,8 @@ public final class EvalCommand {
     /** Pairs grow with the square of the images: 5000 images are 12.5 million pairs. */
     static final int MAX_IMAGES = 5000;
     static final String USAGE = "usage: biostream eval verify DIR [--json OUT] [--threshold T] [--border F] [--no-fallback]"
-            + " [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N] [--landmark-mirror] [--per-image]\n"
+            + " [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N] [--landmark-mirror] [--per-image]"
+            + " [--score-norm none|s-norm|as-norm[,...]] [--cohort DIR] [--cohort-from-set] [--cohort-top K[,...]]\n"
             + "       biostream eval identify DIR [--strangers DIR2] [--seed S] [--json OUT] [--threshold T] [--border F]"
             + " [--no-fallback] [--crop face-api|aligned] [--mirror|--no-mirror] [--cascade[=STAGES|off]] [--landmark-passes N] [--landmark-mirror]";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,9 +79,17 @@ public final class EvalCommand {
      * {@code cascade}: the stages {@code --cascade} asked for ({@code off} for none), null to follow the configuration.
      * {@code identify}: {@code eval identify} (else verify); {@code strangers} and {@code seed}, its
      * stranger set and enrolment seed, null when not given. {@code perImage}: verify's per-image error list.
+     * {@code scoreNorms}: verify's normalisations, one report each ({@code none} alone by default);
+     * {@code cohort}: their cohort folder (null: none); {@code cohortFromSet}: also (or instead)
+     * the leave-identities-out diagnostic cohort.
      */
     record Options(Path set, Path json, double threshold, double border, boolean fallback, VisionConfig vision, String cascade,
-                   boolean identify, Path strangers, Long seed, boolean perImage) {}
+                   boolean identify, Path strangers, Long seed, boolean perImage, List<ScoreNormalisation.Method> scoreNorms,
+                   Path cohort, boolean cohortFromSet) {
+        Options {
+            scoreNorms = List.copyOf(scoreNorms);
+        }
+    }
 
 
     private EvalCommand() {}
@@ -84,10 +105,20 @@ public final class EvalCommand {
         }
         List<LabelledFile> files;
         List<LabelledFile> strangerFiles = null;
+        List<LabelledFile> cohortFiles = null;
         try {
             files = IdentityFolders.list(options.set(), MAX_IMAGES);
             if (options.strangers() != null) {
                 strangerFiles = IdentityFolders.list(options.strangers(), MAX_IMAGES);
+            }
+            if (options.cohort() != null) {
+                cohortFiles = IdentityFolders.list(options.cohort(), MAX_IMAGES);
+                String shared = sharedIdentities(files, cohortFiles);
+                if (!shared.isEmpty()) {
+                    err.println("eval: the cohort " + options.cohort() + " shares identities with the set (" + shared
+                            + "); a cohort must be people who are not in the set");
+                    return 1;
+                }
             }
         } catch (IOException e) {
             err.println("eval: " + e.getMessage());
@@ -101,12 +132,19 @@ public final class EvalCommand {
         try (FacePipeline pipeline = vision.openPipeline()) {
             report = options.identify()
                     ? identify(options, files, strangerFiles, pipeline, stageLabels, err)
-                    : evaluate(options, files, pipeline, stageLabels, err, attributed, described);
+                    : evaluate(options, files, cohortFiles, pipeline, stageLabels, err, attributed, described);
         }
         if (report == null) {
             return 1;
         }
-        out.print(report instanceof IdentificationReport r ? r.table() : ((VerificationReport) report).table());
+        if (report instanceof IdentificationReport r) {
+            out.print(r.table());
+        } else {
+            List<VerificationReport> reports = verificationReports(report);
+            for (int i = 0; i < reports.size(); i++) {
+                out.print((i == 0 ? "" : System.lineSeparator()) + reports.get(i).table());
+            }
+        }
         ErrorAttribution attribution = options.perImage() ? ErrorAttribution.of(attributed, described) : null;
         if (attribution != null) {
             err.printf(java.util.Locale.ROOT, "images with errors at the EER threshold %.3f (false rejects / false accepts):%n",
@@ -117,7 +155,7 @@ public final class EvalCommand {
         }
         if (options.json() != null) {
             try {
-                var json = report instanceof IdentificationReport r ? r.toJson() : ((VerificationReport) report).toJson();
+                var json = report instanceof IdentificationReport r ? r.toJson() : verificationJson(verificationReports(report));
                 if (attribution != null) {
                     json.set("per_image", attribution.toJson());
                 }
@@ -128,6 +166,31 @@ public final class EvalCommand {
             }
         }
         return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<VerificationReport> verificationReports(Object report) {
+        return (List<VerificationReport>) report;
+    }
+
+    /** One report as itself; several (normalisations) as {@code {"variants": [...]}}. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode verificationJson(List<VerificationReport> reports) {
+        if (reports.size() == 1) {
+            return reports.get(0).toJson();
+        }
+        var json = JSON.createObjectNode();
+        var variants = json.putArray("variants");
+        reports.forEach(r -> variants.add(r.toJson()));
+        return json;
+    }
+
+    /** The identities both lists hold, comma-separated; empty when none. */
+    static String sharedIdentities(List<LabelledFile> set, List<LabelledFile> cohort) {
+        Set<String> identities = new LinkedHashSet<>();
+        set.forEach(f -> identities.add(f.identity()));
+        Set<String> shared = new LinkedHashSet<>();
+        cohort.stream().map(LabelledFile::identity).filter(identities::contains).forEach(shared::add);
+        return String.join(", ", shared);
     }
 
     /**
@@ -174,20 +237,27 @@ public final class EvalCommand {
     }
 
     /**
-     * Runs the pipeline over every file; null (after saying why on {@code err}) when there are not
-     * enough pairs. {@code stageLabels}: the cascade's stages to count faces by, empty when it is off.
+     * Runs the pipeline over every file (and the cohort's, {@code cohortFiles}, null when none) and
+     * gives one report per normalisation asked for; null (after saying why on {@code err}) when
+     * there are not enough pairs or cohort templates. {@code stageLabels}: the cascade's stages to
+     * count faces by, empty when it is off. Adds each described image and its descriptor to
+     * {@code attributed} and {@code described}.
      */
-    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
-                                       List<String> stageLabels, PrintStream err) {
-        return evaluate(options, files, pipeline, stageLabels, err, new ArrayList<>(), new ArrayList<>());
-    }
-
-    /** As above, adding each described image and its descriptor to {@code attributed} and {@code described}. */
-    static VerificationReport evaluate(Options options, List<LabelledFile> files, FacePipeline pipeline,
-                                       List<String> stageLabels, PrintStream err,
-                                       List<ErrorAttribution.Image> attributed, List<float[]> described) {
+    static List<VerificationReport> evaluate(Options options, List<LabelledFile> files, List<LabelledFile> cohortFiles,
+                                             FacePipeline pipeline, List<String> stageLabels, PrintStream err,
+                                             List<ErrorAttribution.Image> attributed, List<float[]> described) {
         TightCropProtocol protocol = new TightCropProtocol(options.border(), options.fallback());
         DescribedSet set = DescribedSet.describe(files, protocol, pipeline, stageLabels, "eval verify", err);
+        List<float[]> cohort = new ArrayList<>();
+        if (cohortFiles != null) {
+            DescribedSet.describe(cohortFiles, protocol, pipeline, List.of(), "eval verify (cohort)", err).described()
+                    .forEach(image -> cohort.add(image.descriptor()));
+            if (cohort.size() < 2) {
+                err.println("eval: the cohort " + options.cohort() + " gives " + cohort.size()
+                        + " described templates; score normalisation needs at least 2");
+                return null;
+            }
+        }
         List<String> identities = new ArrayList<>();
         List<float[]> descriptors = new ArrayList<>();
         for (DescribedSet.Image image : set.described()) {
@@ -203,10 +273,37 @@ public final class EvalCommand {
                     + " (two identities, one of them with two described images)");
             return null;
         }
+        List<VerificationReport> reports = new ArrayList<>();
+        for (ScoreNormalisation.Method method : options.scoreNorms()) {
+            if (!method.normalises()) {
+                reports.add(report(options, pipeline, set, pairs, null));
+                continue;
+            }
+            if (options.cohort() != null) {
+                reports.add(report(options, pipeline, set, ScoreNormalisation.withCohort(identities, descriptors, cohort, method),
+                        new VerificationReport.ScoreNorm(method, options.cohort().toString(), cohort.size(), cohort.size(), false)));
+            }
+            if (options.cohortFromSet()) {
+                if (set.identities().size() < 3) {
+                    err.println("eval: --cohort-from-set needs at least 3 identities (a pair's two and a cohort), got "
+                            + set.identities().size());
+                    return null;
+                }
+                int[] sizes = ScoreNormalisation.leaveIdentitiesOutCohorts(identities);
+                reports.add(report(options, pipeline, set, ScoreNormalisation.leaveIdentitiesOut(identities, descriptors, method),
+                        new VerificationReport.ScoreNorm(method, "the set's other identities (leave-identities-out)",
+                                sizes[0], sizes[1], true)));
+            }
+        }
+        return reports;
+    }
+
+    private static VerificationReport report(Options options, FacePipeline pipeline, DescribedSet set, VerificationPairs pairs,
+                                             VerificationReport.ScoreNorm scoreNorm) {
         return new VerificationReport(options.set().toString(), pipeline.detectorName(), pipeline.modelId(),
                 options.border(), options.fallback(), set.images().size(), set.identities().size(), set.withoutDetection(),
                 set.fallbacks(), set.notDescribed(), set.skipped(), options.threshold(), pairs.metrics(), set.imagesPerSecond(),
-                set.facesByStage());
+                set.facesByStage(), scoreNorm);
     }
 
     private static ErrorAttribution.Image attributionOf(LabelledFile file, TightCropProtocol.Outcome outcome) {
@@ -240,14 +337,22 @@ public final class EvalCommand {
         int landmarkPasses = vision.landmarkPasses();
         boolean landmarkMirror = vision.landmarkMirror();
         boolean perImage = false;
+        List<String> scoreNormNames = List.of("none");
+        List<Integer> cohortTops = List.of();
+        Path cohort = null;
+        boolean cohortFromSet = false;
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             boolean inline = arg.contains("=");
             switch (name) {
-                case "--json", "--threshold", "--border", "--crop", "--strangers", "--seed", "--landmark-passes" -> {
+                case "--json", "--threshold", "--border", "--crop", "--strangers", "--seed", "--landmark-passes",
+                     "--score-norm", "--cohort", "--cohort-top" -> {
                     if (!identify && (name.equals("--strangers") || name.equals("--seed"))) {
                         throw new UsageException("eval: " + name + " is for 'eval identify'");
+                    }
+                    if (identify && (name.equals("--score-norm") || name.startsWith("--cohort"))) {
+                        throw new UsageException("eval: " + name + " is for 'eval verify'");
                     }
                     String value;
                     if (inline) {
@@ -264,6 +369,9 @@ public final class EvalCommand {
                         case "--strangers" -> strangers = Path.of(value);
                         case "--seed" -> seed = seedValue(value);
                         case "--landmark-passes" -> landmarkPasses = landmarkPasses(value);
+                        case "--score-norm" -> scoreNormNames = scoreNormNames(value);
+                        case "--cohort" -> cohort = Path.of(value);
+                        case "--cohort-top" -> cohortTops = cohortTops(value);
                         default -> border = borderFraction(value);
                     }
                 }
@@ -277,6 +385,12 @@ public final class EvalCommand {
                     perImage = true;
                 }
                 case "--no-mirror" -> mirror = false;
+                case "--cohort-from-set" -> {
+                    if (identify) {
+                        throw new UsageException("eval: --cohort-from-set is for 'eval verify'");
+                    }
+                    cohortFromSet = true;
+                }
                 case "--cascade" -> cascade = cascadeStages(inline ? arg.substring(arg.indexOf('=') + 1) : "on");
                 default -> {
                     if (arg.startsWith("--") && inline) {
@@ -297,7 +411,66 @@ public final class EvalCommand {
         }
         return new Options(set, json, threshold != null ? threshold : thresholdSetting(settings), border, fallback,
                 vision.withDescriptorCrop(crop, mirror).withLandmarkRefinement(landmarkPasses, landmarkMirror), cascade,
-                identify, strangers, seed, perImage);
+                identify, strangers, seed, perImage, scoreNorms(scoreNormNames, cohortTops, cohort, cohortFromSet), cohort,
+                cohortFromSet);
+    }
+
+    /** The normalisations named, as-norm once per K; the cohort flags must go with a normalisation and it with a cohort. */
+    private static List<ScoreNormalisation.Method> scoreNorms(List<String> names, List<Integer> tops, Path cohort,
+                                                              boolean cohortFromSet) throws UsageException {
+        boolean normalises = names.stream().anyMatch(n -> !n.equals("none"));
+        if (names.contains("as-norm") && tops.isEmpty()) {
+            throw new UsageException("eval: --score-norm as-norm needs --cohort-top K (the closest cohort templates to use)");
+        }
+        if (!tops.isEmpty() && !names.contains("as-norm")) {
+            throw new UsageException("eval: --cohort-top is for --score-norm as-norm");
+        }
+        if (normalises && cohort == null && !cohortFromSet) {
+            throw new UsageException("eval: --score-norm " + String.join(",", names)
+                    + " needs a cohort: --cohort DIR (people not in the set), or --cohort-from-set (diagnostic)");
+        }
+        if (!normalises && (cohort != null || cohortFromSet)) {
+            throw new UsageException("eval: " + (cohort != null ? "--cohort" : "--cohort-from-set")
+                    + " is for --score-norm s-norm or as-norm");
+        }
+        List<ScoreNormalisation.Method> methods = new ArrayList<>();
+        for (String name : names) {
+            if (name.equals("as-norm")) {
+                tops.forEach(top -> methods.add(new ScoreNormalisation.Method(name, top)));
+            } else {
+                methods.add(new ScoreNormalisation.Method(name, 0));
+            }
+        }
+        return methods;
+    }
+
+    private static List<String> scoreNormNames(String text) throws UsageException {
+        Set<String> names = new LinkedHashSet<>();
+        for (String name : text.split(",", -1)) {
+            if (!ScoreNormalisation.NAMES.contains(name)) {
+                throw new UsageException("eval: --score-norm must be one or more of " + ScoreNormalisation.NAMES
+                        + " (comma-separated), got '" + text + "'");
+            }
+            names.add(name);
+        }
+        return List.copyOf(names);
+    }
+
+    private static List<Integer> cohortTops(String text) throws UsageException {
+        Set<Integer> tops = new LinkedHashSet<>();
+        for (String top : text.split(",", -1)) {
+            try {
+                int value = Integer.parseInt(top);
+                if (value >= 2) {
+                    tops.add(value);
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new UsageException("eval: --cohort-top must be whole numbers of at least 2 (comma-separated), got '" + text + "'");
+        }
+        return List.copyOf(tops);
     }
 
     private static long seedValue(String text) throws UsageException {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.biostream.launcher.eval.ScoreNormalisation;
 import io.biostream.operators.config.Settings;
 import io.biostream.operators.identity.VerificationMetrics;
 import io.biostream.operators.identity.VerificationPairs;
@@ -68,7 +69,12 @@ class EvalCommandTest {
 
     /** {@code count} images of each named person, copied into a temp set (the set is never in the repository). */
     private Path smallSet(Path bbt, int count, String... people) throws Exception {
-        Path set = Files.createDirectories(dir.resolve("set"));
+        return smallSet(bbt, "set", count, people);
+    }
+
+    /** As above, in the temp folder {@code name}. */
+    private Path smallSet(Path bbt, String name, int count, String... people) throws Exception {
+        Path set = Files.createDirectories(dir.resolve(name));
         for (String person : people) {
             Path folder = Files.createDirectories(set.resolve(person));
             for (int i = 1; i <= count; i++) {
@@ -390,5 +396,106 @@ class EvalCommandTest {
         Run tooMany = eval(none, "verify", "d", "--landmark-passes", "9");
         assertThat(tooMany.status()).isEqualTo(2);
         assertThat(tooMany.err()).contains("--landmark-passes must be a whole number").contains("from 0 to 5");
+    }
+
+    @Test
+    void scoreNormalisationIsNoneByDefaultAndEachAsNormTopIsOneReport() throws Exception {
+        Settings none = Settings.of(Map.of());
+        EvalCommand.Options plain = EvalCommand.parse(List.of("verify", "d"), none);
+        assertThat(plain.scoreNorms()).containsExactly(ScoreNormalisation.Method.NONE);
+        assertThat(plain.cohort()).isNull();
+        assertThat(plain.cohortFromSet()).isFalse();
+        EvalCommand.Options all = EvalCommand.parse(List.of("verify", "d", "--score-norm", "none,s-norm,as-norm",
+                "--cohort", "c", "--cohort-top=50,100", "--cohort-from-set"), none);
+        assertThat(all.scoreNorms()).containsExactly(ScoreNormalisation.Method.NONE, new ScoreNormalisation.Method("s-norm", 0),
+                new ScoreNormalisation.Method("as-norm", 50), new ScoreNormalisation.Method("as-norm", 100));
+        assertThat(all.cohort()).isEqualTo(Path.of("c"));
+        assertThat(all.cohortFromSet()).isTrue();
+        assertThat(EvalCommand.parse(List.of("verify", "d", "--score-norm=s-norm", "--cohort-from-set"), none).cohort()).isNull();
+    }
+
+    @Test
+    void badScoreNormalisationOptionsGiveAClearUsageError() {
+        Settings none = Settings.of(Map.of());
+        Map<List<String>, String> refusals = new LinkedHashMap<>();
+        refusals.put(List.of("--score-norm", "z-norm", "--cohort", "c"), "--score-norm must be one or more of [none, s-norm, as-norm]");
+        refusals.put(List.of("--score-norm", "s-norm,", "--cohort", "c"), "--score-norm must be one or more of");
+        refusals.put(List.of("--score-norm", "s-norm"), "--score-norm s-norm needs a cohort: --cohort DIR");
+        refusals.put(List.of("--score-norm", "as-norm", "--cohort", "c"), "--score-norm as-norm needs --cohort-top K");
+        refusals.put(List.of("--score-norm", "as-norm", "--cohort", "c", "--cohort-top", "1"),
+                "--cohort-top must be whole numbers of at least 2");
+        refusals.put(List.of("--score-norm", "as-norm", "--cohort", "c", "--cohort-top", "50,x"), "--cohort-top must be whole numbers");
+        refusals.put(List.of("--score-norm", "s-norm", "--cohort", "c", "--cohort-top", "50"), "--cohort-top is for --score-norm as-norm");
+        refusals.put(List.of("--cohort", "c"), "--cohort is for --score-norm s-norm or as-norm");
+        refusals.put(List.of("--cohort-from-set"), "--cohort-from-set is for --score-norm s-norm or as-norm");
+        refusals.put(List.of("--score-norm"), "--score-norm needs a value");
+        refusals.forEach((flags, message) -> {
+            List<String> args = new ArrayList<>(List.of("verify", "d"));
+            args.addAll(flags);
+            Run run = eval(none, args);
+            assertThat(run.status()).as(flags.toString()).isEqualTo(2);
+            assertThat(run.err()).as(flags.toString()).contains(message).contains("usage: biostream eval verify");
+        });
+        for (List<String> flags : List.of(List.of("--score-norm", "s-norm"), List.of("--cohort", "c"), List.of("--cohort-top", "5"),
+                List.of("--cohort-from-set"))) {
+            List<String> args = new ArrayList<>(List.of("identify", "d"));
+            args.addAll(flags);
+            assertThat(eval(none, args).err()).as(flags.toString()).contains(flags.get(0) + " is for 'eval verify'");
+        }
+    }
+
+    @Test
+    void aCohortSharingAnIdentityWithTheSetIsRefusedBeforeAnythingIsDescribed() throws Exception {
+        for (String folder : List.of("set/ann", "set/bob", "cohort/bob", "cohort/cy")) {
+            Files.writeString(Files.createDirectories(dir.resolve(folder)).resolve("1.png"), "never read");
+        }
+        Run run = eval(Settings.of(Map.of()), "verify", dir.resolve("set").toString(), "--score-norm", "s-norm",
+                "--cohort", dir.resolve("cohort").toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).contains("shares identities with the set (bob)");
+        assertThat(run.out()).isEmpty();
+    }
+
+    /**
+     * The option end to end on real crops: one table per normalisation from the same descriptors,
+     * the cohort described as the set, the leave-identities-out one labelled a diagnostic.
+     */
+    @Test
+    void scoreNormalisedReportsComeFromTheSameDescriptorsAgainstTheCohort() throws Exception {
+        Path set = smallSet(bbt(), 2, "howard", "sheldon", "raj");
+        Path cohort = smallSet(bbt(), "cohort", 3, "lennard", "stuart");
+        Path report = dir.resolve("report.json");
+
+        Run run = eval(Settings.of(Map.of()), "verify", set.toString(), "--score-norm", "none,as-norm", "--cohort-top", "2,50",
+                "--cohort", cohort.toString(), "--cohort-from-set", "--json", report.toString());
+
+        assertThat(run.status()).as(run.err()).isZero();
+        JsonNode variants = JSON.readTree(report.toFile()).get("variants");
+        assertThat(variants).hasSize(5);
+        JsonNode raw = variants.get(0);
+        assertThat(raw.has("score_norm")).isFalse();
+        assertThat(raw.get("accuracy_at_threshold").isNumber()).isTrue();
+        for (int i = 1; i < 5; i++) {
+            JsonNode normalised = variants.get(i);
+            assertThat(normalised.get("same_pairs").asInt()).isEqualTo(3);
+            assertThat(normalised.get("different_pairs").asInt()).isEqualTo(12);
+            assertThat(normalised.get("accuracy_at_threshold").isNull()).as("a distance threshold means nothing here").isTrue();
+            assertThat(normalised.get("score_norm").get("method").asText()).isEqualTo("as-norm");
+        }
+        JsonNode againstCohort = variants.get(1).get("score_norm");
+        assertThat(againstCohort.get("top").asInt()).isEqualTo(2);
+        assertThat(againstCohort.get("cohort").asText()).isEqualTo(cohort.toString());
+        assertThat(againstCohort.get("cohort_templates_fewest").asInt()).as("fallback on: all 6 described").isEqualTo(6);
+        assertThat(againstCohort.get("diagnostic").asBoolean()).isFalse();
+        JsonNode fromSet = variants.get(2).get("score_norm");
+        assertThat(fromSet.get("diagnostic").asBoolean()).isTrue();
+        assertThat(fromSet.get("cohort_templates_fewest").asInt()).as("a different pair leaves one identity").isEqualTo(2);
+        assertThat(fromSet.get("cohort_templates_most").asInt()).as("a same pair leaves two").isEqualTo(4);
+        // K 2 and K 50 (the whole cohort) normalise differently
+        assertThat(variants.get(1).get("best_threshold").asDouble()).isNotEqualTo(variants.get(3).get("best_threshold").asDouble());
+        assertThat(run.out()).contains("as-norm top 2 against " + cohort + " (6 templates, the 2 closest to each face)")
+                .contains("as-norm top 50 against " + cohort + " (6 templates, all: fewer than K 50)")
+                .contains("-- DIAGNOSTIC, optimistic")
+                .contains("n/a (normalised scores");
     }
 }

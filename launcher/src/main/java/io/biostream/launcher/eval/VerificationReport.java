@@ -22,7 +22,11 @@ import java.util.Map;
  * tools. Rates are fractions in JSON and percentages in the table; a TAR that is not available
  * (too few different pairs for its FAR) is null in JSON and "n/a" in the table.
  * {@code facesByStage} counts the described images by the detection stage that found their face
- * (stage 1 first); empty when the detection cascade is off.
+ * (stage 1 first); empty when the detection cascade is off. {@code scoreNorm}: how the pairs'
+ * distances were normalised against a cohort ({@link ScoreNormalisation}), null when they are the
+ * raw distances; normalised scores are not distances, so the product's threshold has no meaning
+ * for them and accuracy at it is "n/a" (null in JSON); the other figures are threshold-free or
+ * carry their own threshold on the normalised scale.
  */
 public record VerificationReport(
         String set,
@@ -39,10 +43,40 @@ public record VerificationReport(
         double threshold,
         VerificationMetrics metrics,
         double imagesPerSecond,
-        Map<String, Integer> facesByStage) {
+        Map<String, Integer> facesByStage,
+        ScoreNorm scoreNorm) {
 
     /** A file of the set that was not evaluated, and why. */
     public record Skipped(String file, String reason) {}
+
+    /**
+     * The normalisation of a report's scores: its method; {@code cohort}, what the cohort was (a
+     * folder, or the set's other identities); {@code fewestTemplates} and {@code mostTemplates},
+     * the cohort's templates for a pair (equal for a cohort folder; for a leave-identities-out
+     * cohort they depend on the pair's identities); {@code diagnostic}: true where the cohort is
+     * not one a deployment could have (the evaluated set's own other identities).
+     */
+    public record ScoreNorm(ScoreNormalisation.Method method, String cohort, int fewestTemplates, int mostTemplates,
+                            boolean diagnostic) {
+        /** How many cohort templates a pair's statistics use: as-norm's top where the cohort has that many. */
+        String used() {
+            int top = method.top();
+            String range = fewestTemplates == mostTemplates ? Integer.toString(fewestTemplates) : fewestTemplates + "-" + mostTemplates;
+            if (top == 0 || top >= mostTemplates) {
+                return range + " templates" + (top == 0 ? "" : ", all: fewer than K " + top);
+            }
+            return range + " templates, the " + (top > fewestTemplates ? "at most " : "") + top + " closest to each face";
+        }
+    }
+
+    /** A report of raw distances. */
+    public VerificationReport(String set, String detector, String model, double borderFraction, boolean fallbackEnabled,
+                              int images, int identities, List<String> withoutDetection, List<String> fallbacks,
+                              List<String> notEnrolled, List<Skipped> skipped, double threshold, VerificationMetrics metrics,
+                              double imagesPerSecond, Map<String, Integer> facesByStage) {
+        this(set, detector, model, borderFraction, fallbackEnabled, images, identities, withoutDetection, fallbacks,
+                notEnrolled, skipped, threshold, metrics, imagesPerSecond, facesByStage, null);
+    }
 
     public VerificationReport {
         facesByStage = Collections.unmodifiableMap(new LinkedHashMap<>(facesByStage));
@@ -67,7 +101,20 @@ public record VerificationReport(
         json.put("failures_to_enrol", notEnrolled.size());
         json.put("skipped_files", skipped.size());
         json.put("threshold", threshold);
-        json.put("accuracy_at_threshold", metrics.accuracyAt(threshold));
+        if (scoreNorm == null) {
+            json.put("accuracy_at_threshold", metrics.accuracyAt(threshold));
+        } else {
+            json.putNull("accuracy_at_threshold");
+            ObjectNode norm = json.putObject("score_norm");
+            norm.put("method", scoreNorm.method().name());
+            if (scoreNorm.method().top() > 0) {
+                norm.put("top", scoreNorm.method().top());
+            }
+            norm.put("cohort", scoreNorm.cohort());
+            norm.put("cohort_templates_fewest", scoreNorm.fewestTemplates());
+            norm.put("cohort_templates_most", scoreNorm.mostTemplates());
+            norm.put("diagnostic", scoreNorm.diagnostic());
+        }
         BestAccuracy best = metrics.bestAccuracy();
         json.put("best_accuracy", best.accuracy());
         json.put("best_threshold", best.threshold());
@@ -119,8 +166,15 @@ public record VerificationReport(
         if (!notEnrolled.isEmpty()) {
             row(table, "failures to enrol", notEnrolled.size() + " (left out of the pairs)");
         }
-        row(table, "threshold", number(threshold, 3));
-        row(table, "accuracy @ threshold", percent(metrics.accuracyAt(threshold)));
+        if (scoreNorm == null) {
+            row(table, "threshold", number(threshold, 3));
+            row(table, "accuracy @ threshold", percent(metrics.accuracyAt(threshold)));
+        } else {
+            row(table, "score normalisation", scoreNorm.method().label() + " against " + scoreNorm.cohort() + " ("
+                    + scoreNorm.used() + ")" + (scoreNorm.diagnostic() ? " -- DIAGNOSTIC, optimistic" : ""));
+            row(table, "accuracy @ threshold", "n/a (normalised scores, in cohort standard deviations: "
+                    + number(threshold, 3) + " is a distance; thresholds below are normalised)");
+        }
         row(table, "best accuracy (threshold)", percent(best.accuracy()) + " (" + number(best.threshold(), 3) + ")");
         row(table, "ROC AUC", number(metrics.auc(), 4));
         row(table, "EER", percent(metrics.eer()));

@@ -56,4 +56,29 @@ class VerificationReportTest {
         assertThat(cascade.table()).contains("faces by detection stage    ssd 5, refine 1, ssd-padded 1");
         assertThat(cascade.toJson().get("faces_by_stage").get("ssd-padded").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void normalisedScoresHaveNoAccuracyAtTheDistanceThresholdAndSayHowTheyWereNormalised() {
+        VerificationReport base = report();
+        VerificationReport normalised = new VerificationReport(base.set(), base.detector(), base.model(), 0.25, true, 7, 3,
+                List.of(), List.of(), List.of(), List.of(), 0.6, METRICS, 2.5, Map.of(),
+                new VerificationReport.ScoreNorm(new ScoreNormalisation.Method("as-norm", 50), "orl", 400, 400, false));
+        ObjectNode json = normalised.toJson();
+        assertThat(json.get("accuracy_at_threshold").isNull()).isTrue();
+        assertThat(json.get("score_norm").get("method").asText()).isEqualTo("as-norm");
+        assertThat(json.get("score_norm").get("top").asInt()).isEqualTo(50);
+        assertThat(json.get("score_norm").get("cohort_templates_most").asInt()).isEqualTo(400);
+        assertThat(json.get("auc").asDouble()).isEqualTo(0.75);
+        assertThat(normalised.table())
+                .contains("score normalisation         as-norm top 50 against orl (400 templates, the 50 closest to each face)")
+                .contains("accuracy @ threshold        n/a (normalised scores")
+                .doesNotContain("DIAGNOSTIC")
+                .doesNotContain("threshold                   0.600");
+        assertThat(base.toJson().has("score_norm")).isFalse();
+        VerificationReport diagnostic = new VerificationReport(base.set(), base.detector(), base.model(), 0.25, true, 7, 3,
+                List.of(), List.of(), List.of(), List.of(), 0.6, METRICS, 2.5, Map.of(),
+                new VerificationReport.ScoreNorm(new ScoreNormalisation.Method("s-norm", 0), "the set's others", 2, 4, true));
+        assertThat(diagnostic.table()).contains("s-norm against the set's others (2-4 templates) -- DIAGNOSTIC, optimistic");
+        assertThat(diagnostic.toJson().get("score_norm").get("diagnostic").asBoolean()).isTrue();
+    }
 }
