@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -77,7 +78,7 @@ abstract class NetExecutor implements AutoCloseable {
      * A tensor computed from loaded weights (a scale folded into a conv's filters), made once
      * by {@link #loadWeights} from {@code source}'s parsed weights and kept until {@link #close}.
      */
-    final INDArray derived(String name, long[] shape, java.util.function.Function<FaceApiWeights, float[]> values) {
+    final INDArray derived(String name, long[] shape, Function<FaceApiWeights, float[]> values) {
         return loaded.computeIfAbsent(name, n -> {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 return constant(Nd4j.create(values.apply(source), shape, 'c'));
