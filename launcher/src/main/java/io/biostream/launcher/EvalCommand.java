@@ -1,6 +1,7 @@
 package io.biostream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.biostream.launcher.eval.DescribedSet;
 import io.biostream.launcher.eval.ErrorAttribution;
 import io.biostream.launcher.eval.IdentificationReport;
@@ -126,25 +127,29 @@ public final class EvalCommand {
         }
         VisionConfig vision = evaluatedPath(options, settings);
         List<String> stageLabels = stageLabels(vision);
-        Object report;
+        String table;
+        ObjectNode json;
         List<ErrorAttribution.Image> attributed = new ArrayList<>();
         List<float[]> described = new ArrayList<>();
         try (FacePipeline pipeline = vision.openPipeline()) {
-            report = options.identify()
-                    ? identify(options, files, strangerFiles, pipeline, stageLabels, err)
-                    : evaluate(options, files, cohortFiles, pipeline, stageLabels, err, attributed, described);
-        }
-        if (report == null) {
-            return 1;
-        }
-        if (report instanceof IdentificationReport r) {
-            out.print(r.table());
-        } else {
-            List<VerificationReport> reports = verificationReports(report);
-            for (int i = 0; i < reports.size(); i++) {
-                out.print((i == 0 ? "" : System.lineSeparator()) + reports.get(i).table());
+            if (options.identify()) {
+                IdentificationReport report = identify(options, files, strangerFiles, pipeline, stageLabels, err);
+                if (report == null) {
+                    return 1;
+                }
+                table = report.table();
+                json = report.toJson();
+            } else {
+                List<VerificationReport> reports = evaluate(options, files, cohortFiles, pipeline, stageLabels, err,
+                        attributed, described);
+                if (reports == null) {
+                    return 1;
+                }
+                table = String.join(System.lineSeparator(), reports.stream().map(VerificationReport::table).toList());
+                json = verificationJson(reports);
             }
         }
+        out.print(table);
         ErrorAttribution attribution = options.perImage() ? ErrorAttribution.of(attributed, described) : null;
         if (attribution != null) {
             err.printf(java.util.Locale.ROOT, "images with errors at the EER threshold %.3f (false rejects / false accepts):%n",
@@ -155,7 +160,6 @@ public final class EvalCommand {
         }
         if (options.json() != null) {
             try {
-                var json = report instanceof IdentificationReport r ? r.toJson() : verificationJson(verificationReports(report));
                 if (attribution != null) {
                     json.set("per_image", attribution.toJson());
                 }
@@ -168,13 +172,8 @@ public final class EvalCommand {
         return 0;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<VerificationReport> verificationReports(Object report) {
-        return (List<VerificationReport>) report;
-    }
-
     /** One report as itself; several (normalisations) as {@code {"variants": [...]}}. */
-    private static com.fasterxml.jackson.databind.node.ObjectNode verificationJson(List<VerificationReport> reports) {
+    private static ObjectNode verificationJson(List<VerificationReport> reports) {
         if (reports.size() == 1) {
             return reports.get(0).toJson();
         }
