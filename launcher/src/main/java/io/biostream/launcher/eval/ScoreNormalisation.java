@@ -108,7 +108,7 @@ public final class ScoreNormalisation {
             }
             stats[i] = stats(distances, method.top());
         }
-        return pairs(identities, descriptors, (i, j, d) -> normalise(d, stats[i], stats[j]));
+        return VerificationPairs.of(identities, descriptors, (i, j, d) -> normalise(d, stats[i], stats[j]));
     }
 
     /**
@@ -137,7 +137,7 @@ public final class ScoreNormalisation {
                 sortedIdentities[i][k] = identities.get(order[k]);
             }
         }
-        return pairs(identities, descriptors, (i, j, d) -> {
+        return VerificationPairs.of(identities, descriptors, (i, j, d) -> {
             String a = identities.get(i);
             String b = identities.get(j);
             return normalise(d, outside(sorted[i], sortedIdentities[i], a, b, method.top()),
@@ -173,35 +173,6 @@ public final class ScoreNormalisation {
             }
         }
         return stats(Arrays.copyOf(kept, n), 0);
-    }
-
-    private interface PairScore {
-        double score(int i, int j, double distance);
-    }
-
-    private static VerificationPairs pairs(List<String> identities, List<float[]> descriptors, PairScore score) {
-        int n = descriptors.size();
-        int samePairs = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                samePairs += identities.get(i).equals(identities.get(j)) ? 1 : 0;
-            }
-        }
-        double[] same = new double[samePairs];
-        double[] different = new double[n * (n - 1) / 2 - samePairs];
-        int s = 0;
-        int d = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double normalised = score.score(i, j, VerificationPairs.euclidean(descriptors.get(i), descriptors.get(j)));
-                if (identities.get(i).equals(identities.get(j))) {
-                    same[s++] = normalised;
-                } else {
-                    different[d++] = normalised;
-                }
-            }
-        }
-        return new VerificationPairs(same, different);
     }
 
     private static void check(List<String> identities, List<float[]> descriptors, Method method) {

@@ -8,8 +8,19 @@ import java.util.List;
  */
 public record VerificationPairs(double[] sameDistances, double[] differentDistances) {
 
+    /** A pair's score from the faces' indexes and their Euclidean distance (lower = more alike). */
+    @FunctionalInterface
+    public interface PairScore {
+        double score(int i, int j, double distance);
+    }
+
     /** {@code identities.get(i)} names whose face {@code descriptors.get(i)} is; all descriptors the same length. */
     public static VerificationPairs of(List<String> identities, List<float[]> descriptors) {
+        return of(identities, descriptors, (i, j, distance) -> distance);
+    }
+
+    /** As {@link #of(List, List)}, each pair scored by {@code score} (a normalisation of its distance). */
+    public static VerificationPairs of(List<String> identities, List<float[]> descriptors, PairScore score) {
         if (identities.size() != descriptors.size()) {
             throw new IllegalArgumentException(identities.size() + " identities for " + descriptors.size() + " descriptors");
         }
@@ -32,7 +43,7 @@ public record VerificationPairs(double[] sameDistances, double[] differentDistan
         int d = 0;
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
-                double distance = euclidean(descriptors.get(i), descriptors.get(j));
+                double distance = score.score(i, j, euclidean(descriptors.get(i), descriptors.get(j)));
                 if (identities.get(i).equals(identities.get(j))) {
                     sameDistances[s++] = distance;
                 } else {
