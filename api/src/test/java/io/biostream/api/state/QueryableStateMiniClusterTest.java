@@ -75,26 +75,37 @@ class QueryableStateMiniClusterTest {
 
     @BeforeAll
     static void startJob() throws Exception {
-        proxyPort = freePort();
         Path rocksDir = Files.createDirectories(temp.resolve("rocks"));
-        Configuration conf = new Configuration();
-        conf.setString("queryable-state.enable", "true");
-        conf.setString("queryable-state.proxy.ports", String.valueOf(proxyPort));
-        conf.setString("queryable-state.server.ports", String.valueOf(freePort()));
-        conf.setString("state.backend.type", "rocksdb");
-        conf.setString("state.backend.rocksdb.localdir", rocksDir.toString());
-        for (String key : List.of("jobmanager.bind-host", "taskmanager.bind-host", "taskmanager.host",
-                "rest.bind-address", "rest.address", "jobmanager.rpc.address")) {
-            conf.setString(key, "127.0.0.1");
+        Configuration conf = null;
+        // The proxy's port is probed free, then bound by the cluster: someone may take it in
+        // between, and the MiniCluster then only logs it, so check the proxy answers and retry.
+        for (int attempt = 1; cluster == null; attempt++) {
+            proxyPort = freePort();
+            conf = new Configuration();
+            conf.setString("queryable-state.enable", "true");
+            conf.setString("queryable-state.proxy.ports", String.valueOf(proxyPort));
+            conf.setString("queryable-state.server.ports", "0"); // found through the proxy, never probed
+            conf.setString("state.backend.type", "rocksdb");
+            conf.setString("state.backend.rocksdb.localdir", rocksDir.toString());
+            for (String key : List.of("jobmanager.bind-host", "taskmanager.bind-host", "taskmanager.host",
+                    "rest.bind-address", "rest.address", "jobmanager.rpc.address")) {
+                conf.setString(key, "127.0.0.1");
+            }
+            MiniCluster started = new MiniCluster(new MiniClusterConfiguration.Builder()
+                    .setConfiguration(conf)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(2)
+                    .setCommonBindAddress("127.0.0.1")
+                    .withRandomPorts()
+                    .build());
+            started.start();
+            if (QueryableStateProxyProbe.answers("127.0.0.1", proxyPort, Duration.ofSeconds(10))) {
+                cluster = started;
+            } else {
+                started.closeAsync().get(60, TimeUnit.SECONDS);
+                assertThat(attempt).as("attempts to start a queryable-state proxy on a free port").isLessThan(3);
+            }
         }
-        cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setConfiguration(conf)
-                .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(2)
-                .setCommonBindAddress("127.0.0.1")
-                .withRandomPorts()
-                .build());
-        cluster.start();
 
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
         env.setParallelism(2);

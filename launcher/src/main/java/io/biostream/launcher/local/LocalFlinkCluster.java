@@ -1,5 +1,6 @@
 package io.biostream.launcher.local;
 
+import io.biostream.api.state.QueryableStateProxyProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 import org.apache.flink.api.common.JobID;
@@ -57,6 +59,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final int PROXY_PORT_ATTEMPTS = 3;
+    /** This cluster's own proxy answers the probe in milliseconds; a socket that is not a proxy never does. */
+    private static final Duration PROXY_PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     /** The name of local mode's metrics reporter in {@code metrics.reporter.<name>.*}. */
     static final String PROMETHEUS_REPORTER = "prometheus";
@@ -267,6 +272,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         private int restPort;
         private int queryableStateProxyPort;
         private int prometheusPort = -1;
+        private IntSupplier freeProxyPorts = Loopback::freePort;
         private Path rocksDbLocalDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -284,6 +290,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
         /** Port of the queryable-state proxy; 0 (the default) picks a free one. */
         public Builder queryableStateProxyPort(int port) {
             this.queryableStateProxyPort = requirePort(port);
+            return this;
+        }
+
+        /** Where a proxy port comes from when none was set (tests: a port already taken first). */
+        Builder freeProxyPorts(IntSupplier ports) {
+            this.freeProxyPorts = ports;
             return this;
         }
 
@@ -329,24 +341,41 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 Path tmp = Files.createDirectories(stateDir.resolve("tmp"));
                 Files.createDirectories(rocksDb);
 
-                Configuration config = GlobalConfiguration.loadConfiguration(confDir.toString());
-                overrides.forEach(config::setString);
-                applyLocalSettings(config, checkpoints, savepoints, tmp, rocksDb);
-
-                MiniCluster miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                        .setConfiguration(config)
-                        .setNumTaskManagers(1)
-                        .setNumSlotsPerTaskManager(config.get(TaskManagerOptions.NUM_TASK_SLOTS))
-                        .setCommonBindAddress(Loopback.HOST)
-                        .build());
+                // A proxy port chosen here can be taken before the proxy binds it; the MiniCluster
+                // then runs without one (it only logs), so start again on another port.
+                int attempts = queryableStateProxyPort == 0 ? PROXY_PORT_ATTEMPTS : 1;
+                Configuration config;
+                MiniCluster miniCluster;
                 URI rest;
-                try {
-                    miniCluster.start();
-                    rest = miniCluster.getRestAddress().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                    awaitRestReady(URI.create("http://" + Loopback.HOST + ":" + rest.getPort()));
-                } catch (Exception e) {
+                for (int attempt = 1; ; attempt++) {
+                    config = GlobalConfiguration.loadConfiguration(confDir.toString());
+                    overrides.forEach(config::setString);
+                    applyLocalSettings(config, checkpoints, savepoints, tmp, rocksDb);
+                    miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                            .setConfiguration(config)
+                            .setNumTaskManagers(1)
+                            .setNumSlotsPerTaskManager(config.get(TaskManagerOptions.NUM_TASK_SLOTS))
+                            .setCommonBindAddress(Loopback.HOST)
+                            .build());
+                    int proxyPort = Integer.parseInt(config.get(QueryableStateOptions.PROXY_PORT_RANGE));
+                    try {
+                        miniCluster.start();
+                        rest = miniCluster.getRestAddress().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        awaitRestReady(URI.create("http://" + Loopback.HOST + ":" + rest.getPort()));
+                        if (QueryableStateProxyProbe.answers(Loopback.HOST, proxyPort, PROXY_PROBE_TIMEOUT)) {
+                            break;
+                        }
+                    } catch (Exception e) {
+                        miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        throw e;
+                    }
                     miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                    throw e;
+                    if (attempt == attempts) {
+                        throw new IllegalStateException("the queryable-state proxy did not start on " + Loopback.HOST + ":"
+                                + proxyPort + (attempts == 1 ? " (is the port in use?)" : " in " + attempts + " attempts on free ports"));
+                    }
+                    LOG.warn("the queryable-state proxy did not bind {}:{} (taken since it was found free); starting again on another port",
+                            Loopback.HOST, proxyPort);
                 }
                 URI restUrl = URI.create("http://" + Loopback.HOST + ":" + rest.getPort());
                 LOG.info("Flink MiniCluster ready in {} ms: web UI {}, queryable state on {}:{}",
@@ -400,7 +429,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
             // The proxy port is fixed before start so clients can be told it. The per-TaskManager
             // state server is found through the proxy, so it takes any free port when it binds:
             // choosing a second port in advance could return the proxy's (both probed, then released).
-            int proxyPort = queryableStateProxyPort == 0 ? Loopback.freePort() : queryableStateProxyPort;
+            int proxyPort = queryableStateProxyPort == 0 ? freeProxyPorts.getAsInt() : queryableStateProxyPort;
             config.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
             config.set(QueryableStateOptions.PROXY_PORT_RANGE, Integer.toString(proxyPort));
             config.set(QueryableStateOptions.SERVER_PORT_RANGE, "0");
