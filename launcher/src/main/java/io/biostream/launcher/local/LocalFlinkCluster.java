@@ -59,9 +59,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-    private static final int PROXY_PORT_ATTEMPTS = 3;
+    private static final int PORT_ATTEMPTS = 3;
     /** This cluster's own proxy answers the probe in milliseconds; a socket that is not a proxy never does. */
     private static final Duration PROXY_PROBE_TIMEOUT = Duration.ofSeconds(10);
+    /** What the Prometheus client's HTTP server answers on /-/healthy (and no other server here). */
+    private static final String PROMETHEUS_HEALTHY = "Exporter is healthy.";
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     /** The name of local mode's metrics reporter in {@code metrics.reporter.<name>.*}. */
     static final String PROMETHEUS_REPORTER = "prometheus";
@@ -272,7 +274,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         private int restPort;
         private int queryableStateProxyPort;
         private int prometheusPort = -1;
-        private IntSupplier freeProxyPorts = Loopback::freePort;
+        private IntSupplier freePorts = Loopback::freePort;
         private Path rocksDbLocalDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -293,9 +295,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
             return this;
         }
 
-        /** Where a proxy port comes from when none was set (tests: a port already taken first). */
-        Builder freeProxyPorts(IntSupplier ports) {
-            this.freeProxyPorts = ports;
+        /** Where the proxy's and the metrics endpoint's ports come from when chosen here (tests: a taken one first). */
+        Builder freePorts(IntSupplier ports) {
+            this.freePorts = ports;
             return this;
         }
 
@@ -341,9 +343,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 Path tmp = Files.createDirectories(stateDir.resolve("tmp"));
                 Files.createDirectories(rocksDb);
 
-                // A proxy port chosen here can be taken before the proxy binds it; the MiniCluster
-                // then runs without one (it only logs), so start again on another port.
-                int attempts = queryableStateProxyPort == 0 ? PROXY_PORT_ATTEMPTS : 1;
+                // A port chosen here for the proxy or the metrics endpoint can be taken before it is
+                // bound (the MiniCluster binds ports of its own in between); the MiniCluster then runs
+                // without that listener (it only logs), so start again on other ports.
+                boolean portsChosenHere = queryableStateProxyPort == 0 && prometheusPort <= 0;
+                int attempts = portsChosenHere ? PORT_ATTEMPTS : 1;
                 Configuration config;
                 MiniCluster miniCluster;
                 URI rest;
@@ -357,25 +361,25 @@ public final class LocalFlinkCluster implements AutoCloseable {
                             .setNumSlotsPerTaskManager(config.get(TaskManagerOptions.NUM_TASK_SLOTS))
                             .setCommonBindAddress(Loopback.HOST)
                             .build());
-                    int proxyPort = Integer.parseInt(config.get(QueryableStateOptions.PROXY_PORT_RANGE));
+                    String missing;
                     try {
                         miniCluster.start();
                         rest = miniCluster.getRestAddress().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                         awaitRestReady(URI.create("http://" + Loopback.HOST + ":" + rest.getPort()));
-                        if (QueryableStateProxyProbe.answers(Loopback.HOST, proxyPort, PROXY_PROBE_TIMEOUT)) {
-                            break;
-                        }
+                        missing = missingListener(config);
                     } catch (Exception e) {
                         miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                         throw e;
                     }
+                    if (missing == null) {
+                        break;
+                    }
                     miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                     if (attempt == attempts) {
-                        throw new IllegalStateException("the queryable-state proxy did not start on " + Loopback.HOST + ":"
-                                + proxyPort + (attempts == 1 ? " (is the port in use?)" : " in " + attempts + " attempts on free ports"));
+                        throw new IllegalStateException(missing
+                                + (attempts == 1 ? " (is the port in use?)" : " in " + attempts + " attempts on free ports"));
                     }
-                    LOG.warn("the queryable-state proxy did not bind {}:{} (taken since it was found free); starting again on another port",
-                            Loopback.HOST, proxyPort);
+                    LOG.warn("{} (its port was taken since it was found free); starting again on other ports", missing);
                 }
                 URI restUrl = URI.create("http://" + Loopback.HOST + ":" + rest.getPort());
                 LOG.info("Flink MiniCluster ready in {} ms: web UI {}, queryable state on {}:{}",
@@ -388,6 +392,32 @@ public final class LocalFlinkCluster implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
                 throw new IllegalStateException("Flink MiniCluster did not start (config " + confDir + ")", e);
+            }
+        }
+
+        /** Which listener this cluster was given did not start (another socket has its port), or null. */
+        private static String missingListener(Configuration config) throws InterruptedException {
+            int proxyPort = Integer.parseInt(config.get(QueryableStateOptions.PROXY_PORT_RANGE));
+            if (!QueryableStateProxyProbe.answers(Loopback.HOST, proxyPort, PROXY_PROBE_TIMEOUT)) {
+                return "the queryable-state proxy did not start on " + Loopback.HOST + ":" + proxyPort;
+            }
+            String prometheusPort = config.getString("metrics.reporter." + PROMETHEUS_REPORTER + "."
+                    + LoopbackPrometheusReporterFactory.PORT, null);
+            if (prometheusPort != null && !prometheusHealthy(Integer.parseInt(prometheusPort))) {
+                return "the Prometheus metrics endpoint did not start on " + Loopback.HOST + ":" + prometheusPort;
+            }
+            return null;
+        }
+
+        private static boolean prometheusHealthy(int port) throws InterruptedException {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+            HttpRequest healthy = HttpRequest.newBuilder(URI.create("http://" + Loopback.HOST + ":" + port + "/-/healthy"))
+                    .timeout(PROXY_PROBE_TIMEOUT).GET().build();
+            try {
+                HttpResponse<String> response = http.send(healthy, HttpResponse.BodyHandlers.ofString());
+                return response.statusCode() == 200 && response.body().contains(PROMETHEUS_HEALTHY);
+            } catch (IOException e) {
+                return false;
             }
         }
 
@@ -429,7 +459,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
             // The proxy port is fixed before start so clients can be told it. The per-TaskManager
             // state server is found through the proxy, so it takes any free port when it binds:
             // choosing a second port in advance could return the proxy's (both probed, then released).
-            int proxyPort = queryableStateProxyPort == 0 ? freeProxyPorts.getAsInt() : queryableStateProxyPort;
+            int proxyPort = queryableStateProxyPort == 0 ? freePorts.getAsInt() : queryableStateProxyPort;
             config.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
             config.set(QueryableStateOptions.PROXY_PORT_RANGE, Integer.toString(proxyPort));
             config.set(QueryableStateOptions.SERVER_PORT_RANGE, "0");
@@ -439,7 +469,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 config.setString(prefix + "factory.class", LoopbackPrometheusReporterFactory.class.getName());
                 config.setString(prefix + LoopbackPrometheusReporterFactory.HOST, Loopback.HOST);
                 config.setString(prefix + LoopbackPrometheusReporterFactory.PORT,
-                        Integer.toString(prometheusPort == 0 ? Loopback.freePort() : prometheusPort));
+                        Integer.toString(prometheusPort == 0 ? freePorts.getAsInt() : prometheusPort));
             }
 
             // State backend, incremental checkpoints, interval and retention come from config.yaml;
