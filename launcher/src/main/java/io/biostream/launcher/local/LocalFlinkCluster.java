@@ -82,7 +82,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         this.configuration = configuration;
         this.client = new MiniClusterClient(configuration, miniCluster);
         this.restUrl = restUrl;
-        this.queryableStateProxyPort = Integer.parseInt(configuration.get(QueryableStateOptions.PROXY_PORT_RANGE));
+        this.queryableStateProxyPort = proxyPortOf(configuration);
         this.checkpointDir = checkpointDir;
         this.ownedRocksDbDir = ownedRocksDbDir;
     }
@@ -112,8 +112,18 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     /** Where the Flink metrics are served in the Prometheus format, if {@link Builder#prometheusPort} was set. */
     public Optional<URI> prometheusUrl() {
-        String port = configuration.getString("metrics.reporter." + PROMETHEUS_REPORTER + "." + LoopbackPrometheusReporterFactory.PORT, null);
-        return Optional.ofNullable(port).map(p -> URI.create("http://" + Loopback.HOST + ":" + p + "/metrics"));
+        return prometheusPortOf(configuration).map(p -> URI.create("http://" + Loopback.HOST + ":" + p + "/metrics"));
+    }
+
+    /** The proxy's one port, as {@link Builder} sets it. */
+    private static int proxyPortOf(Configuration config) {
+        return Integer.parseInt(config.get(QueryableStateOptions.PROXY_PORT_RANGE));
+    }
+
+    /** The metrics endpoint's port, if {@link Builder#prometheusPort} was set. */
+    private static Optional<Integer> prometheusPortOf(Configuration config) {
+        return Optional.ofNullable(config.getString("metrics.reporter." + PROMETHEUS_REPORTER + "."
+                + LoopbackPrometheusReporterFactory.PORT, null)).map(Integer::parseInt);
     }
 
     /** The effective cluster configuration: config.yaml plus the local overrides. A copy. */
@@ -397,14 +407,13 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
         /** Which listener this cluster was given did not start (another socket has its port), or null. */
         private static String missingListener(Configuration config) throws InterruptedException {
-            int proxyPort = Integer.parseInt(config.get(QueryableStateOptions.PROXY_PORT_RANGE));
+            int proxyPort = proxyPortOf(config);
             if (!QueryableStateProxyProbe.answers(Loopback.HOST, proxyPort, PROXY_PROBE_TIMEOUT)) {
                 return "the queryable-state proxy did not start on " + Loopback.HOST + ":" + proxyPort;
             }
-            String prometheusPort = config.getString("metrics.reporter." + PROMETHEUS_REPORTER + "."
-                    + LoopbackPrometheusReporterFactory.PORT, null);
-            if (prometheusPort != null && !prometheusHealthy(Integer.parseInt(prometheusPort))) {
-                return "the Prometheus metrics endpoint did not start on " + Loopback.HOST + ":" + prometheusPort;
+            Optional<Integer> prometheusPort = prometheusPortOf(config);
+            if (prometheusPort.isPresent() && !prometheusHealthy(prometheusPort.get())) {
+                return "the Prometheus metrics endpoint did not start on " + Loopback.HOST + ":" + prometheusPort.get();
             }
             return null;
         }

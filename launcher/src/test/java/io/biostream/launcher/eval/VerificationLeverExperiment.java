@@ -102,7 +102,8 @@ public final class VerificationLeverExperiment {
                 medianPointDistance(images, false), medianPointDistance(images, true));
         System.out.println("| variant | acc @0.55 | best acc (thr) | ROC AUC | EER | TAR@FAR 1e-2 (thr) | TAR@FAR 1e-3 (thr) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
-        row("default path", ids, pick(images, i -> i.descriptor()));
+        List<float[]> defaults = pick(images, Image::descriptor);
+        row("default path", ids, defaults);
         row("fallbacks: the mesh's 68 points", ids, pick(images, i -> i.fallback() && i.meshDescriptor() != null ? i.meshDescriptor() : i.descriptor()));
         row("every face: the mesh's 68 points", ids, pick(images, i -> i.meshDescriptor() != null ? i.meshDescriptor() : i.descriptor()));
         row("fallbacks: mean of the net's and the mesh's points", ids,
@@ -120,14 +121,14 @@ public final class VerificationLeverExperiment {
         }
         List<float[]> meshFallbacks = pick(images, i -> i.fallback() && i.meshDescriptor() != null ? i.meshDescriptor() : i.descriptor());
         for (double lambda : new double[] {0.05, 0.1}) {
-            poseRow("default path", ids, pick(images, i -> i.descriptor()), images, lambda);
+            poseRow("default path", ids, defaults, images, lambda);
             poseRow("fallbacks: the mesh's 68 points", ids, meshFallbacks, images, lambda);
         }
         if (metricFrom != null) {
             for (double shrinkage : new double[] {1, 3}) {
                 double[][] whitening = WithinClassMetric.learn(trainIds, trainDescriptors, shrinkage);
                 print(String.format("default path, within-class metric learned on %s (shrinkage %.0f)", metricFrom.getFileName(), shrinkage),
-                        VerificationPairs.of(ids, WithinClassMetric.apply(whitening, pick(images, i -> i.descriptor()))).metrics(), false);
+                        VerificationPairs.of(ids, WithinClassMetric.apply(whitening, defaults)).metrics(), false);
             }
         }
         for (Path embedding : embeddings) {
@@ -137,7 +138,7 @@ public final class VerificationLeverExperiment {
             print(name + " alone (no face: zeros)", VerificationPairs.of(ids, other).metrics(), false);
             for (double weight : new double[] {0.5, 0.7}) {
                 print(String.format("default path fused with %s (weight %.1f on the default's)", name, weight),
-                        VerificationPairs.of(ids, fused(pick(images, i -> i.descriptor()), other, weight)).metrics(), false);
+                        VerificationPairs.of(ids, fused(defaults, other, weight)).metrics(), false);
             }
         }
     }
